@@ -1,0 +1,165 @@
+"""Devices lent to residents for a fixed term, and the policy that sets the term."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Device(models.Model):
+    """A smartphone, tablet or mobile router in the program's inventory."""
+
+    class Kind(models.TextChoices):
+        SMARTPHONE = "smartphone", _("Smartphone")
+        TABLET = "tablet", _("Tablet")
+        ROUTER = "router", _("Mobile Wi-Fi router")
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        RESERVED = "reserved", _("Reserved")
+        ON_LOAN = "on_loan", _("On loan")
+        IN_REPAIR = "in_repair", _("In repair")
+        RETIRED = "retired", _("Retired")
+        LOST = "lost", _("Lost")
+
+    class Condition(models.TextChoices):
+        GOOD = "good", _("Good")
+        WORN = "worn", _("Worn")
+        DAMAGED = "damaged", _("Damaged")
+
+    asset_tag = models.CharField(_("asset tag"), max_length=30, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SMARTPHONE)
+    maker = models.CharField(_("maker"), max_length=50, blank=True)
+    model_name = models.CharField(_("model"), max_length=100, blank=True)
+    os = models.CharField(_("OS"), max_length=50, blank=True)
+    serial = models.CharField(_("serial number"), max_length=50, unique=True)
+    imei = models.CharField(_("IMEI"), max_length=20, blank=True)
+    sim_phone_number = models.CharField(_("SIM phone number"), max_length=20, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=50, blank=True)
+    data_plan = models.CharField(_("data plan"), max_length=100, blank=True)
+    accessories = models.CharField(
+        _("kit"), max_length=200, blank=True, default="充電器,ケーブル,ケース,説明書",
+        help_text=_("Comma-separated items handed over with the device."),
+    )
+    condition = models.CharField(
+        _("condition"), max_length=20, choices=Condition.choices, default=Condition.GOOD
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AVAILABLE
+    )
+    home_venue = models.ForeignKey(
+        "classes.Venue", on_delete=models.SET_NULL, null=True, blank=True, related_name="devices",
+        verbose_name=_("home venue"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        ordering = ["asset_tag"]
+
+    def __str__(self) -> str:
+        return f"{self.asset_tag} {self.maker} {self.model_name}".strip()
+
+    @property
+    def kit_items(self) -> list[str]:
+        return [item.strip() for item in self.accessories.replace("、", ",").split(",") if item.strip()]
+
+
+class LoanPolicy(models.Model):
+    """Terms of the loan scheme, set by the administrator. The active one is used for new loans."""
+
+    name = models.CharField(_("name"), max_length=100)
+    term_days = models.PositiveIntegerField(_("term (days)"), default=182)
+    max_renewals = models.PositiveIntegerField(_("renewals allowed"), default=1)
+    min_age = models.PositiveIntegerField(_("minimum age"), default=65)
+    max_active_loans = models.PositiveIntegerField(_("devices per resident"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("loan policy")
+        verbose_name_plural = _("loan policies")
+        constraints = [
+            models.CheckConstraint(condition=Q(term_days__gte=1), name="policy_term_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Loan(models.Model):
+    """A fixed-term loan of one device to one resident (貸与)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("On loan")
+        RETURNED = "returned", _("Returned")
+        LOST = "lost", _("Lost")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("Not yet known")
+        OWN_DEVICE = "own_device", _("Bought own device")
+        RETURNED_WITHOUT = "returned_without", _("Returned without own device")
+        OTHER_PROGRAM = "other_program", _("Joined another program")
+        EXTENDED = "extended", _("Extended")
+        LOST = "lost", _("Lost")
+
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="loans", verbose_name=_("device")
+    )
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.PROTECT, related_name="loans",
+        verbose_name=_("resident"),
+    )
+    policy = models.ForeignKey(
+        LoanPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="loans",
+        verbose_name=_("policy"),
+    )
+    venue = models.ForeignKey(
+        "classes.Venue", on_delete=models.PROTECT, null=True, blank=True, related_name="loans",
+        verbose_name=_("venue"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    start_date = models.DateField(_("start date"))
+    due_date = models.DateField(_("due date"))
+    renewals = models.PositiveIntegerField(_("renewals"), default=0)
+    kit_handed_over = models.CharField(_("kit handed over"), max_length=200, blank=True)
+    agreement_signed = models.BooleanField(_("agreement signed"), default=False)
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
+    kit_returned = models.CharField(_("kit returned"), max_length=200, blank=True)
+    return_condition = models.CharField(
+        _("condition at return"), max_length=20, choices=Device.Condition.choices, blank=True
+    )
+    data_wiped_at = models.DateTimeField(_("data wipe confirmed at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, blank=True, default=""
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        ordering = ["-start_date", "-id"]
+        indexes = [models.Index(fields=["status", "due_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"], condition=Q(status="active"), name="loan_one_active_per_device"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gt=F("start_date")), name="loan_due_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} → {self.resident}"
+
+    def is_overdue_on(self, day) -> bool:
+        return self.status == self.Status.ACTIVE and self.due_date < day

@@ -1,0 +1,102 @@
+"""Supporters (students, volunteers, デジタル活用支援員) and their assignments to sessions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Skill(models.Model):
+    """Something a supporter can do (iPhone, Android, LINE, My Number, leading a class...)."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Supporter(models.Model):
+    """A person who helps at sessions. May have a login (role: supporter)."""
+
+    class Kind(models.TextChoices):
+        STUDENT = "student", _("Student")
+        VOLUNTEER = "volunteer", _("Volunteer")
+        DIGITAL_SUPPORTER = "digital_supporter", _("Digital-support worker (支援員)")
+        STAFF = "staff", _("Staff")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="supporter", verbose_name=_("login"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VOLUNTEER)
+    organisation = models.CharField(_("school or organisation"), max_length=100, blank=True)
+    skills = models.ManyToManyField(Skill, blank=True, related_name="supporters", verbose_name=_("skills"))
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    home_district = models.CharField(_("home district"), max_length=50, blank=True)
+    max_sessions_per_month = models.PositiveIntegerField(_("maximum sessions per month"), default=8)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+        ordering = ["name_kana", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Assignment(models.Model):
+    """A supporter placed on a session (配置)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    session = models.ForeignKey(
+        "classes.Session", on_delete=models.CASCADE, related_name="assignments",
+        verbose_name=_("session"),
+    )
+    supporter = models.ForeignKey(
+        Supporter, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("supporter")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED
+    )
+    is_lead = models.BooleanField(_("lead"), default=False)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["session__starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "supporter"],
+                condition=Q(status__in=["proposed", "confirmed"]),
+                name="assignment_one_active_per_supporter",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True)
+                | Q(checked_in_at__isnull=False, checked_out_at__gt=F("checked_in_at")),
+                name="assignment_checkout_after_checkin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supporter} @ {self.session}"
