@@ -95,19 +95,35 @@ class Session(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CLASS)
     title = models.CharField(_("title"), max_length=200, blank=True)
     topic = models.ForeignKey(
-        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions",
+        Topic,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
         verbose_name=_("topic"),
     )
     venue = models.ForeignKey(
-        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions",
+        Venue,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
         verbose_name=_("venue"),
     )
     place = models.CharField(
-        _("place"), max_length=200, blank=True,
-        help_text=_("For a caravan away from a venue: the hall or housing complex and its address."),
+        _("place"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "For a caravan away from a venue: the hall or housing complex and its address."
+        ),
     )
     organiser = models.ForeignKey(
-        Organiser, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions",
+        Organiser,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
         verbose_name=_("organiser"),
     )
     starts_at = models.DateTimeField(_("starts at"))
@@ -129,7 +145,9 @@ class Session(models.Model):
         ordering = ["starts_at", "id"]
         indexes = [models.Index(fields=["venue", "starts_at"]), models.Index(fields=["starts_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
             models.CheckConstraint(
                 condition=Q(venue__isnull=False) | ~Q(place=""), name="session_has_venue_or_place"
             ),
@@ -179,7 +197,9 @@ class Registration(models.Model):
         Session, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("session")
     )
     resident = models.ForeignKey(
-        "residents.Resident", on_delete=models.PROTECT, related_name="registrations",
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        related_name="registrations",
         verbose_name=_("resident"),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)

@@ -32,11 +32,13 @@ def session_list(
         qs = qs.filter(venue_id__in=venue_ids)
     return qs.annotate(
         registered_count=Count(
-            "registrations", filter=Q(registrations__status=Registration.Status.REGISTERED),
+            "registrations",
+            filter=Q(registrations__status=Registration.Status.REGISTERED),
             distinct=True,
         ),
         waitlisted_count=Count(
-            "registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED),
+            "registrations",
+            filter=Q(registrations__status=Registration.Status.WAITLISTED),
             distinct=True,
         ),
         attended_count=Count(
@@ -45,7 +47,8 @@ def session_list(
             distinct=True,
         ),
         supporter_count=Count(
-            "assignments", filter=Q(assignments__status__in=["proposed", "confirmed"]),
+            "assignments",
+            filter=Q(assignments__status__in=["proposed", "confirmed"]),
             distinct=True,
         ),
     ).order_by("starts_at", "id")
@@ -58,3 +61,23 @@ def session_registrations(*, session: Session) -> QuerySet[Registration]:
         .select_related("resident")
         .order_by("status", "created_at", "id")
     )
+
+
+def upcoming_registrations_for(*, residents) -> dict[int, list[Registration]]:
+    """Active upcoming registrations of the given residents, keyed by resident id (one query)."""
+    ids = [r.pk for r in residents]
+    out: dict[int, list[Registration]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    regs = (
+        Registration.objects.filter(
+            resident_id__in=ids,
+            status__in=[Registration.Status.REGISTERED, Registration.Status.WAITLISTED],
+            session__ends_at__gte=timezone.now(),
+        )
+        .select_related("session", "session__venue", "session__topic")
+        .order_by("session__starts_at")
+    )
+    for reg in regs:
+        out[reg.resident_id].append(reg)
+    return out

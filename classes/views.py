@@ -1,13 +1,330 @@
-from django.http import HttpResponse
+"""Sessions, phone registration and attendance. Thin: parse, call a service or selector, render."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from classes import selectors, services
+from classes.forms import PhoneSearchForm, RegisterForm, SessionFilterForm, SessionForm
+from classes.models import Registration, Session
+from project.models import Role
+from project.roles import can_change_venue, role_required, user_role, venue_ids_for
+from residents.models import Resident
+from residents.selectors import resident_search
+
+VIEW_ROLES = (Role.ADMINISTRATOR, Role.STAFF, Role.COORDINATOR)
+CHANGE_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
 
 
+def _get_session_for_user(user, pk: int, *, change: bool = False) -> Session:
+    """The session if the user may see it (404 otherwise) and, with ``change``, change it (403)."""
+    session = get_object_or_404(
+        Session.objects.select_related("venue", "topic", "organiser"), pk=pk
+    )
+    if not can_change_venue(user, session.venue_id):
+        # Staff see only their venues' sessions (the registrant list is personal data).
+        if user_role(user) == Role.STAFF:
+            raise Http404
+    if change and (
+        user_role(user) not in CHANGE_ROLES or not can_change_venue(user, session.venue_id)
+    ):
+        raise PermissionDenied
+    return session
+
+
+def _first_error(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@role_required(*VIEW_ROLES)
 def session_list(request):
-    return HttpResponse("TODO")
+    venue_ids = venue_ids_for(request.user)
+    form = SessionFilterForm(request.GET or None, venue_ids=venue_ids)
+    today = timezone.localdate()
+    start_day, days, venue, kind = today, 14, None, ""
+    if form.is_valid():
+        start_day = form.cleaned_data["start"] or today
+        days = form.cleaned_data["days"] or 14
+        venue = form.cleaned_data["venue"]
+        kind = form.cleaned_data["kind"]
+    start = selectors.local_day_bounds(start_day)[0]
+    end = selectors.local_day_bounds(start_day + timedelta(days=days - 1))[1]
+    sessions = selectors.session_list(start=start, end=end, venue_ids=venue_ids)
+    if venue:
+        sessions = sessions.filter(venue=venue)
+    if kind:
+        sessions = sessions.filter(kind=kind)
+    return render(
+        request,
+        "classes/session_list.html",
+        {
+            "form": form,
+            "sessions": sessions[:300],
+            "start_day": start_day,
+            "end_day": start_day + timedelta(days=days - 1),
+            "can_create": user_role(request.user) in CHANGE_ROLES,
+        },
+    )
 
 
-def session_detail(request, pk):
-    return HttpResponse("TODO")
+@role_required(*VIEW_ROLES)
+def session_detail(request, pk: int):
+    session = _get_session_for_user(request.user, pk)
+    session = selectors.session_list().get(pk=session.pk)
+    registrations = list(selectors.session_registrations(session=session))
+    can_change = user_role(request.user) in CHANGE_ROLES and can_change_venue(
+        request.user, session.venue_id
+    )
+    today = timezone.localdate()
+    walk_in_results = None
+    walk_in_form = PhoneSearchForm(request.GET or None)
+    if can_change and walk_in_form.is_valid() and walk_in_form.cleaned_data["q"]:
+        walk_in_results = resident_search(query=walk_in_form.cleaned_data["q"], limit=10)
+    return render(
+        request,
+        "classes/session_detail.html",
+        {
+            "session": session,
+            "registered": [r for r in registrations if r.status == Registration.Status.REGISTERED],
+            "waitlisted": [r for r in registrations if r.status == Registration.Status.WAITLISTED],
+            "cancelled": [r for r in registrations if r.status == Registration.Status.CANCELLED],
+            "assignments": session.assignments.filter(status__in=["proposed", "confirmed"])
+            .select_related("supporter")
+            .order_by("-is_lead", "supporter__name_kana"),
+            "can_change": can_change,
+            "attendance_open": can_change
+            and session.status == Session.Status.SCHEDULED
+            and timezone.localdate(session.starts_at) <= today,
+            "walk_in_form": walk_in_form,
+            "walk_in_results": walk_in_results,
+        },
+    )
 
 
+@role_required(*CHANGE_ROLES)
+def session_create(request):
+    venue_ids = venue_ids_for(request.user)
+    form = SessionForm(request.POST or None, venue_ids=venue_ids)
+    if request.method == "POST" and form.is_valid():
+        session = form.save()
+        messages.success(request, _("The session was created."))
+        return redirect("classes:session_detail", pk=session.pk)
+    return render(request, "classes/session_form.html", {"form": form, "session": None})
+
+
+@role_required(*CHANGE_ROLES)
+def session_edit(request, pk: int):
+    session = _get_session_for_user(request.user, pk, change=True)
+    form = SessionForm(
+        request.POST or None, instance=session, venue_ids=venue_ids_for(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The session was saved."))
+        return redirect("classes:session_detail", pk=session.pk)
+    return render(request, "classes/session_form.html", {"form": form, "session": session})
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def session_cancel(request, pk: int):
+    session = _get_session_for_user(request.user, pk, change=True)
+    try:
+        count = services.session_cancel(session=session, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+    else:
+        messages.warning(
+            request,
+            _("The session is cancelled. Please call the %(count)d registered residents.")
+            % {"count": count},
+        )
+    return redirect("classes:session_detail", pk=session.pk)
+
+
+@role_required(*CHANGE_ROLES)
 def phone_registration(request):
-    return HttpResponse("TODO")
+    """One screen for the whole call: find the resident, pick a session, register."""
+    form = PhoneSearchForm(request.GET or None)
+    results = None
+    query = ""
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        if query:
+            results = list(resident_search(query=query, limit=30))
+    resident = None
+    upcoming_sessions = None
+    resident_regs = []
+    if request.GET.get("resident"):
+        try:
+            resident = Resident.objects.get(pk=int(request.GET["resident"]))
+        except (ValueError, Resident.DoesNotExist):
+            messages.error(request, _("That resident was not found. Please search again."))
+        else:
+            now = timezone.now()
+            resident_regs = list(
+                Registration.objects.filter(
+                    resident=resident,
+                    status__in=services.ACTIVE_STATUSES,
+                    session__ends_at__gte=now,
+                )
+                .select_related("session", "session__venue", "session__topic")
+                .order_by("session__starts_at")
+            )
+            registered_ids = {r.session_id for r in resident_regs}
+            upcoming_sessions = [
+                s
+                for s in selectors.session_list(
+                    start=now, end=now + timedelta(days=62), venue_ids=venue_ids_for(request.user)
+                ).filter(status=Session.Status.SCHEDULED)[:200]
+                if s.pk not in registered_ids
+            ]
+    if results is not None:
+        upcoming_by_resident = selectors.upcoming_registrations_for(residents=results)
+        for r in results:
+            r.upcoming = upcoming_by_resident.get(r.pk, [])
+    return render(
+        request,
+        "classes/phone.html",
+        {
+            "form": form,
+            "query": query,
+            "results": results,
+            "resident": resident,
+            "resident_regs": resident_regs,
+            "upcoming_sessions": upcoming_sessions,
+            "register_form": RegisterForm(),
+        },
+    )
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def registration_create(request):
+    form = RegisterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a resident and a session."))
+        return redirect("classes:phone")
+    session = _get_session_for_user(request.user, form.cleaned_data["session"], change=True)
+    resident = get_object_or_404(Resident, pk=form.cleaned_data["resident"])
+    try:
+        registration = services.registration_create(
+            session=session,
+            resident=resident,
+            by=request.user,
+            companion=form.cleaned_data["companion"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+        return redirect(f"{_phone_url()}?resident={resident.pk}")
+    return redirect("classes:readback", pk=registration.pk)
+
+
+def _phone_url() -> str:
+    from django.urls import reverse
+
+    return reverse("classes:phone")
+
+
+@role_required(*CHANGE_ROLES)
+def registration_readback(request, pk: int):
+    """What staff read back on the phone: date, weekday, time, venue, access, what to bring."""
+    registration = get_object_or_404(
+        Registration.objects.select_related(
+            "session", "session__venue", "session__topic", "resident"
+        ),
+        pk=pk,
+    )
+    _get_session_for_user(request.user, registration.session_id, change=True)
+    session = registration.session
+    bring = [b for b in (session.what_to_bring, getattr(session.topic, "what_to_bring", "")) if b]
+    return render(
+        request,
+        "classes/readback.html",
+        {
+            "registration": registration,
+            "session": session,
+            "position": services.waitlist_position(registration),
+            "what_to_bring": bring,
+        },
+    )
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def registration_cancel(request, pk: int):
+    registration = get_object_or_404(Registration.objects.select_related("resident"), pk=pk)
+    session = _get_session_for_user(request.user, registration.session_id, change=True)
+    try:
+        promoted = services.registration_cancel(registration=registration, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+    else:
+        messages.success(
+            request,
+            _("The registration of %(name)s was cancelled.") % {"name": registration.resident.name},
+        )
+        if promoted is not None:
+            messages.warning(
+                request,
+                _(
+                    "%(name)s moved up from the waitlist and now has a seat. "
+                    "Please call them: %(phone)s"
+                )
+                % {"name": promoted.resident.name, "phone": promoted.resident.phone or "-"},
+            )
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("classes:session_detail", pk=session.pk)
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def attendance_take(request, pk: int):
+    session = _get_session_for_user(request.user, pk, change=True)
+    try:
+        attended_ids = [int(v) for v in request.POST.getlist("attended")]
+    except ValueError:
+        messages.error(request, _("The attendance form was not understood. Please try again."))
+        return redirect("classes:session_detail", pk=session.pk)
+    try:
+        attended, absent = services.attendance_record(
+            session=session, attended_ids=attended_ids, by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+    else:
+        messages.success(
+            request,
+            _("Attendance saved: %(attended)d present, %(absent)d absent.")
+            % {"attended": attended, "absent": absent},
+        )
+    return redirect("classes:session_detail", pk=session.pk)
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def walk_in_add(request, pk: int):
+    session = _get_session_for_user(request.user, pk, change=True)
+    try:
+        resident = Resident.objects.get(pk=int(request.POST.get("resident", "")))
+    except (ValueError, Resident.DoesNotExist):
+        messages.error(request, _("That resident was not found. Please search again."))
+        return redirect("classes:session_detail", pk=session.pk)
+    try:
+        services.registration_create(
+            session=session, resident=resident, by=request.user, walk_in=True
+        )
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+    else:
+        messages.success(request, _("%(name)s was added as a walk-in.") % {"name": resident.name})
+    return redirect("classes:session_detail", pk=session.pk)

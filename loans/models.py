@@ -6,6 +6,16 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
+def split_kit(text: str) -> list[str]:
+    """Split a comma- (or 、-) separated kit list into its items, blanks and duplicates dropped."""
+    items: list[str] = []
+    for item in (text or "").replace("、", ",").split(","):
+        item = item.strip()
+        if item and item not in items:
+            items.append(item)
+    return items
+
+
 class Device(models.Model):
     """A smartphone, tablet or mobile router in the program's inventory."""
 
@@ -38,7 +48,10 @@ class Device(models.Model):
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
     data_plan = models.CharField(_("data plan"), max_length=100, blank=True)
     accessories = models.CharField(
-        _("kit"), max_length=200, blank=True, default="充電器,ケーブル,ケース,説明書",
+        _("kit"),
+        max_length=200,
+        blank=True,
+        default="充電器,ケーブル,ケース,説明書",
         help_text=_("Comma-separated items handed over with the device."),
     )
     condition = models.CharField(
@@ -48,7 +61,11 @@ class Device(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.AVAILABLE
     )
     home_venue = models.ForeignKey(
-        "classes.Venue", on_delete=models.SET_NULL, null=True, blank=True, related_name="devices",
+        "classes.Venue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="devices",
         verbose_name=_("home venue"),
     )
     notes = models.TextField(_("notes"), blank=True)
@@ -63,7 +80,11 @@ class Device(models.Model):
 
     @property
     def kit_items(self) -> list[str]:
-        return [item.strip() for item in self.accessories.replace("、", ",").split(",") if item.strip()]
+        return split_kit(self.accessories)
+
+    @property
+    def is_lendable(self) -> bool:
+        return self.status in (self.Status.AVAILABLE, self.Status.RESERVED)
 
 
 class LoanPolicy(models.Model):
@@ -107,15 +128,25 @@ class Loan(models.Model):
         Device, on_delete=models.PROTECT, related_name="loans", verbose_name=_("device")
     )
     resident = models.ForeignKey(
-        "residents.Resident", on_delete=models.PROTECT, related_name="loans",
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        related_name="loans",
         verbose_name=_("resident"),
     )
     policy = models.ForeignKey(
-        LoanPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="loans",
+        LoanPolicy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
         verbose_name=_("policy"),
     )
     venue = models.ForeignKey(
-        "classes.Venue", on_delete=models.PROTECT, null=True, blank=True, related_name="loans",
+        "classes.Venue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
         verbose_name=_("venue"),
     )
     status = models.CharField(
@@ -132,6 +163,12 @@ class Loan(models.Model):
         _("condition at return"), max_length=20, choices=Device.Condition.choices, blank=True
     )
     data_wiped_at = models.DateTimeField(_("data wipe confirmed at"), null=True, blank=True)
+    overdue_noted_on = models.DateField(
+        _("overdue noted on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the overdue check first listed this loan for a follow-up call."),
+    )
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=Outcome.choices, blank=True, default=""
     )
@@ -156,6 +193,10 @@ class Loan(models.Model):
             models.CheckConstraint(
                 condition=Q(due_date__gt=F("start_date")), name="loan_due_after_start"
             ),
+            models.CheckConstraint(
+                condition=Q(returned_on__isnull=True) | Q(returned_on__gte=F("start_date")),
+                name="loan_returned_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,3 +204,19 @@ class Loan(models.Model):
 
     def is_overdue_on(self, day) -> bool:
         return self.status == self.Status.ACTIVE and self.due_date < day
+
+    @property
+    def kit_handed_over_items(self) -> list[str]:
+        return split_kit(self.kit_handed_over)
+
+    @property
+    def kit_returned_items(self) -> list[str]:
+        return split_kit(self.kit_returned)
+
+    @property
+    def missing_kit_items(self) -> list[str]:
+        """Kit items handed over but not ticked back at return (empty while the loan is active)."""
+        if self.status != self.Status.RETURNED:
+            return []
+        returned = set(self.kit_returned_items)
+        return [item for item in self.kit_handed_over_items if item not in returned]

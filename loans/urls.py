@@ -4,4 +4,13 @@ from loans import views
 
 app_name = "loans"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.device_list, name="device_list"),
+    path("devices/<int:pk>/", views.device_detail, name="device_detail"),
+    path("lend/", views.checkout, name="checkout"),
+    path("loans/", views.loan_list, name="loan_list"),
+    path("loans/<int:pk>/", views.loan_detail, name="loan_detail"),
+    path("loans/<int:pk>/return/", views.loan_receive, name="return"),
+    path("loans/<int:pk>/renew/", views.loan_renew, name="renew"),
+    path("loans/<int:pk>/lost/", views.loan_lost, name="mark_lost"),
+]

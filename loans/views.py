@@ -1,0 +1,340 @@
+"""Pages for devices and loans: inventory, lend (checkout), receive back (return), renew, lost.
+
+Administrators and center staff use these pages; coordinators and supporters get 403. Staff see
+and change only loans made at their own venues (404 for other venues' loans); every staff member
+sees the whole device inventory.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from classes.models import Venue
+from loans import selectors, services
+from loans.forms import (
+    CheckoutForm,
+    CheckoutPickForm,
+    DeviceChoiceForm,
+    DeviceFilterForm,
+    MarkLostForm,
+    ReturnForm,
+)
+from loans.models import Device, Loan
+from project.models import Role
+from project.roles import can_change_venue, role_required, venue_ids_for
+
+LOAN_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
+LOAN_LIST_VIEWS = ("active", "due_soon", "overdue")
+DUE_SOON_DAYS = 7
+
+
+def _venues_for(user):
+    """Venues where ``user`` may lend and receive devices."""
+    ids = venue_ids_for(user)
+    qs = Venue.objects.filter(is_active=True)
+    if ids is not None:
+        qs = Venue.objects.filter(pk__in=ids)
+    return qs.order_by("name_kana", "code")
+
+
+def _can_see_loan(user, loan: Loan) -> bool:
+    ids = venue_ids_for(user)
+    return ids is None or loan.venue_id in ids
+
+
+def _get_loan_for_user(user, pk: int) -> Loan:
+    """The loan if ``user`` may see it, else 404."""
+    try:
+        loan = selectors.loan_for_detail(pk=pk)
+    except Loan.DoesNotExist:
+        raise Http404 from None
+    if not _can_see_loan(user, loan):
+        raise Http404
+    return loan
+
+
+def _get_loan_for_change(user, pk: int) -> Loan:
+    """The loan if ``user`` may change it: 404 when they may not see it, 403 when only see it."""
+    loan = _get_loan_for_user(user, pk)
+    if not can_change_venue(user, loan.venue_id):
+        raise PermissionDenied
+    return loan
+
+
+def _error_messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+@role_required(*LOAN_ROLES)
+def device_list(request):
+    form = DeviceFilterForm(request.GET or None)
+    status, search = "", ""
+    if form.is_valid():
+        status, search = form.cleaned_data["status"], form.cleaned_data["q"]
+    counts = selectors.device_status_counts()
+    context = {
+        "form": form,
+        "devices": selectors.device_list(status=status or None, search=search),
+        "status": status,
+        "status_counts": [(value, label, counts[value]) for value, label in Device.Status.choices],
+        "total": sum(counts.values()),
+        "venue_ids": venue_ids_for(request.user),
+    }
+    return render(request, "loans/device_list.html", context)
+
+
+@role_required(*LOAN_ROLES)
+def device_detail(request, pk: int):
+    device = get_object_or_404(Device.objects.select_related("home_venue"), pk=pk)
+    venue_ids = venue_ids_for(request.user)
+    history = list(selectors.device_loan_history(device=device))
+    for loan in history:
+        loan.visible = venue_ids is None or loan.venue_id in venue_ids
+    context = {"device": device, "history": history, "today": timezone.localdate()}
+    return render(request, "loans/device_detail.html", context)
+
+
+@role_required(*LOAN_ROLES)
+def checkout(request):
+    """Lend a device: choose the device, find the resident, then record the loan (one page)."""
+    from residents.selectors import resident_search
+
+    venues = _venues_for(request.user)
+    has_venues = venues.exists()
+    pick = CheckoutPickForm(request.GET)
+    pick.is_valid()  # unknown ids are dropped below, with a message
+    picked = getattr(pick, "cleaned_data", {})
+    device = picked.get("device")
+    resident = picked.get("resident")
+    query = picked.get("q", "")
+    if pick.errors.get("device") or pick.errors.get("resident"):
+        messages.error(request, _("That device or resident no longer exists. Choose again."))
+
+    try:
+        policy = services.loan_policy_active()
+    except ValidationError as exc:
+        policy = None
+        for message in _error_messages(exc):
+            messages.error(request, message)
+
+    device_problem = ""
+    if device is not None and not device.is_lendable:
+        device_problem = _("Device %(tag)s cannot be lent now: it is %(status)s.") % {
+            "tag": device.asset_tag,
+            "status": device.get_status_display(),
+        }
+
+    form = None
+    if device is not None and not device_problem and resident is not None and has_venues:
+        form = CheckoutForm(
+            request.POST if request.method == "POST" else None, device=device, venues=venues
+        )
+        if request.method == "POST" and form.is_valid():
+            venue = form.cleaned_data["venue"]
+            if not can_change_venue(request.user, venue.pk):
+                raise PermissionDenied
+            try:
+                loan = services.loan_checkout(
+                    device=device,
+                    resident=resident,
+                    venue=venue,
+                    by=request.user,
+                    start_date=form.cleaned_data["start_date"],
+                    kit=form.cleaned_data.get("kit", []),
+                    agreement_signed=form.cleaned_data["agreement_signed"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Lent %(tag)s to %(name)s. Due back on %(due)s.")
+                    % {
+                        "tag": device.asset_tag,
+                        "name": resident.name,
+                        "due": services.format_day(loan.due_date),
+                    },
+                )
+                if not loan.agreement_signed:
+                    messages.warning(
+                        request, _("The loan agreement is not signed yet. Have it signed.")
+                    )
+                return redirect("loans:loan_detail", pk=loan.pk)
+    elif request.method == "POST":
+        messages.error(request, _("Choose a device that can be lent and a resident first."))
+
+    residents = []
+    if resident is None and query:
+        residents = list(resident_search(query=query, limit=20))
+    resident_active_loans = []
+    if resident is not None:
+        resident_active_loans = list(
+            Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE).select_related(
+                "device"
+            )
+        )
+
+    def url_with(**params):
+        current = {
+            "device": device.pk if device else "",
+            "resident": resident.pk if resident else "",
+        }
+        current.update(params)
+        return reverse("loans:checkout") + "?" + urlencode({k: v for k, v in current.items() if v})
+
+    context = {
+        "device": device,
+        "device_problem": device_problem,
+        "device_form": DeviceChoiceForm(
+            initial={"device": device.pk if device else None},
+            devices=selectors.devices_lendable(),
+        ),
+        "resident": resident,
+        "resident_active_loans": resident_active_loans,
+        "query": query,
+        "residents": [(r, url_with(resident=r.pk)) for r in residents],
+        "change_device_url": url_with(device=""),
+        "change_resident_url": url_with(resident=""),
+        "form": form,
+        "policy": policy,
+        "due_preview": (
+            timezone.localdate() + timedelta(days=policy.term_days) if policy else None
+        ),
+        "has_venues": has_venues,
+    }
+    return render(request, "loans/checkout.html", context)
+
+
+@role_required(*LOAN_ROLES)
+def loan_list(request):
+    show = request.GET.get("show", "active")
+    if show not in LOAN_LIST_VIEWS:
+        show = "active"
+    today = timezone.localdate()
+    venue_ids = venue_ids_for(request.user)
+    if show == "overdue":
+        loans = selectors.loans_overdue(today=today, venue_ids=venue_ids)
+    elif show == "due_soon":
+        loans = selectors.loans_due_soon(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids)
+    else:
+        loans = selectors.loans_active(venue_ids=venue_ids)
+    context = {
+        "loans": loans,
+        "show": show,
+        "counts": selectors.loan_counts(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids),
+        "today": today,
+        "due_soon_days": DUE_SOON_DAYS,
+    }
+    return render(request, "loans/loan_list.html", context)
+
+
+@role_required(*LOAN_ROLES)
+def loan_detail(request, pk: int):
+    loan = _get_loan_for_user(request.user, pk)
+    today = timezone.localdate()
+    policy = loan.policy
+    context = {
+        "loan": loan,
+        "today": today,
+        "overdue": loan.is_overdue_on(today),
+        "can_change": can_change_venue(request.user, loan.venue_id),
+        "can_renew": bool(policy and loan.renewals < policy.max_renewals),
+        "lost_form": MarkLostForm(),
+    }
+    return render(request, "loans/loan_detail.html", context)
+
+
+@role_required(*LOAN_ROLES)
+def loan_receive(request, pk: int):
+    """Receive a lent device back (URL name ``loans:return``)."""
+    loan = _get_loan_for_change(request.user, pk)
+    if loan.status != Loan.Status.ACTIVE:
+        messages.error(
+            request,
+            _("This loan is not active (it is %(status)s), so it cannot be received back.")
+            % {"status": loan.get_status_display()},
+        )
+        return redirect("loans:loan_detail", pk=loan.pk)
+    form = ReturnForm(request.POST if request.method == "POST" else None, loan=loan)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            loan = services.loan_return(
+                loan=loan,
+                by=request.user,
+                returned_on=data["returned_on"],
+                kit_returned=data.get("kit_returned", []),
+                condition=data["condition"],
+                data_wiped=data["data_wiped"],
+                outcome=data["outcome"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Received %(tag)s back from %(name)s.")
+                % {"tag": loan.device.asset_tag, "name": loan.resident.name},
+            )
+            if loan.missing_kit_items:
+                messages.warning(
+                    request,
+                    _(
+                        "Missing kit: %(items)s. Recorded in the loan notes; follow up with the resident."
+                    )
+                    % {"items": "、".join(loan.missing_kit_items)},
+                )
+            if data["condition"] == Device.Condition.DAMAGED:
+                messages.warning(request, _("The device is damaged and has been sent to repair."))
+            return redirect("loans:loan_detail", pk=loan.pk)
+    return render(request, "loans/loan_return.html", {"loan": loan, "form": form})
+
+
+@require_POST
+@role_required(*LOAN_ROLES)
+def loan_renew(request, pk: int):
+    loan = _get_loan_for_change(request.user, pk)
+    try:
+        loan = services.loan_renew(loan=loan, by=request.user)
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Loan renewed. The new due date is %(due)s.")
+            % {"due": services.format_day(loan.due_date)},
+        )
+    return redirect("loans:loan_detail", pk=pk)
+
+
+@require_POST
+@role_required(*LOAN_ROLES)
+def loan_lost(request, pk: int):
+    loan = _get_loan_for_change(request.user, pk)
+    form = MarkLostForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("loans:loan_detail", pk=pk)
+    try:
+        services.loan_mark_lost(loan=loan, by=request.user, notes=form.cleaned_data["notes"])
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.warning(
+            request,
+            _("Device %(tag)s is recorded as lost.") % {"tag": loan.device.asset_tag},
+        )
+    return redirect("loans:loan_detail", pk=pk)

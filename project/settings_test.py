@@ -12,3 +12,9 @@ STORAGES = {
 }
 # Tests assert English messages; tests/project/test_i18n.py checks the Japanese default.
 LANGUAGE_CODE = "en"
+# No collectstatic before tests: look static files up per request instead of scanning STATIC_ROOT
+# (which would warn "No directory at .../staticfiles/" on every test run).
+WHITENOISE_AUTOREFRESH = True
+# Tests move the clock days ahead (time-machine) with a logged-in client; an 8-hour login would
+# expire under them. Production keeps SESSION_COOKIE_AGE from the environment.
+SESSION_COOKIE_AGE = 365 * 24 * 60 * 60

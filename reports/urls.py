@@ -4,4 +4,6 @@ from reports import views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("sessions/<int:pk>/attendance.pdf", views.attendance_sheet, name="attendance_sheet"),
+]

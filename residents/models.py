@@ -31,9 +31,18 @@ class Resident(models.Model):
     name = models.CharField(_("name (kanji)"), max_length=100)
     name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
     search_kana = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
+    # Search keys, kept by save(): all are prefix-searched through their btree index, so
+    # a phone search stays fast on a large table (see residents.selectors.resident_search).
+    search_kana_given = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
+    search_name = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
+    search_name_given = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone_digits = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    # Reversed digits: "last four digits" becomes a prefix match that can use an index.
+    phone_digits_reversed = models.CharField(
+        max_length=20, blank=True, db_index=True, editable=False
+    )
     email = models.EmailField(_("email"), blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
     household = models.CharField(
@@ -63,6 +72,14 @@ class Resident(models.Model):
         verbose_name=_("possible duplicate of"),
         help_text=_("Set by the import when this looks like a resident already registered."),
     )
+    source_import = models.ForeignKey(
+        "ResidentImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("imported by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -80,15 +97,43 @@ class Resident(models.Model):
             )
         ]
 
+    SEARCH_KEY_FIELDS = (
+        "search_kana",
+        "search_kana_given",
+        "search_name",
+        "search_name_given",
+        "phone_digits",
+        "phone_digits_reversed",
+    )
+
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs):
-        from residents.normalize import kana_search_key, phone_digits
+        self.set_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            # Keys follow their source fields even on a partial save.
+            kwargs["update_fields"] = set(update_fields) | set(self.SEARCH_KEY_FIELDS)
+        super().save(*args, **kwargs)
+
+    def set_search_keys(self) -> None:
+        """Fill the search keys from name, name_kana and phone (save() calls this)."""
+        from residents.normalize import (
+            clean_name,
+            given_part,
+            kana_search_key,
+            normalize_kana,
+            phone_digits,
+            search_name_key,
+        )
 
         self.search_kana = kana_search_key(self.name_kana)
+        self.search_kana_given = given_part(normalize_kana(self.name_kana))
+        self.search_name = search_name_key(self.name)
+        self.search_name_given = search_name_key(given_part(clean_name(self.name)))
         self.phone_digits = phone_digits(self.phone)
-        super().save(*args, **kwargs)
+        self.phone_digits_reversed = self.phone_digits[::-1]
 
     def age_on(self, day) -> int | None:
         """Age in whole years on ``day`` (a date), or None when the birth date is unknown."""

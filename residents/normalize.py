@@ -1,14 +1,18 @@
-"""Normalising what staff type or import: kana, digits, phone numbers.
+"""Normalising what staff type or import: kana, names, digits, phone numbers, birth dates.
 
 All functions are pure and accept any mix of full-width / half-width characters and
 hiragana / katakana, so the search and the import treat input the same way.
 """
 
+import calendar
 import re
 import unicodedata
+from datetime import date
+from typing import NamedTuple
 
 import jaconv
 import phonenumbers
+from django.utils.translation import gettext
 
 _SPACES = re.compile(r"\s+")
 
@@ -63,3 +67,147 @@ def format_phone(text: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"not a valid Japanese phone number: {text!r}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def search_name_key(text: str) -> str:
+    """Return the key a kanji name is searched by: NFKC-normalised, all spaces removed.
+
+    ``'山田　太郎'``, ``'山田 太郎'`` and ``'山田太郎'`` all give ``'山田太郎'``.
+    """
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text or ""))
+
+
+def clean_name(text: str) -> str:
+    """Return a name as stored: any run of spaces (full-width too) becomes one ASCII space.
+
+    Only spaces change: kanji variants are kept exactly as typed, they are part of a person's name.
+    """
+    return _SPACES.sub(" ", (text or "").replace("\u3000", " ")).strip()
+
+
+def given_part(normalised: str) -> str:
+    """Return what follows the first space of an already normalised name, without spaces.
+
+    ``'ヤマダ タロウ'`` -> ``'タロウ'``; ``''`` when the name has no space (given name unknown).
+    """
+    _, sep, rest = normalised.partition(" ")
+    return rest.replace(" ", "") if sep else ""
+
+
+# --- Birth dates -------------------------------------------------------------------------------
+
+
+class Era(NamedTuple):
+    name: str
+    letter: str
+    start: date
+    end: date | None  # last day, None for the current era
+
+
+# Start and end days as proclaimed (Meiji: from the first lunar new year it covered; days before
+# Meiji 6 are not converted from the lunar calendar, no living resident was born then).
+ERAS: tuple[Era, ...] = (
+    Era("明治", "M", date(1868, 1, 25), date(1912, 7, 29)),
+    Era("大正", "T", date(1912, 7, 30), date(1926, 12, 24)),
+    Era("昭和", "S", date(1926, 12, 25), date(1989, 1, 7)),
+    Era("平成", "H", date(1989, 1, 8), date(2019, 4, 30)),
+    Era("令和", "R", date(2019, 5, 1), None),
+)
+_ERA_BY_KEY = {}
+for _era in ERAS:
+    _ERA_BY_KEY[_era.name] = _era
+    _ERA_BY_KEY[_era.name[0]] = _era
+    _ERA_BY_KEY[_era.letter] = _era
+
+_ERA_DATE = re.compile(
+    r"^(?P<era>明治|大正|昭和|平成|令和|[明大昭平令]|[MTSHR])\.?"
+    r"(?P<year>元|\d{1,2})[年./\-]"
+    r"(?P<month>\d{1,2})[月./\-]"
+    r"(?P<day>\d{1,2})日?(?:生まれ|生)?$",
+    re.IGNORECASE,
+)
+_WESTERN_DATE = re.compile(
+    r"^(?P<year>(?:18|19|20)\d\d)[年./\-](?P<month>\d{1,2})[月./\-](?P<day>\d{1,2})日?(?:生まれ|生)?$"
+)
+
+
+def looks_like_date(text: str) -> bool:
+    """True when ``text`` has the shape of a date parse_birth_date reads (valid or not)."""
+    key = _SPACES.sub("", unicodedata.normalize("NFKC", text or ""))
+    return bool(_ERA_DATE.match(key) or _WESTERN_DATE.match(key))
+
+
+def parse_birth_date(text: str, *, today: date | None = None) -> date:
+    """Parse a birth date as staff write it and return a ``date``.
+
+    Accepts Japanese-era dates (``昭和20年5月3日``, ``S20.5.3``, ``S.19.9.19``, ``H2.4.1``,
+    ``平成元年1月8日``; eras 明治/大正/昭和/平成/令和 or M/T/S/H/R) and Western dates
+    (``1942/11/23``, ``1939-07-01``, ``1944年4月1日``, ``1947.10.10``), in any width.
+    ``today`` (a local date, default: today in the current time zone) bounds the future.
+
+    Raises ValueError with a reason a person can act on: unknown format, month 13,
+    2月30日, a day outside its era (昭和64年1月8日), a date in the future.
+    """
+    original = (text or "").strip()
+    key = _SPACES.sub("", unicodedata.normalize("NFKC", original))
+    if not key:
+        raise ValueError(gettext("The birth date is empty."))
+    era: Era | None = None
+    if m := _ERA_DATE.match(key):
+        era = _ERA_BY_KEY[m["era"].upper() if m["era"].isascii() else m["era"]]
+        era_year = 1 if m["year"] == "元" else int(m["year"])
+        if era_year < 1:
+            raise ValueError(
+                gettext("%(text)s: there is no year 0 in an era; the first year is 1 (元年).")
+                % {"text": original}
+            )
+        year = era.start.year + era_year - 1
+    elif m := _WESTERN_DATE.match(key):
+        year = int(m["year"])
+    else:
+        raise ValueError(
+            gettext(
+                "%(text)s is not a date this program can read. Write it like 昭和20年5月3日, "
+                "S20.5.3 or 1945/5/3."
+            )
+            % {"text": original}
+        )
+    month, day = int(m["month"]), int(m["day"])
+    if not 1 <= month <= 12:
+        raise ValueError(
+            gettext("%(text)s: month %(month)s does not exist (months are 1 to 12).")
+            % {"text": original, "month": month}
+        )
+    last_day = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last_day:
+        raise ValueError(
+            gettext(
+                "%(text)s: there is no day %(day)s in %(year)s/%(month)s (it has %(last)s days)."
+            )
+            % {"text": original, "day": day, "year": year, "month": month, "last": last_day}
+        )
+    result = date(year, month, day)
+    if era is not None and (result < era.start or (era.end and result > era.end)):
+        raise ValueError(
+            gettext(
+                "%(text)s is outside the %(era)s era, which ran from %(start)s to %(end)s. "
+                "Check the era and the year."
+            )
+            % {
+                "text": original,
+                "era": era.name,
+                "start": era.start.strftime("%Y/%m/%d"),
+                "end": era.end.strftime("%Y/%m/%d") if era.end else gettext("today"),
+            }
+        )
+    if result < ERAS[0].start:
+        raise ValueError(gettext("%(text)s is before 1868; check the year.") % {"text": original})
+    if today is None:
+        from django.utils import timezone
+
+        today = timezone.localdate()
+    if result > today:
+        raise ValueError(
+            gettext("%(text)s is in the future; check the era and the year.") % {"text": original}
+        )
+    return result

@@ -1,0 +1,205 @@
+"""Resident pages: list and search, detail with history, create/edit, import, duplicates review.
+
+Administrators and center staff use them all; coordinators may look at the list and details;
+supporters get 403.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from project.models import Role
+from project.roles import role_required, user_role
+from residents import selectors, services
+from residents.forms import ImportForm, ResidentCreateForm, ResidentForm, SearchForm
+from residents.importer import import_residents
+from residents.models import Resident, ResidentImport
+
+MANAGE_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
+VIEW_ROLES = (Role.ADMINISTRATOR, Role.STAFF, Role.COORDINATOR)
+FORM_FIELDS = tuple(ResidentForm.base_fields)
+
+
+def _add_form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@role_required(*VIEW_ROLES)
+def resident_list(request):
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    context = {"form": form, "query": query, "can_manage": user_role(request.user) in MANAGE_ROLES}
+    if query:
+        parsed = selectors.search_query_parse(query)
+        context["parsed"] = parsed
+        context["results"] = list(selectors.resident_search(query=query, limit=50))
+    else:
+        context["page"] = Paginator(selectors.resident_list(), 50).get_page(request.GET.get("page"))
+    if context["can_manage"]:
+        context["duplicates_count"] = selectors.resident_duplicates_pending().count()
+    return render(request, "residents/resident_list.html", context)
+
+
+@role_required(*VIEW_ROLES)
+def resident_detail(request, pk: int):
+    try:
+        history = selectors.resident_detail(pk=pk)
+    except Resident.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(
+        request,
+        "residents/resident_detail.html",
+        {
+            "history": history,
+            "resident": history.resident,
+            "can_manage": user_role(request.user) in MANAGE_ROLES,
+        },
+    )
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@role_required(*MANAGE_ROLES)
+def resident_create(request):
+    form = ResidentCreateForm(request.POST or None)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in FORM_FIELDS}
+        duplicates = list(
+            selectors.resident_likely_duplicates(
+                name_kana=data["name_kana"], birth_date=data["birth_date"], phone=data["phone"]
+            )
+        )
+        if duplicates and not form.cleaned_data["create_anyway"]:
+            form.add_error(
+                None,
+                _(
+                    "This may be a resident who is already registered (listed below). Open "
+                    'them to check, or tick "create anyway" if this is a different person.'
+                ),
+            )
+        else:
+            try:
+                resident, _dups = services.resident_create(
+                    by=request.user, confirmed_not_duplicate=bool(duplicates), **data
+                )
+            except ValidationError as exc:
+                _add_form_errors(form, exc)
+            else:
+                messages.success(request, _("%(name)s was registered.") % {"name": resident.name})
+                if next_url := _safe_next(request):
+                    # Back to the phone screen with the new resident chosen.
+                    joiner = "&" if "?" in next_url else "?"
+                    return redirect(f"{next_url}{joiner}resident={resident.pk}")
+                return redirect("residents:detail", pk=resident.pk)
+    return render(
+        request,
+        "residents/resident_form.html",
+        {"form": form, "duplicates": duplicates, "next": _safe_next(request)},
+    )
+
+
+@role_required(*MANAGE_ROLES)
+def resident_edit(request, pk: int):
+    resident = get_object_or_404(Resident, pk=pk)
+    initial = {f: getattr(resident, f) for f in FORM_FIELDS}
+    form = ResidentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in FORM_FIELDS}
+        try:
+            resident = services.resident_update(resident=resident, by=request.user, **data)
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("residents:detail", pk=resident.pk)
+    return render(request, "residents/resident_form.html", {"form": form, "resident": resident})
+
+
+@role_required(*MANAGE_ROLES)
+def import_upload(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            run = import_residents(file=upload, file_name=upload.name, by=request.user)
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(total)s row read: %(imported)s imported, %(flagged)s flagged, "
+                    "%(rejected)s rejected.",
+                    "%(total)s rows read: %(imported)s imported, %(flagged)s flagged, "
+                    "%(rejected)s rejected.",
+                    run.rows_total,
+                )
+                % {
+                    "total": run.rows_total,
+                    "imported": run.rows_imported,
+                    "flagged": run.rows_flagged,
+                    "rejected": run.rows_rejected,
+                },
+            )
+            return redirect("residents:import_detail", pk=run.pk)
+    recent = ResidentImport.objects.select_related("created_by")[:10]
+    return render(request, "residents/import.html", {"form": form, "recent": recent})
+
+
+@role_required(*MANAGE_ROLES)
+def import_detail(request, pk: int):
+    run = get_object_or_404(ResidentImport.objects.select_related("created_by"), pk=pk)
+    return render(request, "residents/import_detail.html", {"run": run})
+
+
+@role_required(*MANAGE_ROLES)
+def duplicate_list(request):
+    flagged = list(selectors.resident_duplicates_pending()[:200])
+    return render(request, "residents/duplicates.html", {"flagged": flagged})
+
+
+@require_POST
+@role_required(*MANAGE_ROLES)
+def duplicate_resolve(request, pk: int):
+    resident = get_object_or_404(Resident, pk=pk)
+    action = request.POST.get("action")
+    if action not in ("merge", "different"):
+        messages.error(request, _('Choose "same person" or "different person".'))
+        return redirect("residents:duplicates")
+    name = resident.name
+    try:
+        kept = services.duplicate_resolve(
+            resident=resident, same_person=action == "merge", by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("residents:duplicates")
+    if action == "merge":
+        messages.success(
+            request,
+            _("%(name)s was merged into %(kept)s (#%(id)s).")
+            % {"name": name, "kept": kept.name, "id": kept.pk},
+        )
+    else:
+        messages.success(
+            request, _("%(name)s is kept as a different person.") % {"name": kept.name}
+        )
+    return redirect("residents:duplicates")

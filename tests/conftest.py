@@ -79,5 +79,3 @@ def admin_client_(client, admin_user):
 def coordinator_client(client, coordinator_user):
     client.force_login(coordinator_user)
     return client
-
-

@@ -22,7 +22,7 @@ class UserFactory(DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pass-1234-word")
+    password = factory.django.Password("pass-1234-word")
 
 
 def make_user(role: str, *, venues=(), username: str | None = None):
@@ -91,7 +91,9 @@ class ResidentFactory(DjangoModelFactory):
 
     name = factory.Faker("name")
     name_kana = factory.Faker("kana_name")
-    birth_date = factory.Faker("date_between", start_date=date(1935, 1, 1), end_date=date(1958, 12, 31))
+    birth_date = factory.Faker(
+        "date_between", start_date=date(1935, 1, 1), end_date=date(1958, 12, 31)
+    )
     phone = factory.Sequence(lambda n: f"0246-55-{n % 10000:04d}")
     district = "平"
     consent_given = True
@@ -172,3 +174,21 @@ class AssignmentFactory(DjangoModelFactory):
 
 
 __all__ = ["Role", "make_user"]
+
+
+def _clock(hour: int, minute: int = 0):
+    from datetime import time
+
+    return time(hour, minute)
+
+
+class AvailabilityFactory(DjangoModelFactory):
+    """A weekly window, Monday 9:00-17:00 unless told otherwise."""
+
+    class Meta:
+        model = "volunteers.Availability"
+
+    supporter = factory.SubFactory(SupporterFactory)
+    weekday = 0
+    start_time = factory.LazyFunction(lambda: _clock(9))
+    end_time = factory.LazyFunction(lambda: _clock(17))

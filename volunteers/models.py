@@ -31,17 +31,43 @@ class Supporter(models.Model):
         STAFF = "staff", _("Staff")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="supporter", verbose_name=_("login"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supporter",
+        verbose_name=_("login"),
     )
     name = models.CharField(_("name"), max_length=100)
     name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VOLUNTEER)
     organisation = models.CharField(_("school or organisation"), max_length=100, blank=True)
-    skills = models.ManyToManyField(Skill, blank=True, related_name="supporters", verbose_name=_("skills"))
+    skills = models.ManyToManyField(
+        Skill, blank=True, related_name="supporters", verbose_name=_("skills")
+    )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     home_district = models.CharField(_("home district"), max_length=50, blank=True)
+    languages = models.CharField(
+        _("languages"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Languages the supporter can help in besides Japanese, e.g. English, Vietnamese."
+        ),
+    )
+    training_completed_on = models.DateField(
+        _("training completed on"),
+        null=True,
+        blank=True,
+        help_text=_("Date the supporter finished the supporter training (empty: not yet)."),
+    )
+    insurance_valid_until = models.DateField(
+        _("volunteer insurance valid until"),
+        null=True,
+        blank=True,
+        help_text=_("Last day covered by volunteer activity insurance (empty: not insured)."),
+    )
     max_sessions_per_month = models.PositiveIntegerField(_("maximum sessions per month"), default=8)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -54,6 +80,48 @@ class Supporter(models.Model):
         return self.name
 
 
+class Availability(models.Model):
+    """A weekly time window in which a supporter can usually help (local time, JST).
+
+    ``weekday`` follows Python's ``date.weekday()``: Monday is 0, Sunday is 6.
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    supporter = models.ForeignKey(
+        Supporter,
+        on_delete=models.CASCADE,
+        related_name="availabilities",
+        verbose_name=_("supporter"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("availability")
+        verbose_name_plural = _("availabilities")
+        ordering = ["supporter", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="availability_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="availability_weekday_0_6"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
 class Assignment(models.Model):
     """A supporter placed on a session (配置)."""
 
@@ -63,8 +131,13 @@ class Assignment(models.Model):
         DECLINED = "declined", _("Declined")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # Statuses that hold the supporter's time: they count for overlaps, monthly limits and staffing.
+    ACTIVE_STATUSES = (Status.PROPOSED, Status.CONFIRMED)
+
     session = models.ForeignKey(
-        "classes.Session", on_delete=models.CASCADE, related_name="assignments",
+        "classes.Session",
+        on_delete=models.CASCADE,
+        related_name="assignments",
         verbose_name=_("session"),
     )
     supporter = models.ForeignKey(
@@ -74,6 +147,8 @@ class Assignment(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED
     )
     is_lead = models.BooleanField(_("lead"), default=False)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

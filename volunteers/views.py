@@ -1,0 +1,224 @@
+"""Pages for the supporter roster, assigning supporters to sessions, and a supporter's own page.
+
+Roles: administrator and coordinator change supporters and assignments; center staff see the lists
+read-only; a supporter sees only their own assignments (403 on the office pages, 404 on another
+supporter's assignment).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from classes.models import Session
+from classes.selectors import session_list
+from project.models import Role
+from project.roles import OFFICE_ROLES, role_required, user_role
+from volunteers import selectors, services
+from volunteers.forms import AssignForm, AvailabilityFormSet, SupporterFilterForm, SupporterForm
+from volunteers.models import Assignment, Supporter
+
+MANAGER_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
+
+
+def _can_manage(user) -> bool:
+    return user_role(user) in MANAGER_ROLES
+
+
+def _require_manager(user) -> None:
+    """403 for office roles that may look but not change (center staff)."""
+    if not _can_manage(user):
+        raise PermissionDenied
+
+
+def _own_supporter(user) -> Supporter | None:
+    """The Supporter linked to this login, or None."""
+    return Supporter.objects.filter(user=user).first()
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@role_required(*OFFICE_ROLES)
+def supporter_list(request):
+    form = SupporterFilterForm(request.GET or None)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "q": data["q"].strip(),
+            "kind": data["kind"],
+            "skill_code": data["skill"],
+            "active": form.active_value(),
+        }
+    today = timezone.localdate()
+    context = {
+        "form": form,
+        "supporters": selectors.supporter_list(month=today, **filters),
+        "month": today,
+        "can_manage": _can_manage(request.user),
+    }
+    return render(request, "volunteers/supporter_list.html", context)
+
+
+@role_required(*OFFICE_ROLES)
+def supporter_detail(request, pk: int):
+    try:
+        supporter = selectors.supporter_detail(pk=pk)
+    except Supporter.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "supporter": supporter,
+        "assignments": selectors.supporter_assignments(supporter=supporter),
+        "can_manage": _can_manage(request.user),
+    }
+    return render(request, "volunteers/supporter_detail.html", context)
+
+
+def _supporter_form_page(request, supporter: Supporter | None):
+    _require_manager(request.user)
+    form = SupporterForm(request.POST or None, instance=supporter)
+    formset = AvailabilityFormSet(
+        request.POST or None, instance=supporter or Supporter(), prefix="availability"
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        saved = services.supporter_save(supporter_form=form, availability_formset=formset)
+        messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+        return redirect("volunteers:supporter_detail", pk=saved.pk)
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below."))
+    context = {"form": form, "formset": formset, "supporter": supporter}
+    return render(request, "volunteers/supporter_form.html", context)
+
+
+@role_required(*OFFICE_ROLES)
+def supporter_create(request):
+    return _supporter_form_page(request, None)
+
+
+@role_required(*OFFICE_ROLES)
+def supporter_edit(request, pk: int):
+    return _supporter_form_page(request, get_object_or_404(Supporter, pk=pk))
+
+
+@role_required(*OFFICE_ROLES)
+def assign(request, session_pk: int):
+    """The session, its assignments (cancel, confirm by phone) and candidates (Assign)."""
+    session = session_list().filter(pk=session_pk).first()
+    if session is None:
+        raise Http404
+    if request.method == "POST":
+        _require_manager(request.user)
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a supporter from the list and try again."))
+            return redirect("volunteers:assign", session_pk=session.pk)
+        supporter = form.cleaned_data["supporter"]
+        try:
+            assignment = services.assignment_create(
+                session=session,
+                supporter=supporter,
+                by=request.user,
+                is_lead=form.cleaned_data["is_lead"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("%(name)s was proposed for this session and can now accept or decline.")
+                % {"name": supporter.name},
+            )
+            for warning in assignment.warnings:
+                messages.warning(request, warning)
+        return redirect("volunteers:assign", session_pk=session.pk)
+    context = {
+        "session": session,
+        "assignments": selectors.session_assignments(session=session),
+        "candidates": selectors.candidates_for_session(session=session)
+        if session.status == Session.Status.SCHEDULED
+        else [],
+        "can_manage": _can_manage(request.user),
+    }
+    return render(request, "volunteers/assign.html", context)
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def assignment_cancel(request, pk: int):
+    _require_manager(request.user)
+    assignment = get_object_or_404(Assignment.objects.select_related("supporter"), pk=pk)
+    try:
+        services.assignment_cancel(assignment=assignment, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("The assignment of %(name)s was cancelled.") % {"name": assignment.supporter.name},
+        )
+    return redirect("volunteers:assign", session_pk=assignment.session_id)
+
+
+@require_POST
+@role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.SUPPORTER)
+def assignment_respond(request, pk: int):
+    """Accept or decline a proposed assignment: the supporter on their own page, or a coordinator
+    for a supporter who answered by phone."""
+    is_supporter = user_role(request.user) == Role.SUPPORTER
+    qs = Assignment.objects.select_related("supporter")
+    if is_supporter:
+        qs = qs.filter(supporter__user=request.user)
+    assignment = get_object_or_404(qs, pk=pk)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.assignment_respond(assignment=assignment, accept=accept, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if is_supporter:
+            text = _("Thank you. You accepted.") if accept else _("You declined. Thank you.")
+        elif accept:
+            text = _("Confirmed for %(name)s.") % {"name": assignment.supporter.name}
+        else:
+            text = _("Declined for %(name)s.") % {"name": assignment.supporter.name}
+        messages.success(request, text)
+    if is_supporter:
+        return redirect("volunteers:my_assignments")
+    return redirect("volunteers:assign", session_pk=assignment.session_id)
+
+
+@role_required(Role.SUPPORTER)
+def my_assignments(request):
+    supporter = _own_supporter(request.user)
+    context = {
+        "supporter": supporter,
+        "assignments": selectors.supporter_assignments(supporter=supporter) if supporter else [],
+    }
+    return render(request, "volunteers/my_assignments.html", context)
+
+
+@role_required(Role.SUPPORTER)
+def my_assignment_detail(request, pk: int):
+    """What one session needs from the supporter: when, where, topic, how many registered."""
+    supporter = _own_supporter(request.user)
+    if supporter is None:
+        raise Http404
+    try:
+        assignment = selectors.supporter_assignment(supporter=supporter, pk=pk)
+    except Assignment.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "assignment": assignment,
+        "session": assignment.session,
+        "co_supporters": Assignment.objects.filter(
+            session=assignment.session_id, status__in=Assignment.ACTIVE_STATUSES
+        )
+        .exclude(pk=assignment.pk)
+        .select_related("supporter"),
+    }
+    return render(request, "volunteers/my_assignment_detail.html", context)

@@ -1,0 +1,117 @@
+# Run, test and benchmark the program. Needs GNU make and Python 3.11+; everything else is installed
+# into .venv on first use. `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install; pip runs again only when pyproject.toml is newer.
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+
+# The resident list imported into a fresh local database: the shared program data beside the
+# checkout if present, else the copy the residents tests use.
+SAMPLE_CSV := $(firstword $(wildcard ../shared/data/residents_sample.csv tests/residents/data/residents_sample.csv))
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
+LOCAL_BROKER_URL ?= redis://127.0.0.1:6379/0
+PORT ?= 8000
+
+.PHONY: help install run test lint format bench worker beat clean
+
+help:
+	@echo "make run      install, migrate, load program data and demo data, serve on http://127.0.0.1:8000/"
+	@echo "make test     ruff check, ruff format --check, then the whole pytest suite"
+	@echo "make lint     ruff check and format check only"
+	@echo "make format   ruff format and ruff check --fix"
+	@echo "make bench    benchmark against PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))"
+	@echo "make worker   Celery worker on Redis (CELERY_BROKER_URL, default $(LOCAL_BROKER_URL))"
+	@echo "make beat     Celery beat on Redis (run exactly one)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_program_data
+	@# Import the sample resident list only into a database that has no residents yet.
+	@if [ -n "$(SAMPLE_CSV)" ] && $(MANAGE) shell -c \
+	    "import sys; from residents.models import Resident; sys.exit(1 if Resident.objects.exists() else 0)"; then \
+	  mkdir -p var; \
+	  echo "$(MANAGE) import_residents $(SAMPLE_CSV)"; \
+	  $(MANAGE) import_residents "$(SAMPLE_CSV)" --report var/residents_sample.report.txt; \
+	fi
+	$(MANAGE) seed_demo
+	@# The .mo files are committed; recompile only where gettext is installed.
+	@if command -v msgfmt >/dev/null 2>&1; then \
+	  $(MANAGE) compilemessages --ignore="$(VENV)" --ignore=node_modules -v 0; \
+	else \
+	  echo "msgfmt not found: using the committed translations"; \
+	fi
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Create the benchmark database if it is missing (connects to the server's `postgres` database,
+# else `test`), then migrate it and run the benchmark.
+define CREATE_DB_PY
+import os, sys
+import dj_database_url, psycopg
+from psycopg import sql
+cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
+if "postgresql" not in cfg["ENGINE"]:
+    sys.exit("make bench needs a PostgreSQL DATABASE_URL, got " + cfg["ENGINE"])
+params = {k.lower(): cfg[k] for k in ("HOST", "PORT", "USER", "PASSWORD") if cfg.get(k)}
+last_error = None
+for maintenance_db in ("postgres", "test"):
+    try:
+        conn = psycopg.connect(dbname=maintenance_db, autocommit=True, **params)
+    except psycopg.OperationalError as exc:
+        last_error = exc
+        continue
+    with conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
+            print("created database", cfg["NAME"])
+    break
+else:
+    sys.exit(f"cannot reach PostgreSQL to create {cfg['NAME']}: {last_error}")
+endef
+export CREATE_DB_PY
+
+bench: $(STAMP)
+	export DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}"; \
+	$(BIN)/python -c "$$CREATE_DB_PY" && \
+	$(MANAGE) migrate --noinput && \
+	$(MANAGE) bench
+
+worker: $(STAMP)
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(LOCAL_BROKER_URL)}" \
+	  $(BIN)/celery -A project worker --loglevel=INFO
+
+beat: $(STAMP)
+	mkdir -p var
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(LOCAL_BROKER_URL)}" \
+	  $(BIN)/celery -A project beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from classes.models import Organiser, Registration, Session, Topic, Venue
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "district", "kind", "default_seats", "is_active")
+    search_fields = ("code", "name", "name_kana", "district")
+    list_filter = ("kind", "district", "is_active")
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "level", "minutes")
+    search_fields = ("code", "title", "title_en")
+    list_filter = ("level",)
+
+
+@admin.register(Organiser)
+class OrganiserAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind")
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    extra = 0
+    raw_id_fields = ("resident",)
+    readonly_fields = ("created_at", "created_by")
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ("starts_at", "kind", "title", "topic", "venue", "seats", "status")
+    list_filter = ("kind", "status", "venue")
+    search_fields = ("title", "topic__title", "venue__name", "place")
+    date_hierarchy = "starts_at"
+    list_select_related = ("topic", "venue")
+    inlines = [RegistrationInline]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ("session", "resident", "status", "attendance", "created_at")
+    list_filter = ("status", "attendance")
+    raw_id_fields = ("session", "resident")
+    list_select_related = ("session", "resident", "session__topic", "session__venue")

@@ -1,0 +1,19 @@
+"""How dates and times are said on the phone and printed: Japanese style, in Asia/Tokyo."""
+
+from datetime import date, datetime
+
+from django.utils import timezone
+
+WEEKDAYS_JA = "月火水木金土日"
+
+
+def date_ja(value: date | datetime) -> str:
+    """``2026年12月3日(木)`` for a date or an aware datetime (converted to local time first)."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return f"{value.year}年{value.month}月{value.day}日({WEEKDAYS_JA[value.weekday()]})"
+
+
+def time_range_ja(start: datetime, end: datetime) -> str:
+    """``10:00〜11:30`` for two aware datetimes, in local time."""
+    return f"{timezone.localtime(start):%H:%M}〜{timezone.localtime(end):%H:%M}"

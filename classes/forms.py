@@ -1,0 +1,101 @@
+from datetime import datetime, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import Organiser, Session, Topic, Venue
+
+
+class SessionForm(forms.ModelForm):
+    """Create or edit a session. Date and times are entered separately, in local time (JST)."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end_time = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+    class Meta:
+        model = Session
+        fields = [
+            "kind",
+            "title",
+            "topic",
+            "venue",
+            "place",
+            "organiser",
+            "seats",
+            "supporters_needed",
+            "what_to_bring",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, venue_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        venues = Venue.objects.filter(is_active=True)
+        if venue_ids is not None:
+            venues = venues.filter(pk__in=venue_ids)
+        self.fields["venue"].queryset = venues
+        self.fields["topic"].queryset = Topic.objects.all()
+        self.fields["organiser"].queryset = Organiser.objects.all()
+        if self.instance.pk:
+            start = timezone.localtime(self.instance.starts_at)
+            end = timezone.localtime(self.instance.ends_at)
+            self.initial.update(date=start.date(), start_time=start.time(), end_time=end.time())
+
+    def clean(self):
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day and start and end:
+            tz = timezone.get_current_timezone()
+            starts_at = timezone.make_aware(datetime.combine(day, start), tz)
+            ends_at = timezone.make_aware(datetime.combine(day, end), tz)
+            if ends_at <= starts_at:
+                self.add_error("end_time", _("The end time must be after the start time."))
+            elif ends_at - starts_at > timedelta(hours=12):
+                self.add_error("end_time", _("A session cannot last more than 12 hours."))
+            else:
+                self.instance.starts_at, self.instance.ends_at = starts_at, ends_at
+        if not data.get("venue") and not (data.get("place") or "").strip():
+            self.add_error("venue", _("Choose a venue, or for a caravan enter the place."))
+        kind = data.get("kind")
+        if kind == Session.Kind.CLASS and data.get("seats") in (None, 0):
+            self.add_error("seats", _("A class needs a number of seats."))
+        return data
+
+
+class SessionFilterForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    days = forms.IntegerField(
+        label=_("Days"), required=False, min_value=1, max_value=92, initial=14
+    )
+    venue = forms.ModelChoiceField(
+        label=_("Venue"), required=False, queryset=Venue.objects.all(), empty_label=_("All venues")
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Session.Kind.choices]
+    )
+
+    def __init__(self, *args, venue_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if venue_ids is not None:
+            self.fields["venue"].queryset = Venue.objects.filter(pk__in=venue_ids)
+
+
+class PhoneSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name (kana or kanji), phone number or birth date"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "autocomplete": "off"}),
+    )
+
+
+class RegisterForm(forms.Form):
+    session = forms.IntegerField(widget=forms.HiddenInput)
+    resident = forms.IntegerField(widget=forms.HiddenInput)
+    companion = forms.CharField(label=_("Companion (付き添い)"), max_length=100, required=False)

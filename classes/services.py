@@ -1,0 +1,195 @@
+"""State changes for sessions and registrations.
+
+Seats are scarce: every change that can take or free a seat locks the session row first
+(``select_for_update``), so concurrent staff on the phone can never overbook a class.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from classes.models import Registration, Session
+from residents.models import Resident
+
+ACTIVE_STATUSES = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)
+
+
+def _lock_session(session_id: int) -> Session:
+    """Lock and return the session row; a lock not had within 3 s becomes a 'try again' message."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '3s'")
+    try:
+        return Session.objects.select_for_update().get(pk=session_id)
+    except OperationalError as exc:
+        raise ValidationError(
+            _("Someone else is registering for this session right now. Please try again.")
+        ) from exc
+
+
+def registration_create(
+    *, session: Session, resident: Resident, by=None, companion: str = "", walk_in: bool = False
+) -> Registration:
+    """Register ``resident`` for ``session``: a seat if one is free, else the waitlist.
+
+    Returns the new Registration (status REGISTERED or WAITLISTED). Walk-ins (``walk_in=True``) are
+    counted present and always get a place: they are already in the room.
+    Raises ValidationError when the session is cancelled or over, the resident is already registered
+    for it, or the resident is registered for another session at an overlapping time.
+    """
+    with transaction.atomic():
+        locked = _lock_session(session.pk)
+        if locked.status == Session.Status.CANCELLED:
+            raise ValidationError(_("This session is cancelled."))
+        if not walk_in and locked.ends_at <= timezone.now():
+            raise ValidationError(_("This session is already over."))
+        active = Registration.objects.filter(resident=resident, status__in=ACTIVE_STATUSES)
+        if active.filter(session=locked).exists():
+            raise ValidationError(
+                _("%(name)s is already registered for this session.") % {"name": resident.name}
+            )
+        clash = (
+            active.filter(
+                Q(session__starts_at__lt=locked.ends_at) & Q(session__ends_at__gt=locked.starts_at)
+            )
+            .exclude(session__status=Session.Status.CANCELLED)
+            .select_related("session", "session__venue")
+            .first()
+        )
+        if clash is not None:
+            other = timezone.localtime(clash.session.starts_at)
+            raise ValidationError(
+                _(
+                    "%(name)s is already registered for %(title)s at %(place)s on %(when)s, "
+                    "which overlaps this session."
+                )
+                % {
+                    "name": resident.name,
+                    "title": clash.session.display_title,
+                    "place": clash.session.place_label,
+                    "when": other.strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+        if walk_in or locked.seats is None:
+            status = Registration.Status.REGISTERED
+        else:
+            taken = Registration.objects.filter(
+                session=locked, status=Registration.Status.REGISTERED
+            ).count()
+            status = (
+                Registration.Status.REGISTERED
+                if taken < locked.seats
+                else Registration.Status.WAITLISTED
+            )
+        try:
+            with transaction.atomic():
+                return Registration.objects.create(
+                    session=locked,
+                    resident=resident,
+                    status=status,
+                    companion=companion.strip(),
+                    is_walk_in=walk_in,
+                    attendance=Registration.Attendance.ATTENDED if walk_in else "",
+                    created_by=by if getattr(by, "pk", None) else None,
+                )
+        except IntegrityError as exc:  # the partial unique constraint: a double click
+            raise ValidationError(
+                _("%(name)s is already registered for this session.") % {"name": resident.name}
+            ) from exc
+
+
+def registration_cancel(*, registration: Registration, by=None) -> Registration | None:
+    """Cancel ``registration``. When it held a seat, the first in line on the waitlist is promoted.
+
+    Returns the promoted Registration (so staff can call that resident), or None.
+    Raises ValidationError when it is already cancelled.
+    """
+    with transaction.atomic():
+        _lock_session(registration.session_id)
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        if current.status == Registration.Status.CANCELLED:
+            raise ValidationError(_("This registration is already cancelled."))
+        held_seat = current.status == Registration.Status.REGISTERED
+        current.status = Registration.Status.CANCELLED
+        current.cancelled_at = timezone.now()
+        current.save(update_fields=["status", "cancelled_at"])
+        registration.status, registration.cancelled_at = current.status, current.cancelled_at
+        if not held_seat:
+            return None
+        return _promote_from_waitlist(current.session)
+
+
+def _promote_from_waitlist(session: Session) -> Registration | None:
+    """Give free seats to the waitlist in order of arrival; return the first promoted, if any.
+
+    The caller holds the lock on the session row.
+    """
+    if session.seats is None:
+        return None
+    taken = Registration.objects.filter(
+        session=session, status=Registration.Status.REGISTERED
+    ).count()
+    free = session.seats - taken
+    if free <= 0:
+        return None
+    waiting = list(
+        Registration.objects.filter(session=session, status=Registration.Status.WAITLISTED)
+        .select_related("resident")
+        .order_by("created_at", "id")[:free]
+    )
+    for reg in waiting:
+        reg.status = Registration.Status.REGISTERED
+        reg.save(update_fields=["status"])
+    return waiting[0] if waiting else None
+
+
+def attendance_record(*, session: Session, attended_ids: Iterable[int], by=None) -> tuple[int, int]:
+    """Take attendance: registrations in ``attended_ids`` are ATTENDED, the other seated ones ABSENT.
+
+    Returns (attended, absent) counts. Raises ValidationError for a cancelled session or one that
+    has not started yet (attendance is taken on the day).
+    """
+    if session.status == Session.Status.CANCELLED:
+        raise ValidationError(_("This session is cancelled."))
+    if timezone.localdate(session.starts_at) > timezone.localdate():
+        raise ValidationError(_("Attendance can be taken from the day of the session."))
+    ids = {int(i) for i in attended_ids}
+    with transaction.atomic():
+        seated = Registration.objects.filter(session=session, status=Registration.Status.REGISTERED)
+        attended = seated.filter(pk__in=ids).update(attendance=Registration.Attendance.ATTENDED)
+        absent = seated.exclude(pk__in=ids).update(attendance=Registration.Attendance.ABSENT)
+    return attended, absent
+
+
+def session_cancel(*, session: Session, by=None) -> int:
+    """Cancel a session. Its registrations stay (so staff can call everyone); returns how many."""
+    with transaction.atomic():
+        locked = _lock_session(session.pk)
+        if locked.status == Session.Status.CANCELLED:
+            raise ValidationError(_("This session is already cancelled."))
+        locked.status = Session.Status.CANCELLED
+        locked.save(update_fields=["status"])
+        session.status = locked.status
+        return Registration.objects.filter(session=locked, status__in=ACTIVE_STATUSES).count()
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1-based place in the waitlist of a WAITLISTED registration, else None."""
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    return (
+        Registration.objects.filter(
+            session_id=registration.session_id,
+            status=Registration.Status.WAITLISTED,
+        )
+        .filter(
+            Q(created_at__lt=registration.created_at)
+            | Q(created_at=registration.created_at, id__lt=registration.id)
+        )
+        .count()
+        + 1
+    )

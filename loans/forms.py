@@ -1,0 +1,154 @@
+"""Forms of the loan pages. They parse and check input; the services enforce the rules."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import Venue
+from loans.models import Device, Loan
+from residents.models import Resident
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _not_in_future(value, message):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message)
+    return value
+
+
+class DeviceFilterForm(forms.Form):
+    """Filter of the device list (GET)."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All statuses")), *Device.Status.choices],
+        required=False,
+    )
+    q = forms.CharField(
+        label=_("Asset tag, serial number, IMEI or model"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+
+class CheckoutPickForm(forms.Form):
+    """What the lend page has picked so far, read from the query string (GET)."""
+
+    device = forms.ModelChoiceField(queryset=Device.objects.all(), required=False)
+    resident = forms.ModelChoiceField(queryset=Resident.objects.all(), required=False)
+    q = forms.CharField(required=False, max_length=100)
+
+
+class DeviceChoiceForm(forms.Form):
+    """Step 1 of the lend page: choose one of the devices that can be lent now."""
+
+    device = forms.ModelChoiceField(
+        label=_("Device"),
+        queryset=Device.objects.none(),
+        empty_label=_("Choose a device"),
+    )
+
+    def __init__(self, *args, devices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["device"].queryset = devices
+
+
+class CheckoutForm(forms.Form):
+    """Step 3 of the lend page: where, from when, which kit, agreement signed."""
+
+    venue = forms.ModelChoiceField(
+        label=_("Venue"), queryset=Venue.objects.none(), empty_label=None
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    kit = forms.MultipleChoiceField(
+        label=_("Kit handed over"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick each item you hand over with the device."),
+    )
+    agreement_signed = forms.BooleanField(
+        label=_("The resident has signed the loan agreement"), required=False
+    )
+
+    def __init__(self, *args, device: Device, venues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = venues
+        if device.kit_items:
+            self.fields["kit"].choices = [(item, item) for item in device.kit_items]
+            self.fields["kit"].initial = device.kit_items
+        else:
+            del self.fields["kit"]
+        self.fields["start_date"].initial = timezone.localdate()
+        if device.home_venue_id and venues.filter(pk=device.home_venue_id).exists():
+            self.fields["venue"].initial = device.home_venue_id
+
+    def clean_start_date(self):
+        return _not_in_future(
+            self.cleaned_data.get("start_date"), _("The start date cannot be in the future.")
+        )
+
+
+RETURN_OUTCOMES = [
+    (value, label)
+    for value, label in Loan.Outcome.choices
+    if value not in (Loan.Outcome.LOST, Loan.Outcome.EXTENDED)
+]
+
+
+class ReturnForm(forms.Form):
+    """Receive a device back: each kit item ticked, condition, data wipe, outcome."""
+
+    returned_on = forms.DateField(label=_("Returned on"), widget=DateInput())
+    kit_returned = forms.MultipleChoiceField(
+        label=_("Kit returned"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick each item as you check it back. Unticked items are recorded as missing."),
+    )
+    condition = forms.ChoiceField(
+        label=_("Condition of the device"),
+        choices=Device.Condition.choices,
+        widget=forms.RadioSelect,
+        help_text=_("A damaged device goes to repair instead of back on the shelf."),
+    )
+    data_wiped = forms.BooleanField(
+        label=_("I have wiped the device's data (factory reset) and checked that it is empty"),
+        error_messages={
+            "required": _("Confirm the data wipe before receiving the device back."),
+        },
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=RETURN_OUTCOMES, required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, loan: Loan, **kwargs):
+        super().__init__(*args, **kwargs)
+        if loan.kit_handed_over_items:
+            self.fields["kit_returned"].choices = [(i, i) for i in loan.kit_handed_over_items]
+        else:
+            del self.fields["kit_returned"]
+        self.fields["returned_on"].initial = timezone.localdate()
+        self.fields["condition"].initial = loan.device.condition
+
+    def clean_returned_on(self):
+        return _not_in_future(
+            self.cleaned_data.get("returned_on"), _("The return date cannot be in the future.")
+        )
+
+
+class MarkLostForm(forms.Form):
+    """Record a lent device as lost (asks for an explicit confirmation)."""
+
+    confirm = forms.BooleanField(
+        label=_("The resident reports the device lost and it cannot be found"),
+        error_messages={"required": _("Tick the box to confirm that the device is lost.")},
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)

@@ -1,0 +1,379 @@
+"""State changes of device loans: lend (checkout), receive back (return), renew, mark lost, overdue.
+
+A device is scarce: every change that depends on a device's status locks the device row first
+(``select_for_update``), then checks, then writes, all in one transaction. The partial unique
+constraint ``loan_one_active_per_device`` is the last line of defence. On PostgreSQL a lock that cannot
+be had within ``LOCK_TIMEOUT`` becomes a "try again" message instead of a hung request.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+
+from loans.models import Device, Loan, LoanPolicy, split_kit
+from residents.models import Resident
+
+LOCK_TIMEOUT = "3s"
+# PostgreSQL SQLSTATE for "lock_not_available", raised when lock_timeout expires.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _busy_error() -> ValidationError:
+    return ValidationError(
+        _("Someone else is changing this device right now. Please wait a moment and try again."),
+        code="busy",
+    )
+
+
+def _is_lock_timeout(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    # SQLite has no row locks; its equivalent is a write lock on the file that outlasted the wait.
+    text = str(exc)
+    return (
+        getattr(cause, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+        or "lock timeout" in text
+        or "database is locked" in text
+    )
+
+
+def _set_lock_timeout() -> None:
+    """Bound how long this transaction waits for row locks (PostgreSQL only; SQLite locks the file)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def _lock_device(device_id: int) -> Device:
+    return Device.objects.select_for_update().get(pk=device_id)
+
+
+def format_day(value: date) -> str:
+    """A date the Japanese way for messages and notes: ``2026年5月3日 (Sun)``."""
+    return dateformat.format(value, "Y年n月j日 (D)")
+
+
+def _on_loan_error(device: Device) -> ValidationError:
+    return ValidationError(
+        _("Device %(tag)s is already on loan. Receive it back first, or choose another device.")
+        % {"tag": device.asset_tag},
+        code="on_loan",
+    )
+
+
+def _unavailable_error(device: Device) -> ValidationError:
+    messages = {
+        Device.Status.ON_LOAN: None,
+        Device.Status.IN_REPAIR: _(
+            "Device %(tag)s is in repair and cannot be lent. Choose another device."
+        ),
+        Device.Status.RETIRED: _(
+            "Device %(tag)s has been retired and cannot be lent. Choose another device."
+        ),
+        Device.Status.LOST: _(
+            "Device %(tag)s is recorded as lost and cannot be lent. Choose another device."
+        ),
+    }
+    message = messages.get(device.status)
+    if message is None:
+        return _on_loan_error(device)
+    return ValidationError(message % {"tag": device.asset_tag}, code=device.status)
+
+
+def loan_policy_active() -> LoanPolicy:
+    """Return the active loan policy (the newest when several are active).
+
+    Raises ValidationError when the administrator has not set up an active policy.
+    """
+    policy = LoanPolicy.objects.filter(is_active=True).order_by("-id").first()
+    if policy is None:
+        raise ValidationError(
+            _(
+                "No active loan policy is set up, so the loan term is unknown. "
+                "Ask the program administrator to activate a loan policy."
+            ),
+            code="no_policy",
+        )
+    return policy
+
+
+def _check_resident_eligible(*, resident: Resident, policy: LoanPolicy, on: date) -> None:
+    age = resident.age_on(on)
+    if age is not None and age < policy.min_age:
+        raise ValidationError(
+            _(
+                "%(name)s is %(age)s years old; devices are lent to residents aged %(min_age)s "
+                "or over."
+            )
+            % {"name": resident.name, "age": age, "min_age": policy.min_age},
+            code="too_young",
+        )
+    active = Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE).count()
+    if active >= policy.max_active_loans:
+        raise ValidationError(
+            _(
+                "%(name)s already has %(count)s device(s) on loan; the policy allows "
+                "%(max)s per resident. Receive the other device back first."
+            )
+            % {"name": resident.name, "count": active, "max": policy.max_active_loans},
+            code="too_many_loans",
+        )
+
+
+def _join_kit(items: Iterable[str]) -> str:
+    text = ",".join(split_kit(",".join(items)))
+    if len(text) > Loan._meta.get_field("kit_handed_over").max_length:
+        raise ValidationError(_("The kit list is too long to record."), code="kit_too_long")
+    return text
+
+
+def loan_checkout(
+    *,
+    device: Device,
+    resident: Resident,
+    venue,
+    by,
+    start_date: date | None = None,
+    term_days: int | None = None,
+    kit: Iterable[str] | None = None,
+    agreement_signed: bool = False,
+) -> Loan:
+    """Lend ``device`` to ``resident`` at ``venue`` (a classes.Venue) and return the new active Loan.
+
+    ``start_date`` is a local (JST) date, today by default; ``term_days`` defaults to the active
+    policy's term, so the due date is ``start_date + term_days`` days. ``kit`` lists the kit items
+    handed over (all of ``device.kit_items`` when None). ``by`` is the acting user.
+
+    The device row is locked while its status is checked, so two desks lending the same device at
+    the same moment get one loan and one clear message. Raises ValidationError when there is no
+    active policy, the device is not available (on loan, in repair, retired, lost), the resident
+    is not eligible (under the policy's minimum age, or already holding the maximum number of
+    loans), the due date would not be after the start, or the device is busy (lock timeout).
+    """
+    start = start_date or timezone.localdate()
+    policy = loan_policy_active()
+    term = policy.term_days if term_days is None else term_days
+    if term < 1:
+        raise ValidationError(
+            _("The due date must be after the start date; the term must be at least one day."),
+            code="due_before_start",
+        )
+    due = start + timedelta(days=term)
+    kit_text = _join_kit(device.kit_items if kit is None else kit)
+    try:
+        with transaction.atomic():
+            _set_lock_timeout()
+            locked = _lock_device(device.pk)
+            if not locked.is_lendable:
+                raise _unavailable_error(locked)
+            # Lock the resident too (always after the device, so the lock order is fixed): two
+            # desks lending two devices to the same resident must not both pass the count.
+            locked_resident = Resident.objects.select_for_update().get(pk=resident.pk)
+            _check_resident_eligible(resident=locked_resident, policy=policy, on=start)
+            loan = Loan.objects.create(
+                device=locked,
+                resident=locked_resident,
+                policy=policy,
+                venue=venue,
+                status=Loan.Status.ACTIVE,
+                start_date=start,
+                due_date=due,
+                kit_handed_over=kit_text,
+                agreement_signed=agreement_signed,
+                created_by=by,
+            )
+            locked.status = Device.Status.ON_LOAN
+            locked.save(update_fields=["status"])
+    except IntegrityError as exc:
+        # Only reachable when something bypassed the device lock (e.g. a raw admin edit).
+        text = str(exc)
+        if "loan_one_active_per_device" in text or "loans_loan.device_id" in text:
+            raise _on_loan_error(device) from exc
+        raise
+    except OperationalError as exc:
+        if _is_lock_timeout(exc):
+            raise _busy_error() from exc
+        raise
+    device.status = Device.Status.ON_LOAN
+    return loan
+
+
+def _lock_active_loan(loan: Loan) -> tuple[Loan, Device]:
+    """Lock the loan's device, then the loan; raise ValidationError unless the loan is active."""
+    device = _lock_device(loan.device_id)
+    locked = Loan.objects.select_for_update().select_related("resident").get(pk=loan.pk)
+    if locked.status != Loan.Status.ACTIVE:
+        raise ValidationError(
+            _("This loan is not active (it is %(status)s), so it cannot be changed.")
+            % {"status": locked.get_status_display()},
+            code="not_active",
+        )
+    return locked, device
+
+
+def _with_lock_errors(func):
+    """Run ``func`` in a transaction with a bounded lock wait; lock timeouts become a message."""
+    try:
+        with transaction.atomic():
+            _set_lock_timeout()
+            return func()
+    except OperationalError as exc:
+        if _is_lock_timeout(exc):
+            raise _busy_error() from exc
+        raise
+
+
+def _append_note(existing: str, line: str) -> str:
+    return f"{existing.rstrip()}\n{line}".strip() if line else existing
+
+
+def loan_return(
+    *,
+    loan: Loan,
+    by,
+    returned_on: date | None = None,
+    kit_returned: Iterable[str],
+    condition: str,
+    data_wiped: bool,
+    outcome: str = "",
+    notes: str = "",
+) -> Loan:
+    """Receive a lent device back and return the updated Loan (status RETURNED).
+
+    ``returned_on`` is a local date (today by default), not before the start nor in the future.
+    ``kit_returned`` lists the kit items checked back; items handed over but missing are written
+    to the loan's notes and listed by ``loan.missing_kit_items`` for a warning. ``condition`` is a
+    Device.Condition value: a damaged device goes IN_REPAIR, otherwise back to AVAILABLE.
+    ``data_wiped`` must be True (the staff member confirms the data wipe; the time is recorded).
+    ``outcome`` is a Loan.Outcome value. Raises ValidationError when the loan is not active, the
+    wipe is not confirmed, or an input is invalid.
+    """
+    today = timezone.localdate()
+    day = returned_on or today
+    if not data_wiped:
+        raise ValidationError(
+            _(
+                "Confirm that the device's data has been wiped (factory reset) before "
+                "receiving it back."
+            ),
+            code="wipe_required",
+        )
+    if condition not in Device.Condition.values:
+        raise ValidationError(_("Choose the condition of the device."), code="condition")
+    if outcome not in Loan.Outcome.values:
+        raise ValidationError(_("Choose a valid outcome."), code="outcome")
+    if day > today:
+        raise ValidationError(_("The return date cannot be in the future."), code="future")
+
+    def run() -> Loan:
+        locked, device = _lock_active_loan(loan)
+        if day < locked.start_date:
+            raise ValidationError(
+                _("The return date cannot be before the loan started (%(start)s).")
+                % {"start": format_day(locked.start_date)},
+                code="before_start",
+            )
+        returned = split_kit(",".join(kit_returned))
+        missing = [item for item in locked.kit_handed_over_items if item not in returned]
+        lines = []
+        if missing:
+            lines.append(_("Missing at return: %(items)s") % {"items": "、".join(missing)})
+        if notes.strip():
+            lines.append(notes.strip())
+        locked.status = Loan.Status.RETURNED
+        locked.returned_on = day
+        locked.returned_by = by
+        locked.kit_returned = ",".join(
+            item for item in locked.kit_handed_over_items if item in returned
+        )
+        locked.return_condition = condition
+        locked.data_wiped_at = timezone.now()
+        locked.outcome = outcome
+        locked.notes = _append_note(locked.notes, "\n".join(lines))
+        locked.save()
+        device.condition = condition
+        device.status = (
+            Device.Status.IN_REPAIR
+            if condition == Device.Condition.DAMAGED
+            else Device.Status.AVAILABLE
+        )
+        device.save(update_fields=["condition", "status"])
+        return locked
+
+    return _with_lock_errors(run)
+
+
+def loan_renew(*, loan: Loan, by) -> Loan:
+    """Extend an active loan by its policy's term (days) and return it.
+
+    Uses the loan's own policy (the active one when the loan has none). Raises ValidationError when
+    the loan is not active or has used all ``max_renewals``.
+    """
+
+    def run() -> Loan:
+        locked, _device = _lock_active_loan(loan)
+        policy = locked.policy or loan_policy_active()
+        if locked.renewals >= policy.max_renewals:
+            raise ValidationError(
+                _(
+                    "This loan has already been renewed %(count)s time(s); the policy allows "
+                    "%(max)s. Receive the device back instead."
+                )
+                % {"count": locked.renewals, "max": policy.max_renewals},
+                code="max_renewals",
+            )
+        locked.due_date = locked.due_date + timedelta(days=policy.term_days)
+        locked.renewals += 1
+        if locked.due_date >= timezone.localdate():
+            locked.overdue_noted_on = None
+        locked.save(update_fields=["due_date", "renewals", "overdue_noted_on"])
+        return locked
+
+    return _with_lock_errors(run)
+
+
+def loan_mark_lost(*, loan: Loan, by, notes: str = "") -> Loan:
+    """Record that the lent device is lost: loan LOST (outcome lost), device LOST.
+
+    Raises ValidationError when the loan is not active.
+    """
+
+    def run() -> Loan:
+        locked, device = _lock_active_loan(loan)
+        line = _("Reported lost on %(day)s.") % {"day": format_day(timezone.localdate())}
+        if notes.strip():
+            line = f"{line} {notes.strip()}"
+        locked.status = Loan.Status.LOST
+        locked.outcome = Loan.Outcome.LOST
+        locked.returned_by = by
+        locked.notes = _append_note(locked.notes, line)
+        locked.save(update_fields=["status", "outcome", "returned_by", "notes"])
+        device.status = Device.Status.LOST
+        device.save(update_fields=["status"])
+        return locked
+
+    return _with_lock_errors(run)
+
+
+def loans_mark_overdue(*, today: date | None = None) -> list[Loan]:
+    """Note active loans whose due date is before ``today`` (local date, today by default).
+
+    Returns the loans newly noted by this run (each appears in exactly one run's list, so running
+    twice is harmless); they are the follow-up calls to make. Already-noted loans are left alone.
+    """
+    day = today or timezone.localdate()
+    with transaction.atomic():
+        ids = list(
+            Loan.objects.select_for_update(skip_locked=True)
+            .filter(status=Loan.Status.ACTIVE, due_date__lt=day, overdue_noted_on__isnull=True)
+            .values_list("id", flat=True)
+        )
+        Loan.objects.filter(id__in=ids, overdue_noted_on__isnull=True).update(overdue_noted_on=day)
+    return list(
+        Loan.objects.filter(id__in=ids)
+        .select_related("device", "resident", "venue")
+        .order_by("due_date", "id")
+    )

@@ -1,0 +1,19 @@
+"""Background jobs for loans. Kept thin: each calls one service and is safe to run twice."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from loans.selectors import loans_overdue
+from loans.services import loans_mark_overdue
+
+
+@shared_task(name="loans.tasks.mark_overdue_loans")
+def mark_overdue_loans() -> dict[str, int]:
+    """Note newly overdue loans for a follow-up call (run hourly by Celery beat).
+
+    Returns ``{"newly_overdue": n, "overdue": total}``; a second run the same day notes nothing new.
+    """
+
+    today = timezone.localdate()
+    newly = loans_mark_overdue(today=today)
+    return {"newly_overdue": len(newly), "overdue": loans_overdue(today=today).count()}

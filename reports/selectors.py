@@ -1,0 +1,42 @@
+"""Read queries for printed reports. Each returns what its document needs in a fixed number of
+queries, however many rows the document shows."""
+
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+
+from classes.models import Registration, Session
+from volunteers.models import Assignment
+
+SHEET_ASSIGNMENT_STATUSES = (Assignment.Status.PROPOSED, Assignment.Status.CONFIRMED)
+
+
+def attendance_sheet_sessions(*, venue_ids: Iterable[int] | None) -> QuerySet[Session]:
+    """Sessions ready for the attendance sheet (出席簿), three queries when evaluated.
+
+    Each session has venue, topic and organiser loaded, plus two lists:
+    ``sheet_registrations`` (status registered, with residents; waitlisted and cancelled left
+    out) and ``sheet_assignments`` (proposed or confirmed, with supporters, lead first).
+
+    ``venue_ids``: the venues the user may see (``project.roles.venue_ids_for``), or None for
+    all. A session away from any venue (a caravan with only a place) needs None.
+    """
+    qs = Session.objects.select_related("venue", "topic", "organiser").prefetch_related(
+        Prefetch(
+            "registrations",
+            queryset=Registration.objects.filter(status=Registration.Status.REGISTERED)
+            .select_related("resident")
+            .order_by("resident__search_kana", "id"),
+            to_attr="sheet_registrations",
+        ),
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(status__in=SHEET_ASSIGNMENT_STATUSES)
+            .select_related("supporter")
+            .order_by("-is_lead", "supporter__name_kana", "id"),
+            to_attr="sheet_assignments",
+        ),
+    )
+    if venue_ids is not None:
+        qs = qs.filter(venue_id__in=venue_ids)
+    return qs

@@ -1,0 +1,376 @@
+"""Loan pages: device list, device detail, lend (checkout), loan list/detail, receive back."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from loans.models import Device, Loan
+from loans.services import loan_checkout
+from tests.factories import DeviceFactory, LoanFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.fixture
+def active_loan(policy, device, resident, venue, staff_user):
+    return loan_checkout(
+        device=device,
+        resident=resident,
+        venue=venue,
+        by=staff_user,
+        start_date=timezone.localdate() - timedelta(days=10),
+    )
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["loans:device_list", "loans:checkout", "loans:loan_list"],
+)
+def test_coordinators_and_supporters_get_403(client, coordinator_user, supporter_user, url_name):
+    for user in (coordinator_user, supporter_user):
+        client.force_login(user)
+        assert client.get(reverse(url_name)).status_code == 403
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    response = client.get(reverse("loans:device_list"))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_staff_of_another_venue_cannot_see_or_receive_this_venues_loan(
+    client, other_staff_user, active_loan
+):
+    client.force_login(other_staff_user)
+    assert client.get(reverse("loans:loan_detail", args=[active_loan.pk])).status_code == 404
+    response = client.post(
+        reverse("loans:return", args=[active_loan.pk]),
+        {"returned_on": timezone.localdate(), "condition": "good", "data_wiped": "on"},
+    )
+    assert response.status_code == 404
+    active_loan.refresh_from_db()
+    assert active_loan.status == Loan.Status.ACTIVE
+
+
+# --- device list and detail -------------------------------------------------------------------
+
+
+def test_device_list_shows_counts_per_status_and_filters(staff_client, venue):
+    DeviceFactory(asset_tag="SP-0001")
+    DeviceFactory(asset_tag="SP-0002")
+    DeviceFactory(asset_tag="SP-0003", status=Device.Status.IN_REPAIR)
+
+    response = staff_client.get(reverse("loans:device_list"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Available (2)" in content
+    assert "In repair (1)" in content
+    assert "All (3)" in content
+
+    response = staff_client.get(reverse("loans:device_list"), {"status": "in_repair"})
+    assert [d.asset_tag for d in response.context["devices"]] == ["SP-0003"]
+
+
+def test_device_list_with_an_unknown_status_shows_the_error_not_a_500(staff_client):
+    DeviceFactory(asset_tag="SP-0001")
+    response = staff_client.get(reverse("loans:device_list"), {"status": "broken"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def _add_devices(count: int, venue, policy) -> None:
+    """Add ``count`` devices; every fifth is on loan, so the current-loan column is filled."""
+    for n in range(count):
+        device = DeviceFactory(home_venue=venue)
+        if n % 5 == 0:
+            LoanFactory(device=device, venue=venue, policy=policy)
+            Device.objects.filter(pk=device.pk).update(status=Device.Status.ON_LOAN)
+
+
+def _device_list_queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("loans:device_list"))
+    assert response.status_code == 200
+    assert len(response.context["devices"]) == Device.objects.count()
+    return len(ctx.captured_queries)
+
+
+def test_device_list_query_count_does_not_grow_with_devices(
+    staff_client, venue, policy, django_assert_max_num_queries
+):
+    _add_devices(5, venue, policy)
+    with_5 = _device_list_queries(staff_client)
+    _add_devices(45, venue, policy)
+    with django_assert_max_num_queries(with_5):
+        response = staff_client.get(reverse("loans:device_list"))
+    assert len(response.context["devices"]) == 50
+    assert response.content.decode().count("Lent at another venue") == 0
+    assert Loan.objects.filter(status=Loan.Status.ACTIVE).count() == 10
+    assert _device_list_queries(staff_client) == with_5
+
+
+def test_device_detail_shows_the_loan_history(staff_client, active_loan, device):
+    response = staff_client.get(reverse("loans:device_detail", args=[device.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "山田 花子" in content
+    assert "Loan history" in content
+
+
+def test_device_detail_hides_residents_of_other_venues(client, other_staff_user, active_loan):
+    client.force_login(other_staff_user)
+    response = client.get(reverse("loans:device_detail", args=[active_loan.device_id]))
+    content = response.content.decode()
+    assert "山田 花子" not in content
+    assert "Lent at another venue" in content
+
+
+# --- lend (checkout) --------------------------------------------------------------------------
+
+
+def test_lend_page_finds_the_resident_by_kana(staff_client, policy, device, resident):
+    ResidentFactory(name="佐藤 次郎", name_kana="サトウ ジロウ")
+    response = staff_client.get(reverse("loans:checkout"), {"device": device.pk, "q": "やまだ"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "山田 花子" in content
+    assert "佐藤 次郎" not in content
+    assert f"resident={resident.pk}" in content
+
+
+def test_lend_page_finds_the_resident_by_phone(staff_client, policy, device):
+    found = ResidentFactory(name="電話 太郎", phone="0246-22-1234")
+    response = staff_client.get(reverse("loans:checkout"), {"q": "０２４６２２１２３４"})
+    assert "電話 太郎" in response.content.decode()
+    assert found.pk
+
+
+def test_lend_page_shows_kit_and_term_from_the_policy(staff_client, policy, device, resident):
+    response = staff_client.get(
+        reverse("loans:checkout"), {"device": device.pk, "resident": resident.pk}
+    )
+    content = response.content.decode()
+    assert "Loan term: 182 days" in content
+    for item in ("充電器", "ケーブル", "ケース"):
+        assert item in content
+    assert "The resident has signed the loan agreement" in content
+
+
+def test_lend_through_the_page(staff_client, policy, device, resident, venue, staff_user):
+    url = reverse("loans:checkout") + f"?device={device.pk}&resident={resident.pk}"
+    today = timezone.localdate()
+    response = staff_client.post(
+        url,
+        {
+            "venue": venue.pk,
+            "start_date": today.isoformat(),
+            "kit": ["充電器", "ケーブル"],
+            "agreement_signed": "on",
+        },
+        follow=True,
+    )
+    loan = Loan.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("loans:loan_detail", args=[loan.pk])
+    assert loan.due_date == today + timedelta(days=182)
+    assert loan.kit_handed_over_items == ["充電器", "ケーブル"]
+    assert loan.created_by == staff_user
+    device.refresh_from_db()
+    assert device.status == Device.Status.ON_LOAN
+    assert any("Lent SP-0100 to 山田 花子" in m for m in _messages(response))
+
+
+def test_lend_page_with_an_invalid_form_saves_nothing(staff_client, policy, device, resident):
+    url = reverse("loans:checkout") + f"?device={device.pk}&resident={resident.pk}"
+    future = timezone.localdate() + timedelta(days=3)
+    response = staff_client.post(url, {"start_date": future.isoformat()})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "The start date cannot be in the future." in content
+    assert "This field is required." in content  # venue
+    assert not Loan.objects.exists()
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_lend_page_shows_why_an_ineligible_resident_cannot_borrow(
+    staff_client, policy, device, venue
+):
+    young = ResidentFactory(name="若井 一郎", birth_date=date(1990, 1, 1))
+    url = reverse("loans:checkout") + f"?device={device.pk}&resident={young.pk}"
+    response = staff_client.post(
+        url, {"venue": venue.pk, "start_date": timezone.localdate().isoformat()}
+    )
+    assert response.status_code == 200
+    assert "devices are lent to residents aged 65 or over" in response.content.decode()
+    assert not Loan.objects.exists()
+
+
+def test_lend_page_refuses_a_device_in_repair(staff_client, policy, resident):
+    broken = DeviceFactory(asset_tag="SP-0900", status=Device.Status.IN_REPAIR)
+    response = staff_client.get(
+        reverse("loans:checkout"), {"device": broken.pk, "resident": resident.pk}
+    )
+    content = response.content.decode()
+    assert "Device SP-0900 cannot be lent now: it is In repair." in content
+    assert response.context["form"] is None
+
+
+def test_staff_of_another_venue_cannot_lend_at_this_venue(
+    client, other_staff_user, policy, device, resident, venue
+):
+    client.force_login(other_staff_user)
+    url = reverse("loans:checkout") + f"?device={device.pk}&resident={resident.pk}"
+    response = client.post(url, {"venue": venue.pk, "start_date": timezone.localdate().isoformat()})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Loan.objects.exists()
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_lend_page_with_a_garbage_device_id_is_not_a_500(staff_client, policy):
+    response = staff_client.get(reverse("loans:checkout"), {"device": "abc"})
+    assert response.status_code == 200
+    assert "Choose again" in response.content.decode()
+
+
+# --- loan list and detail ---------------------------------------------------------------------
+
+
+def test_loan_list_shows_overdue_loans(staff_client, venue, policy):
+    today = timezone.localdate()
+    late = LoanFactory(
+        venue=venue,
+        policy=policy,
+        start_date=today - timedelta(days=200),
+        due_date=today - timedelta(days=3),
+    )
+    LoanFactory(venue=venue, policy=policy)
+    response = staff_client.get(reverse("loans:loan_list"), {"show": "overdue"})
+    assert list(response.context["loans"]) == [late]
+    assert response.context["counts"] == {"active": 2, "due_soon": 0, "overdue": 1}
+    assert "Overdue" in response.content.decode()
+
+
+def test_loan_list_shows_only_the_staff_members_venues(staff_client, other_venue, policy):
+    LoanFactory(venue=other_venue, policy=policy)
+    response = staff_client.get(reverse("loans:loan_list"))
+    assert list(response.context["loans"]) == []
+
+
+def test_administrator_sees_every_loan(admin_client_, other_venue, policy):
+    loan = LoanFactory(venue=other_venue, policy=policy)
+    assert list(admin_client_.get(reverse("loans:loan_list")).context["loans"]) == [loan]
+    assert admin_client_.get(reverse("loans:loan_detail", args=[loan.pk])).status_code == 200
+
+
+# --- receive back -----------------------------------------------------------------------------
+
+
+def test_receive_back_through_the_page(staff_client, active_loan, device):
+    url = reverse("loans:return", args=[active_loan.pk])
+    page = staff_client.get(url).content.decode()
+    assert "充電器" in page and "Condition of the device" in page
+
+    response = staff_client.post(
+        url,
+        {
+            "returned_on": timezone.localdate().isoformat(),
+            "kit_returned": ["充電器", "ケーブル"],
+            "condition": "good",
+            "data_wiped": "on",
+            "outcome": "own_device",
+        },
+        follow=True,
+    )
+    messages = _messages(response)
+    assert any("Received SP-0100 back from 山田 花子" in m for m in messages)
+    assert any("Missing kit: ケース" in m for m in messages)
+    active_loan.refresh_from_db()
+    device.refresh_from_db()
+    assert active_loan.status == Loan.Status.RETURNED
+    assert active_loan.outcome == Loan.Outcome.OWN_DEVICE
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_receive_back_without_the_wipe_confirmation_is_refused(staff_client, active_loan, device):
+    response = staff_client.post(
+        reverse("loans:return", args=[active_loan.pk]),
+        {
+            "returned_on": timezone.localdate().isoformat(),
+            "kit_returned": ["充電器", "ケーブル", "ケース"],
+            "condition": "good",
+        },
+    )
+    assert response.status_code == 200
+    assert "Confirm the data wipe before receiving the device back." in response.content.decode()
+    active_loan.refresh_from_db()
+    device.refresh_from_db()
+    assert active_loan.status == Loan.Status.ACTIVE
+    assert device.status == Device.Status.ON_LOAN
+
+
+def test_receiving_a_loan_that_is_not_active_shows_a_message(staff_client, active_loan):
+    Loan.objects.filter(pk=active_loan.pk).update(
+        status=Loan.Status.RETURNED, returned_on=timezone.localdate()
+    )
+    response = staff_client.get(reverse("loans:return", args=[active_loan.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("loans:loan_detail", args=[active_loan.pk])
+    assert any("This loan is not active (it is Returned)" in m for m in _messages(response))
+
+
+def test_renew_and_report_lost_from_the_loan_page(staff_client, active_loan, device):
+    due = active_loan.due_date
+    response = staff_client.post(reverse("loans:renew", args=[active_loan.pk]), follow=True)
+    assert any("Loan renewed" in m for m in _messages(response))
+    active_loan.refresh_from_db()
+    assert active_loan.due_date == due + timedelta(days=182)
+
+    response = staff_client.post(reverse("loans:mark_lost", args=[active_loan.pk]), follow=True)
+    assert any("Tick the box to confirm" in m for m in _messages(response))
+    device.refresh_from_db()
+    assert device.status == Device.Status.ON_LOAN
+
+    staff_client.post(reverse("loans:mark_lost", args=[active_loan.pk]), {"confirm": "on"})
+    device.refresh_from_db()
+    assert device.status == Device.Status.LOST
+
+
+def test_dashboard_lists_overdue_loans(staff_client, venue, policy):
+    today = timezone.localdate()
+    LoanFactory(
+        venue=venue,
+        policy=policy,
+        resident=ResidentFactory(name="延滞 太郎"),
+        start_date=today - timedelta(days=200),
+        due_date=today - timedelta(days=1),
+    )
+    response = staff_client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert "延滞 太郎" in response.content.decode()
+
+
+def test_loan_list_query_count_does_not_grow_with_loans(staff_client, venue, policy):
+    def add_loans(count):
+        for _ in range(count):
+            LoanFactory(venue=venue, policy=policy)
+
+    add_loans(5)
+    with CaptureQueriesContext(connection) as with_5:
+        staff_client.get(reverse("loans:loan_list"))
+    add_loans(45)
+    with CaptureQueriesContext(connection) as with_50:
+        response = staff_client.get(reverse("loans:loan_list"))
+    assert len(response.context["loans"]) == 50
+    assert len(with_50.captured_queries) == len(with_5.captured_queries)

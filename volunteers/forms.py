@@ -1,0 +1,97 @@
+"""Forms for the supporter roster and assignments."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from volunteers.models import Availability, Skill, Supporter
+
+
+class SupporterFilterForm(forms.Form):
+    """The filter above the supporter list (GET). Every field is optional."""
+
+    ACTIVE_CHOICES = [("active", _("Active")), ("inactive", _("Inactive")), ("all", _("All"))]
+
+    q = forms.CharField(
+        label=_("Name, kana or organisation"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Supporter.Kind.choices]
+    )
+    skill = forms.ChoiceField(label=_("Skill"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=ACTIVE_CHOICES, initial="active"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["skill"].choices = [
+            ("", _("All skills")),
+            *Skill.objects.order_by("code").values_list("code", "name"),
+        ]
+
+    def active_value(self) -> bool | None:
+        """True/False/None (both) from the status field of a validated form."""
+        return {"inactive": False, "all": None}.get(self.cleaned_data.get("status") or "", True)
+
+
+class SupporterForm(forms.ModelForm):
+    class Meta:
+        model = Supporter
+        fields = [
+            "name",
+            "name_kana",
+            "kind",
+            "organisation",
+            "skills",
+            "languages",
+            "training_completed_on",
+            "insurance_valid_until",
+            "email",
+            "phone",
+            "home_district",
+            "max_sessions_per_month",
+            "is_active",
+        ]
+        widgets = {
+            "skills": forms.CheckboxSelectMultiple,
+            "training_completed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "insurance_valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+
+
+class AvailabilityForm(forms.ModelForm):
+    class Meta:
+        model = Availability
+        fields = ["weekday", "start_time", "end_time"]
+        widgets = {
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end <= start:
+            raise forms.ValidationError(_("The end time must be after the start time."))
+        return cleaned
+
+
+AvailabilityFormSet = forms.inlineformset_factory(
+    Supporter, Availability, form=AvailabilityForm, extra=2, can_delete=True
+)
+
+
+class AssignForm(forms.Form):
+    """Posted by the Assign button next to a candidate."""
+
+    supporter = forms.ModelChoiceField(
+        label=_("Supporter"),
+        queryset=Supporter.objects.all(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("That supporter no longer exists.")},
+    )
+    is_lead = forms.BooleanField(label=_("Lead"), required=False)
