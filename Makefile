@@ -44,7 +44,7 @@ run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_program_data
 	@# Import the sample resident list only into a database that has no residents yet.
-	@if [ -n "$(SAMPLE_CSV)" ] && $(MANAGE) shell -c \
+	@if [ -n "$(SAMPLE_CSV)" ] && $(MANAGE) shell -v 0 -c \
 	    "import sys; from residents.models import Resident; sys.exit(1 if Resident.objects.exists() else 0)"; then \
 	  mkdir -p var; \
 	  echo "$(MANAGE) import_residents $(SAMPLE_CSV)"; \
@@ -57,6 +57,10 @@ run: $(STAMP)
 	else \
 	  echo "msgfmt not found: using the committed translations"; \
 	fi
+	@# seed_demo prints the full table only when it creates the data; repeat the logins every time.
+	@$(MANAGE) shell -v 0 -c "from project.demo import DEMO_USERNAMES, DEMO_PASSWORD; \
+	  print('\nOpen http://127.0.0.1:$(PORT)/ and log in as', ' / '.join(DEMO_USERNAMES), \
+	  'with the password', DEMO_PASSWORD, '\n')" || true
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)

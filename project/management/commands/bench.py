@@ -29,6 +29,7 @@ from residents.models import Resident
 from volunteers.models import Assignment, Supporter
 
 BENCH_USERNAME = "bench-staff"
+BENCH_ADMIN_USERNAME = "bench-admin"
 WARMUP = 3
 
 
@@ -66,8 +67,11 @@ class Command(BaseCommand):
         resident = self._sample_resident()
         session = self._sample_session(venue)
 
-        cases: list[tuple[str, Callable[[], object]]] = [
+        admin_client = _client()
+        admin_client.force_login(self._bench_user(None))
+        cases: list[tuple[str, Callable[[], object] | None]] = [
             ("dashboard", _get(client, "dashboard")),
+            ("dashboard (administrator, all venues)", _get(admin_client, "dashboard")),
         ]
         if resident is not None:
             # What staff type: the family name in kana, the last digits, the name in kanji.
@@ -133,14 +137,17 @@ class Command(BaseCommand):
             raise CommandError("No venues: run `manage.py load_program_data` first.")
         return venue
 
-    def _bench_user(self, venue: Venue):
+    def _bench_user(self, venue: Venue | None):
+        """The center-staff user of ``venue``, or with None an administrator (no password)."""
         User = get_user_model()
-        user, created = User.objects.get_or_create(username=BENCH_USERNAME)
+        username = BENCH_USERNAME if venue else BENCH_ADMIN_USERNAME
+        user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": Role.STAFF})
-        profile.venues.set([venue])
+        role = Role.STAFF if venue else Role.ADMINISTRATOR
+        profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": role})
+        profile.venues.set([venue] if venue else [])
         return user
 
     def _sample_resident(self) -> Resident | None:
@@ -181,7 +188,9 @@ def _client() -> Client:
     return Client(HTTP_HOST=host, secure=secure)
 
 
-def _get(client: Client, name: str, pk: int | None = None, **params) -> Callable[[], object]:
+def _get(client: Client, name: str, pk: int | None = None, **params) -> Callable[[], object] | None:
+    """A function that GETs the named URL and fails unless the answer is 200; None when the URL
+    name does not exist (yet)."""
     try:
         url = reverse(name, kwargs={"pk": pk} if pk is not None else None)
     except NoReverseMatch:

@@ -1,6 +1,7 @@
 """``manage.py seed_demo [--reset]``: a believable demo program with demo logins."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from project.demo import (
     DEMO_USERNAMES,
@@ -30,20 +31,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset: bool = False, **options):
-        if demo_data_exists():
-            if not reset:
-                self.stdout.write(
-                    "Demo data already exists (one of the logins "
-                    f"{', '.join(DEMO_USERNAMES)} is there). Nothing done; "
-                    "use --reset to rebuild it."
-                )
-                return
-        if reset:
-            deleted = demo_data_delete()
-            total = sum(deleted.values())
-            self.stdout.write(f"Deleted {total} rows of earlier data.")
+        if demo_data_exists() and not reset:
+            self.stdout.write(
+                "Demo data already exists (one of the logins "
+                f"{', '.join(DEMO_USERNAMES)} is there). Nothing done; use --reset to rebuild it."
+            )
+            return
         try:
-            result = seed_demo(stdout=self.stdout)
+            # One transaction: a failed seed leaves the earlier data in place.
+            with transaction.atomic():
+                if reset:
+                    deleted = demo_data_delete()
+                    self.stdout.write(f"Deleted {sum(deleted.values())} rows of earlier data.")
+                result = seed_demo(stdout=self.stdout)
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS("Demo data created:"))
