@@ -106,7 +106,7 @@ bench: $(STAMP)
 	export DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}"; \
 	$(BIN)/python -c "$$CREATE_DB_PY" && \
 	$(MANAGE) migrate --noinput && \
-	$(MANAGE) bench
+	$(MANAGE) bench $(BENCH_ARGS)
 
 worker: $(STAMP)
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(LOCAL_BROKER_URL)}" \

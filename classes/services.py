@@ -7,12 +7,13 @@ Seats are scarce: every change that can take or free a seat locks the session ro
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import Registration, Session
+from project.locking import bounded_lock_wait
 from residents.models import Resident
 
 ACTIVE_STATUSES = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)
@@ -20,15 +21,10 @@ ACTIVE_STATUSES = (Registration.Status.REGISTERED, Registration.Status.WAITLISTE
 
 def _lock_session(session_id: int) -> Session:
     """Lock and return the session row; a lock not had within 3 s becomes a 'try again' message."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '3s'")
-    try:
+    with bounded_lock_wait(
+        _("Someone else is registering for this session right now. Please try again.")
+    ):
         return Session.objects.select_for_update().get(pk=session_id)
-    except OperationalError as exc:
-        raise ValidationError(
-            _("Someone else is registering for this session right now. Please try again.")
-        ) from exc
 
 
 def registration_create(

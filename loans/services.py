@@ -15,11 +15,8 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from loans.models import Device, Loan, LoanPolicy, split_kit
+from project.locking import LOCK_TIMEOUT, is_lock_timeout
 from residents.models import Resident
-
-LOCK_TIMEOUT = "3s"
-# PostgreSQL SQLSTATE for "lock_not_available", raised when lock_timeout expires.
-_LOCK_NOT_AVAILABLE = "55P03"
 
 
 def _busy_error() -> ValidationError:
@@ -29,19 +26,8 @@ def _busy_error() -> ValidationError:
     )
 
 
-def _is_lock_timeout(exc: OperationalError) -> bool:
-    cause = exc.__cause__
-    # SQLite has no row locks; its equivalent is a write lock on the file that outlasted the wait.
-    text = str(exc)
-    return (
-        getattr(cause, "sqlstate", None) == _LOCK_NOT_AVAILABLE
-        or "lock timeout" in text
-        or "database is locked" in text
-    )
-
-
 def _set_lock_timeout() -> None:
-    """Bound how long this transaction waits for row locks (PostgreSQL only; SQLite locks the file)."""
+    """Bound how long this transaction waits for row locks (see project.locking)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
@@ -194,7 +180,7 @@ def loan_checkout(
             raise _on_loan_error(device) from exc
         raise
     except OperationalError as exc:
-        if _is_lock_timeout(exc):
+        if is_lock_timeout(exc):
             raise _busy_error() from exc
         raise
     device.status = Device.Status.ON_LOAN
@@ -221,7 +207,7 @@ def _with_lock_errors(func):
             _set_lock_timeout()
             return func()
     except OperationalError as exc:
-        if _is_lock_timeout(exc):
+        if is_lock_timeout(exc):
             raise _busy_error() from exc
         raise
 

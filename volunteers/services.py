@@ -4,42 +4,29 @@ Every function runs in one transaction and raises ``ValidationError`` with a mes
 (or the supporter) can act on; nothing is saved when it raises.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from classes.models import Session
+from project.locking import bounded_lock_wait
 from volunteers.models import Assignment, Skill, Supporter
 from volunteers.selectors import active_assignments, local_month_bounds, session_local_day
 from volunteers.skills import STANDARD_SKILLS
 
-# Seconds to wait for another coordinator's lock on the same supporter before saying "try again".
-LOCK_TIMEOUT_SECONDS = 3
 
-
-@contextmanager
-def _friendly_lock_timeout() -> Iterator[None]:
-    """Inside an atomic block: bound how long a row lock is waited for, and turn a timeout into a
-    ValidationError. SQLite has no row locks (it serialises writers), so nothing is set there."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
-    try:
-        yield
-    except OperationalError as exc:
-        raise ValidationError(
-            _(
-                "Someone else is changing this supporter's assignments right now. "
-                "Please try again in a moment."
-            )
-        ) from exc
+def _friendly_lock_timeout():
+    return bounded_lock_wait(
+        _(
+            "Someone else is changing this supporter's assignments right now. "
+            "Please try again in a moment."
+        )
+    )
 
 
 def _session_label(session: Session) -> str:
