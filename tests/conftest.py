@@ -5,13 +5,12 @@ import os
 
 import pytest
 
+from project.models import Role
+from tests.factories import SupporterFactory, VenueFactory, make_user
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
-
-
-from project.models import Role
-from tests.factories import SupporterFactory, VenueFactory, make_user
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -17,13 +17,17 @@ def test_login_page_is_japanese_by_default(client, japanese_default):
 
     html = response.content.decode()
     assert '<html lang="ja">' in html
-    assert "パスワード" in html  # the password label, translated
+    assert "<h1>ログイン</h1>" in html
+    assert "デジタル活用支援事業" in html  # the site name in the header
+    assert "パスワード" in html  # the password label (allauth's translation)
 
 
 def test_browser_asking_for_japanese_gets_japanese(client):
     response = client.get(reverse("account_login"), headers={"accept-language": "ja"})
 
-    assert '<html lang="ja">' in response.content.decode()
+    html = response.content.decode()
+    assert '<html lang="ja">' in html
+    assert "<h1>ログイン</h1>" in html
 
 
 def test_choosing_english_switches_the_pages_to_english(client, japanese_default):
@@ -35,7 +39,9 @@ def test_choosing_english_switches_the_pages_to_english(client, japanese_default
     assert response.url == login_url
     html = client.get(login_url).content.decode()
     assert '<html lang="en">' in html
+    assert "<h1>Log in</h1>" in html
     assert '<label for="id_password">Password</label>' in html
+    assert "ログイン" not in html
 
 
 def test_choosing_japanese_again_switches_back(client, japanese_default):
@@ -44,6 +50,7 @@ def test_choosing_japanese_again_switches_back(client, japanese_default):
 
     html = client.get(reverse("account_login")).content.decode()
     assert '<html lang="ja">' in html
+    assert "<h1>ログイン</h1>" in html
 
 
 def test_language_switcher_is_a_labelled_form_on_every_page(client):
