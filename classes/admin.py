@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from classes.models import Organiser, Registration, Session, Topic, Venue
+from classes.models import (
+    CallListEntry,
+    Organiser,
+    Registration,
+    Series,
+    Session,
+    Topic,
+    Venue,
+    VenueClosure,
+)
 
 
 @admin.register(Venue)
@@ -45,3 +54,24 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_filter = ("status", "attendance")
     raw_id_fields = ("session", "resident")
     list_select_related = ("session", "resident", "session__topic", "session__venue")
+
+
+@admin.register(VenueClosure)
+class VenueClosureAdmin(admin.ModelAdmin):
+    list_display = ("venue", "date", "reason")
+    list_filter = ("venue",)
+    date_hierarchy = "date"
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "venue", "kind")
+    list_filter = ("kind", "venue")
+
+
+@admin.register(CallListEntry)
+class CallListEntryAdmin(admin.ModelAdmin):
+    list_display = ("registration", "reason", "status", "called_at", "sent_at", "last_error")
+    list_filter = ("reason", "status")
+    raw_id_fields = ("registration",)
+    list_select_related = ("registration__resident", "registration__session")

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -138,6 +140,16 @@ class Session(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # iCalendar SEQUENCE: bumped by ``_bump_session_sequence`` when what a calendar shows changes.
+    sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    series = models.ForeignKey(
+        "classes.Series",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("series"),
+    )
 
     class Meta:
         verbose_name = _("session")
@@ -231,3 +243,205 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident} @ {self.session}"
+
+
+class CallListEntry(models.Model):
+    """One phone call (or reminder email) staff owe a resident about a registration.
+
+    Reasons: the day-before reminder, "the session is cancelled", "you have a seat now". One entry
+    per registration and reason, so a reminder is claimed and sent at most once.
+    """
+
+    class Reason(models.TextChoices):
+        REMINDER = "reminder", _("Reminder")
+        SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+        SEAT_OFFERED = "seat_offered", _("Seat offered (from the waitlist)")
+
+    class Status(models.TextChoices):
+        TO_CALL = "to_call", _("To call")
+        REMINDED = "reminded", _("Reminded")
+        NO_ANSWER = "no_answer", _("No answer")
+        CANCELLED_BY_RESIDENT = "cancelled_by_resident", _("Cancelled by the resident")
+        TOLD = "told", _("Told")
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="call_entries",
+        verbose_name=_("registration"),
+    )
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.TO_CALL
+    )
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("called by"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    # Email reminders: sent_at is set when the entry is claimed for sending (cleared again if
+    # the send fails), so two workers never send the same reminder.
+    sent_at = models.DateTimeField(_("email sent at"), null=True, blank=True)
+    send_attempts = models.PositiveIntegerField(_("send attempts"), default=0)
+    last_error = models.TextField(_("last sending error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call list entry")
+        verbose_name_plural = _("call list entries")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "reason"], name="call_entry_one_per_registration_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.registration}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (
+            self.Status.REMINDED,
+            self.Status.CANCELLED_BY_RESIDENT,
+            self.Status.TOLD,
+        )
+
+
+class Series(models.Model):
+    """A recurring session (定期開催): a template for its sessions and the rule that dates them.
+
+    The rule is stored as given (see ``classes.recurrence.Rule``); the sessions it generated link
+    back through ``Session.series``. Times are local (JST) wall-clock times.
+    """
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly (n-th weekday)")
+
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Session.Kind.choices, default=Session.Kind.CLASS
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="series",
+        verbose_name=_("topic"),
+    )
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, related_name="series", verbose_name=_("venue")
+    )
+    organiser = models.ForeignKey(
+        Organiser,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="series",
+        verbose_name=_("organiser"),
+    )
+    start_time = models.TimeField(_("start time"))
+    end_time = models.TimeField(_("end time"))
+    seats = models.PositiveIntegerField(_("seats"), null=True, blank=True)
+    supporters_needed = models.PositiveIntegerField(_("supporters needed"), default=0)
+    what_to_bring = models.CharField(_("what to bring"), max_length=200, blank=True)
+    frequency = models.CharField(
+        _("repeats"), max_length=20, choices=Frequency.choices, default=Frequency.WEEKLY
+    )
+    # Python weekday numbers (Monday=0), comma separated: "1,3" is Tuesday and Thursday.
+    weekdays = models.CharField(_("weekdays"), max_length=20)
+    interval = models.PositiveSmallIntegerField(_("every n weeks"), default=1)
+    nth = models.SmallIntegerField(_("n-th weekday of the month"), null=True, blank=True)
+    first_date = models.DateField(_("first date"))
+    last_date = models.DateField(_("last date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+        ordering = ["-first_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_date__gte=F("first_date")), name="series_last_on_or_after_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="series_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        if self.topic_id:
+            return self.topic.title
+        return str(self.get_kind_display())
+
+    @property
+    def weekday_list(self) -> list[int]:
+        return [int(d) for d in self.weekdays.split(",") if d.strip()]
+
+
+class VenueClosure(models.Model):
+    """A date a venue is closed (maintenance, year-end): series skip it."""
+
+    venue = models.ForeignKey(
+        Venue, on_delete=models.CASCADE, related_name="closures", verbose_name=_("venue")
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("venue closure")
+        verbose_name_plural = _("venue closures")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "date"], name="venue_closure_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue} {self.date:%Y-%m-%d} {self.reason}"
+
+
+# Fields shown in calendar feeds: a change to any of them is a new revision of the event.
+SESSION_CALENDAR_FIELDS = (
+    "kind",
+    "title",
+    "topic_id",
+    "venue_id",
+    "place",
+    "starts_at",
+    "ends_at",
+    "status",
+)
+
+
+@receiver(pre_save, sender=Session, dispatch_uid="classes_session_sequence")
+def _bump_session_sequence(sender, instance: Session, update_fields=None, raw=False, **kwargs):
+    """Increase ``Session.sequence`` when a field shown in calendar feeds changes (RFC 5545
+    SEQUENCE), so subscribed calendars replace the old event. ``QuerySet.update()`` bypasses
+    this; services change sessions through ``save()``."""
+    if raw or instance.pk is None:
+        return
+    old = (
+        Session.objects.filter(pk=instance.pk).values(*SESSION_CALENDAR_FIELDS, "sequence").first()
+    )
+    if old is None or all(old[f] == getattr(instance, f) for f in SESSION_CALENDAR_FIELDS):
+        return
+    instance.sequence = old["sequence"] + 1
+    if update_fields is not None and "sequence" not in update_fields:
+        # save(update_fields=[...]) would not write the new sequence: write it here.
+        Session.objects.filter(pk=instance.pk).update(sequence=instance.sequence)

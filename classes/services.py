@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from classes.models import Registration, Session
+from classes.models import CallListEntry, Registration, Session
 from project.locking import bounded_lock_wait
 from residents.models import Resident
 
@@ -140,6 +140,10 @@ def _promote_from_waitlist(session: Session) -> Registration | None:
     for reg in waiting:
         reg.status = Registration.Status.REGISTERED
         reg.save(update_fields=["status"])
+        # Staff must phone them: "you have a seat now".
+        CallListEntry.objects.get_or_create(
+            registration=reg, reason=CallListEntry.Reason.SEAT_OFFERED
+        )
     return waiting[0] if waiting else None
 
 
@@ -170,7 +174,16 @@ def session_cancel(*, session: Session, by=None) -> int:
         locked.status = Session.Status.CANCELLED
         locked.save(update_fields=["status"])
         session.status = locked.status
-        return Registration.objects.filter(session=locked, status__in=ACTIVE_STATUSES).count()
+        active = Registration.objects.filter(session=locked, status__in=ACTIVE_STATUSES)
+        # Everyone registered must be told by phone: "the session is cancelled".
+        CallListEntry.objects.bulk_create(
+            [
+                CallListEntry(registration=r, reason=CallListEntry.Reason.SESSION_CANCELLED)
+                for r in active
+            ],
+            ignore_conflicts=True,
+        )
+        return len(active)
 
 
 def waitlist_position(registration: Registration) -> int | None:

@@ -17,3 +17,35 @@ urlpatterns = [
     path("registrations/<int:pk>/", views.registration_readback, name="readback"),
     path("registrations/<int:pk>/cancel/", views.registration_cancel, name="registration_cancel"),
 ]
+
+# Calendar feeds (classes/views_feeds.py).
+from classes import views_feeds  # noqa: E402
+
+urlpatterns += [
+    path("calendar/", views_feeds.calendar_index, name="calendar_index"),
+    path("calendar/mine/", views_feeds.my_calendar_link, name="my_calendar_link"),
+    path(
+        "calendar/supporters/<int:pk>/",
+        views_feeds.supporter_calendar_link,
+        name="supporter_calendar_link",
+    ),
+    path("venues/<int:pk>/calendar.ics", views_feeds.venue_feed, name="venue_feed"),
+    path("series/<int:pk>/calendar.ics", views_feeds.series_feed, name="series_feed"),
+    path("feeds/supporters/<str:token>.ics", views_feeds.supporter_feed, name="supporter_feed"),
+]
+
+from classes import views_calls  # noqa: E402 - the call lists, appended by their own module
+
+urlpatterns += [
+    path("calls/", views_calls.call_list, name="call_list"),
+    path("calls/pdf/", views_calls.call_list_pdf, name="call_list_pdf"),
+    path("calls/<int:pk>/", views_calls.call_entry_update, name="call_entry_update"),
+]
+
+urlpatterns += [
+    path("series/", views.series_list, name="series_list"),
+    path("series/new/", views.series_create, name="series_create"),
+    path("series/<int:pk>/", views.series_detail, name="series_detail"),
+    path("series/<int:pk>/course/", views.series_register_course, name="series_register_course"),
+    path("<int:pk>/edit-following/", views.series_edit_following, name="series_edit_following"),
+]

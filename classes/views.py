@@ -328,3 +328,173 @@ def walk_in_add(request, pk: int):
     else:
         messages.success(request, _("%(name)s was added as a walk-in.") % {"name": resident.name})
     return redirect("classes:session_detail", pk=session.pk)
+
+
+# --- Series (定期開催) -------------------------------------------------------------------------
+
+
+def _get_series_for_user(user, pk: int, *, change: bool = False):
+    """The series if the user may see it (404 for staff of another venue) and change it (403)."""
+    from classes.models import Series
+
+    series = get_object_or_404(Series.objects.select_related("venue", "topic", "organiser"), pk=pk)
+    allowed = can_change_venue(user, series.venue_id)
+    if not allowed and user_role(user) == Role.STAFF:
+        raise Http404
+    if change and (user_role(user) not in CHANGE_ROLES or not allowed):
+        raise PermissionDenied
+    return series
+
+
+@role_required(*VIEW_ROLES)
+def series_list(request):
+    from classes.models import Series
+
+    series = Series.objects.select_related("venue", "topic").order_by("-first_date", "id")
+    venue_ids = venue_ids_for(request.user)
+    if venue_ids is not None:
+        series = series.filter(venue_id__in=venue_ids)
+    return render(
+        request,
+        "classes/series_list.html",
+        {"series_list": series[:200], "can_create": user_role(request.user) in CHANGE_ROLES},
+    )
+
+
+@role_required(*CHANGE_ROLES)
+def series_create(request):
+    """Step 1 "preview": the dates to create and the skipped ones; step 2 "save" creates them."""
+    from classes import services_series
+    from classes.forms_series import SeriesForm
+
+    form = SeriesForm(request.POST or None, venue_ids=venue_ids_for(request.user))
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("action") == "save":
+                series, plan = services_series.series_create(
+                    venue=data["venue"],
+                    rule=data["rule"],
+                    start_time=data["start_time"],
+                    end_time=data["end_time"],
+                    kind=data["kind"],
+                    title=data["title"],
+                    topic=data["topic"],
+                    organiser=data["organiser"],
+                    seats=data["seats"],
+                    supporters_needed=data["supporters_needed"],
+                    what_to_bring=data["what_to_bring"],
+                    by=request.user,
+                )
+                messages.success(
+                    request,
+                    _("The series was created with %(count)d sessions.")
+                    % {"count": len(plan.dates)},
+                )
+                return redirect("classes:series_detail", pk=series.pk)
+            plan = services_series.series_plan(venue=data["venue"], rule=data["rule"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            plan = None
+    return render(request, "classes/series_form.html", {"form": form, "plan": plan})
+
+
+@role_required(*VIEW_ROLES)
+def series_detail(request, pk: int):
+    from classes import services_series
+
+    series = _get_series_for_user(request.user, pk)
+    sessions = list(selectors.session_list().filter(series=series).order_by("starts_at", "id"))
+    try:
+        skipped = services_series.series_plan(
+            venue=series.venue, rule=services_series.series_rule(series)
+        ).skipped
+    except ValidationError:
+        skipped = []
+    can_change = user_role(request.user) in CHANGE_ROLES and can_change_venue(
+        request.user, series.venue_id
+    )
+    search_form = PhoneSearchForm(request.GET or None)
+    results = None
+    if can_change and search_form.is_valid() and search_form.cleaned_data["q"]:
+        results = resident_search(query=search_form.cleaned_data["q"], limit=10)
+    now = timezone.now()
+    return render(
+        request,
+        "classes/series_detail.html",
+        {
+            "series": series,
+            "sessions": sessions,
+            "skipped": skipped,
+            "can_change": can_change,
+            "now": now,
+            "search_form": search_form,
+            "results": results,
+        },
+    )
+
+
+@role_required(*CHANGE_ROLES)
+def series_edit_following(request, pk: int):
+    """Edit session ``pk`` and the later sessions of its series that have not started."""
+    from classes import services_series
+    from classes.forms_series import SeriesFollowingForm
+
+    session = _get_session_for_user(request.user, pk, change=True)
+    if session.series_id is None:
+        raise Http404
+    start = timezone.localtime(session.starts_at)
+    end = timezone.localtime(session.ends_at)
+    form = SeriesFollowingForm(
+        request.POST or None,
+        initial={
+            "start_time": start.time(),
+            "end_time": end.time(),
+            "seats": session.seats,
+            "supporters_needed": session.supporters_needed,
+            "what_to_bring": session.what_to_bring,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = services_series.series_update_following(
+                session=session, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("%(count)d sessions of the series were changed.") % {"count": count}
+            )
+            return redirect("classes:series_detail", pk=session.series_id)
+    return render(request, "classes/series_edit_following.html", {"form": form, "session": session})
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def series_register_course(request, pk: int):
+    """Register one resident for every future session of the series; show each outcome."""
+    from classes import services_series
+
+    series = _get_series_for_user(request.user, pk, change=True)
+    try:
+        resident = Resident.objects.get(pk=int(request.POST.get("resident", "")))
+    except (ValueError, Resident.DoesNotExist):
+        messages.error(request, _("That resident was not found. Please search again."))
+        return redirect("classes:series_detail", pk=series.pk)
+    try:
+        results = services_series.series_register_course(
+            series=series,
+            resident=resident,
+            by=request.user,
+            companion=request.POST.get("companion", "")[:100],
+        )
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+        return redirect("classes:series_detail", pk=series.pk)
+    return render(
+        request,
+        "classes/series_course_result.html",
+        {"series": series, "resident": resident, "results": results},
+    )

@@ -147,6 +147,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "loans-mark-overdue": {"task": "loans.tasks.mark_overdue_loans", "schedule": 60 * 60},
+    "classes-send-due-reminders": {
+        "task": "classes.tasks.send_due_reminders",
+        "schedule": 15 * 60,
+    },
 }
 
 # Where `load_program_data` reads its CSVs: the shared program data beside the checkout if present,

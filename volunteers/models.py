@@ -70,6 +70,10 @@ class Supporter(models.Model):
     )
     max_sessions_per_month = models.PositiveIntegerField(_("maximum sessions per month"), default=8)
     is_active = models.BooleanField(_("active"), default=True)
+    # Secret part of the supporter's calendar feed URL; empty or reset = the old URL stops working.
+    feed_token = models.CharField(
+        _("calendar link key"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("supporter")

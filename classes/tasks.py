@@ -1,0 +1,30 @@
+"""Celery tasks of the classes app. Thin: ids in, one service call, safe to run twice."""
+
+import smtplib
+
+from celery import shared_task
+from django.db import transaction
+
+from classes import services_calls
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=60,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_reminder(entry_id: int) -> bool:
+    """Send one reminder email (claimed atomically, so a duplicate delivery sends nothing)."""
+    return services_calls.reminder_send(entry_id=entry_id)
+
+
+@shared_task
+def send_due_reminders() -> int:
+    """Celery beat: queue the reminder emails for tomorrow's sessions; returns how many."""
+    ids = services_calls.reminders_due()
+    for entry_id in ids:
+        # After commit: a worker must never look for a row that is not committed yet.
+        transaction.on_commit(lambda pk=entry_id: send_reminder.delay(pk))
+    return len(ids)

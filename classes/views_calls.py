@@ -1,0 +1,122 @@
+"""The call lists: day-before reminders and "tell them" calls, per venue. Thin views."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from classes import selectors_calls, services_calls
+from classes.models import CallListEntry, Venue
+from project.models import Role
+from project.roles import can_change_venue, role_required, venue_ids_for
+from reports.call_list_pdf import CallListRenderer
+
+CALL_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
+
+
+def _venues_for(user):
+    venues = Venue.objects.filter(is_active=True)
+    ids = venue_ids_for(user)
+    return venues if ids is None else venues.filter(pk__in=ids)
+
+
+def _venue_and_day(request) -> tuple[Venue | None, date, list]:
+    """The venue (404 when the user may not see it) and day asked for; day defaults to tomorrow."""
+    venues = list(_venues_for(request.user))
+    day = timezone.localdate() + timedelta(days=1)
+    raw_day = request.GET.get("day", "")
+    if raw_day:
+        try:
+            day = date.fromisoformat(raw_day)
+        except ValueError:
+            messages.error(request, _("Please enter the date as YYYY-MM-DD."))
+    raw_venue = request.GET.get("venue", "")
+    if not raw_venue:
+        return (venues[0] if venues else None), day, venues
+    if not raw_venue.isdigit():
+        raise Http404
+    venue = next((v for v in venues if v.pk == int(raw_venue)), None)
+    if venue is None:
+        raise Http404
+    return venue, day, venues
+
+
+def _list_url(venue_id: int, day: date) -> str:
+    query = urlencode({"venue": venue_id, "day": day.isoformat()})
+    return f"{reverse('classes:call_list')}?{query}"
+
+
+@role_required(*CALL_ROLES)
+def call_list(request):
+    venue, day, venues = _venue_and_day(request)
+    reminders, tell = [], []
+    if venue is not None:
+        services_calls.call_list_prepare(day=day, venue_ids=[venue.pk])
+        reminders = list(selectors_calls.reminder_entries(venue_id=venue.pk, day=day))
+        tell = list(selectors_calls.tell_entries(venue_id=venue.pk))
+        for entry in reminders + tell:
+            allowed = services_calls.ALLOWED_STATUSES[CallListEntry.Reason(entry.reason)]
+            entry.result_choices = [c for c in CallListEntry.Status.choices if c[0] in allowed]
+    return render(
+        request,
+        "classes/call_list.html",
+        {
+            "venue": venue,
+            "venues": venues,
+            "day": day,
+            "reminders": reminders,
+            "tell": tell,
+        },
+    )
+
+
+@role_required(*CALL_ROLES)
+def call_list_pdf(request):
+    venue, day, _venues = _venue_and_day(request)
+    if venue is None:
+        raise Http404
+    services_calls.call_list_prepare(day=day, venue_ids=[venue.pk])
+    entries = list(selectors_calls.reminder_entries(venue_id=venue.pk, day=day))
+    pdf = CallListRenderer(venue=venue, day=day, entries=entries).render()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="call-list-{venue.code}-{day}.pdf"'
+    return response
+
+
+@require_POST
+@role_required(*CALL_ROLES)
+def call_entry_update(request, pk: int):
+    entry = get_object_or_404(
+        CallListEntry.objects.select_related("registration__session", "registration__resident"),
+        pk=pk,
+    )
+    session = entry.registration.session
+    if not can_change_venue(request.user, session.venue_id):
+        raise Http404  # staff of another venue may not see this resident
+    try:
+        services_calls.call_entry_mark(
+            entry=entry,
+            status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Saved the call to %(name)s.") % {"name": entry.registration.resident.name},
+        )
+    # Back to the list the call was ticked on (a "tell them" row may be for another day).
+    try:
+        day = date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        day = timezone.localdate(session.starts_at)
+    return redirect(_list_url(session.venue_id, day))
