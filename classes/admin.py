@@ -75,3 +75,15 @@ class CallListEntryAdmin(admin.ModelAdmin):
     list_filter = ("reason", "status")
     raw_id_fields = ("registration",)
     list_select_related = ("registration__resident", "registration__session")
+
+
+from classes.models import Consultation  # noqa: E402 - appended with the consultation desk
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = ("slot_start", "session", "resident", "category", "resolved")
+    list_filter = ("category", "resolved")
+    raw_id_fields = ("session", "resident")
+    list_select_related = ("session", "session__topic", "resident")
+    date_hierarchy = "slot_start"

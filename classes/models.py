@@ -1,6 +1,7 @@
 """Venues, curriculum topics, organisers, sessions and registrations."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.signals import pre_save
@@ -150,6 +151,11 @@ class Session(models.Model):
         related_name="sessions",
         verbose_name=_("series"),
     )
+    # Consultation desks: length of one appointment slot; salons: walk-ins counted without names.
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"), default=20, validators=[MinValueValidator(5)]
+    )
+    walk_in_count = models.PositiveIntegerField(_("walk-ins (counted)"), default=0)
 
     class Meta:
         verbose_name = _("session")
@@ -445,3 +451,73 @@ def _bump_session_sequence(sender, instance: Session, update_fields=None, raw=Fa
     if update_fields is not None and "sequence" not in update_fields:
         # save(update_fields=[...]) would not write the new sequence: write it here.
         Session.objects.filter(pk=instance.pk).update(sequence=instance.sequence)
+
+
+class Consultation(models.Model):
+    """One appointment slot booked at a consultation desk (相談会), and what it was about.
+
+    ``slot_start`` is an aware datetime on the session's slot grid (``starts_at`` plus a multiple
+    of ``slot_minutes``). The database refuses two bookings of one slot. ``resident`` is empty for
+    an anonymous walk-up.
+    """
+
+    class Category(models.TextChoices):
+        UNKNOWN = "", _("Not yet recorded")
+        BASIC = "basic", _("Basic operation")
+        CALLS_CAMERA = "calls_camera", _("Calls and camera")
+        LINE = "line", _("LINE")
+        MY_NUMBER = "my_number", _("My Number Card / マイナポータル")
+        SCAM = "scam", _("Scam worry")
+        APPS = "apps", _("Apps")
+        OTHER = "other", _("Other")
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="consultations", verbose_name=_("session")
+    )
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultations",
+        verbose_name=_("resident"),
+    )
+    slot_start = models.DateTimeField(_("slot start"))
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, blank=True, default=""
+    )
+    resolved = models.BooleanField(_("resolved"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["slot_start", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "slot_start"], name="consultation_one_per_slot"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    category__in=[
+                        "",
+                        "basic",
+                        "calls_camera",
+                        "line",
+                        "my_number",
+                        "scam",
+                        "apps",
+                        "other",
+                    ]
+                ),
+                name="consultation_category_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.resident.name if self.resident_id else _("walk-up")
+        return f"{who} @ {self.session} {self.slot_start:%H:%M}"

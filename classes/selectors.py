@@ -81,3 +81,37 @@ def upcoming_registrations_for(*, residents) -> dict[int, list[Registration]]:
     for reg in regs:
         out[reg.resident_id].append(reg)
     return out
+
+
+# Curriculum topics about the My Number Card and Mynaportal (project/data/curriculum.csv): the
+# resident needs the card itself in the room. A03-A06 (cashless, health apps...) share the "A0"
+# prefix but not the card, so the codes are listed rather than matched by prefix.
+MY_NUMBER_TOPIC_CODES = frozenset({"A01", "A02"})
+
+
+def what_to_bring_for(*, session: Session, resident) -> list[str]:
+    """What staff tell ``resident`` to bring to ``session``, in the order they read it out.
+
+    Their own phone when ``resident.own_device`` is a smartphone or tablet, else a note that a
+    loan device is provided; the My Number Card for My Number / Mynaportal topics; then the
+    session's and its topic's own ``what_to_bring`` (duplicates dropped). No queries beyond
+    ``session.topic`` (select it with the session). Returns translated strings.
+    """
+    from django.utils.translation import gettext as _
+
+    from residents.models import OwnDevice
+
+    smart = {OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.TABLET}
+    items = [
+        _("Your own smartphone or tablet")
+        if resident.own_device in smart
+        else _("A loan device is provided")
+    ]
+    topic = session.topic if session.topic_id else None
+    if topic is not None and topic.code in MY_NUMBER_TOPIC_CODES:
+        items.append(_("My Number Card"))
+    for extra in (session.what_to_bring, topic.what_to_bring if topic else ""):
+        extra = (extra or "").strip()
+        if extra and extra not in items:
+            items.append(extra)
+    return items

@@ -202,3 +202,53 @@ def waitlist_position(registration: Registration) -> int | None:
         .count()
         + 1
     )
+
+
+def registration_move(
+    *, registration: Registration, to_session: Session, by=None
+) -> tuple[Registration, Registration | None]:
+    """Move ``registration`` to ``to_session``, another date of the same series, in one step.
+
+    The old registration is cancelled (its seat goes to the first in line on the old session's
+    waitlist) and a new one is made on ``to_session`` with the same rules as ``registration_create``
+    (a seat if free, else the waitlist; no double or overlapping registration). The companion note
+    is carried over. Returns (new registration, promoted registration of the old session or None).
+    Raises ValidationError, changing nothing, when the sessions are not of one series, the target
+    is cancelled or has started, the registration is not active, or the new one would be refused.
+    """
+    from_id = registration.session_id
+    if to_session.pk == from_id:
+        raise ValidationError(_("Choose a different date to move to."))
+    with transaction.atomic():
+        # Always lock in the same order (lower pk first) so two moves in opposite directions
+        # cannot deadlock each other.
+        locked = {pk: _lock_session(pk) for pk in sorted((from_id, to_session.pk))}
+        old_session, target = locked[from_id], locked[to_session.pk]
+        if old_session.series_id is None or old_session.series_id != target.series_id:
+            raise ValidationError(
+                _("A registration can only be moved to another date of the same series.")
+            )
+        if target.status == Session.Status.CANCELLED:
+            raise ValidationError(_("The chosen date is cancelled. Please choose another date."))
+        if target.starts_at <= timezone.now():
+            raise ValidationError(
+                _("The chosen date has already started or is over. Please choose a future date.")
+            )
+        current = (
+            Registration.objects.select_for_update()
+            .select_related("resident")
+            .get(pk=registration.pk)
+        )
+        if current.status not in ACTIVE_STATUSES:
+            raise ValidationError(_("This registration is already cancelled."))
+        held_seat = current.status == Registration.Status.REGISTERED
+        current.status = Registration.Status.CANCELLED
+        current.cancelled_at = timezone.now()
+        current.save(update_fields=["status", "cancelled_at"])
+        # Same checks as a new registration; a refusal rolls back the cancellation above too.
+        new = registration_create(
+            session=target, resident=current.resident, by=by, companion=current.companion
+        )
+        promoted = _promote_from_waitlist(old_session) if held_seat else None
+    registration.status, registration.cancelled_at = current.status, current.cancelled_at
+    return new, promoted

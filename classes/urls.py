@@ -49,3 +49,17 @@ urlpatterns += [
     path("series/<int:pk>/course/", views.series_register_course, name="series_register_course"),
     path("<int:pk>/edit-following/", views.series_edit_following, name="series_edit_following"),
 ]
+
+urlpatterns += [
+    path("registrations/<int:pk>/move/", views.registration_move, name="registration_move"),
+]
+
+from classes import views_consult  # noqa: E402 - consultation desk slots and salon walk-ins
+
+urlpatterns += [
+    path("<int:pk>/consultations/", views_consult.consult_slots, name="consult_slots"),
+    path("<int:pk>/consultations/book/", views_consult.consult_book, name="consult_book"),
+    path("consultations/<int:pk>/record/", views_consult.consult_record, name="consult_record"),
+    path("consultations/<int:pk>/cancel/", views_consult.consult_cancel, name="consult_cancel"),
+    path("<int:pk>/salon/", views_consult.salon_count, name="salon_count"),
+]

@@ -244,7 +244,7 @@ def registration_readback(request, pk: int):
     )
     _get_session_for_user(request.user, registration.session_id, change=True)
     session = registration.session
-    bring = [b for b in (session.what_to_bring, getattr(session.topic, "what_to_bring", "")) if b]
+    bring = selectors.what_to_bring_for(session=session, resident=registration.resident)
     return render(
         request,
         "classes/readback.html",
@@ -497,4 +497,56 @@ def series_register_course(request, pk: int):
         request,
         "classes/series_course_result.html",
         {"series": series, "resident": resident, "results": results},
+    )
+
+
+@role_required(*CHANGE_ROLES)
+def registration_move(request, pk: int):
+    """Move a registration to another date of its series: GET lists the dates with seats left,
+    POST (``session``) moves it and shows the read-back of the new registration."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("resident", "session"), pk=pk
+    )
+    session = _get_session_for_user(request.user, registration.session_id, change=True)
+    if session.series_id is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            target_pk = int(request.POST.get("session", ""))
+        except ValueError:
+            messages.error(request, _("Choose the date to move to."))
+            return redirect("classes:registration_move", pk=registration.pk)
+        target = _get_session_for_user(request.user, target_pk, change=True)
+        try:
+            new, promoted = services.registration_move(
+                registration=registration, to_session=target, by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, _first_error(exc))
+            return redirect("classes:registration_move", pk=registration.pk)
+        messages.success(
+            request,
+            _("%(name)s was moved to the new date.") % {"name": registration.resident.name},
+        )
+        if promoted is not None:
+            messages.warning(
+                request,
+                _(
+                    "%(name)s moved up from the waitlist and now has a seat. "
+                    "Please call them: %(phone)s"
+                )
+                % {"name": promoted.resident.name, "phone": promoted.resident.phone or "-"},
+            )
+        return redirect("classes:readback", pk=new.pk)
+    dates = [
+        s
+        for s in selectors.session_list(start=timezone.now())
+        .filter(series_id=session.series_id, status=Session.Status.SCHEDULED)
+        .exclude(pk=session.pk)
+        if s.seats_left is None or s.seats_left > 0
+    ]
+    return render(
+        request,
+        "classes/registration_move.html",
+        {"registration": registration, "session": session, "dates": dates},
     )

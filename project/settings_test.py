@@ -18,3 +18,7 @@ WHITENOISE_AUTOREFRESH = True
 # Tests move the clock days ahead (time-machine) with a logged-in client; an 8-hour login would
 # expire under them. Production keeps SESSION_COOKIE_AGE from the environment.
 SESSION_COOKIE_AGE = 365 * 24 * 60 * 60
+
+# Persistent connections would outlive the live-server threads of the browser tests and keep the
+# test database busy when pytest drops it.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

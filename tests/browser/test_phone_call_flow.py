@@ -12,7 +12,13 @@ import pytest
 from django.utils import timezone
 
 from project.models import Role
-from tests.factories import ResidentFactory, SessionFactory, VenueFactory, make_user
+from tests.factories import (
+    RegistrationFactory,
+    ResidentFactory,
+    SessionFactory,
+    VenueFactory,
+    make_user,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,3 +100,86 @@ def test_staff_take_a_call_register_and_open_the_attendance_sheet(page, live_ser
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body()[:5] == b"%PDF-"
+
+
+def test_whole_call_new_caller_waitlist_cancel_and_promotion(page, live_server):
+    """Search a caller who is not on file, create them from the phone screen, take the last seat;
+    a second caller lands on the waitlist; the first cancels and the second is promoted."""
+    from classes.models import Registration
+    from residents.models import Resident
+
+    venue = VenueFactory(name="いわき市中央公民館")
+    make_user(Role.STAFF, venues=[venue], username="desk")
+    start = (timezone.localtime() + timedelta(days=3)).replace(
+        hour=13, minute=30, second=0, microsecond=0
+    )
+    session = SessionFactory(
+        venue=venue,
+        title="スマホ入門",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=90),
+        seats=2,
+    )
+    RegistrationFactory(session=session)  # one seat is taken already: one left
+    ResidentFactory(name="鈴木 幸子", name_kana="スズキ サチコ", phone="0246-99-9003")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("ユーザー名").fill("desk")
+    page.get_by_label("パスワード").fill("pass-1234-word")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+    # 1. The caller is not on file: nothing is found, staff create them from the phone screen.
+    page.goto(f"{live_server.url}/sessions/phone/")
+    page.locator("#id_q").fill("たかはし はなこ")
+    page.keyboard.press("Enter")
+    page.locator("#h-results").wait_for()
+    assert page.locator("table[aria-describedby=h-results]").count() == 0
+    page.locator("a.button[href^='/residents/new/?next=']").click()
+    page.locator("#id_name").fill("高橋 花子")
+    page.locator("#id_name_kana").fill("たかはし はなこ")
+    page.locator("#id_birth_date").fill("S20.5.3")
+    page.locator("#id_phone").fill("0246-12-3456")
+    page.locator("#id_own_device").select_option("iphone")
+    page.locator("#id_consent_given").check()
+    page.locator("form.stack button[type=submit]").click()
+
+    # 2. Back on the phone screen with the new resident selected: take the last seat.
+    page.locator("#h-resident").wait_for()
+    assert "高橋 花子" in page.locator("#h-resident").inner_text()
+    first = Resident.objects.get(name="高橋 花子")
+    assert f"resident={first.pk}" in page.url
+    page.locator("form", has=page.locator(f"input[name=session][value='{session.pk}']")).locator(
+        "button[type=submit]"
+    ).click()
+    page.locator("dl.readback").wait_for()
+    assert page.locator("p.badge.ok").count() == 1
+    assert "高橋 花子" in page.locator("dl.readback").inner_text()
+    first_reg = Registration.objects.get(resident=first, session=session)
+    assert first_reg.status == Registration.Status.REGISTERED
+
+    # 3. A second caller: the class is full now, so they go on the waitlist as number 1.
+    page.locator("a.button[href='/sessions/phone/']").click()
+    page.locator("#id_q").fill("すずき")
+    page.keyboard.press("Enter")
+    page.locator("a.button", has_text="鈴木 幸子").first.click()
+    form = page.locator("form", has=page.locator(f"input[name=session][value='{session.pk}']"))
+    assert "キャンセル待ち" in form.locator("button[type=submit]").inner_text()
+    form.locator("button[type=submit]").click()
+    badge = page.locator("p.badge.warn")
+    badge.wait_for()
+    assert "1番目" in badge.inner_text()
+    assert "鈴木 幸子" in page.locator("dl.readback").inner_text()
+
+    # 4. The first caller cancels from the session page; the second is promoted and named.
+    page.goto(f"{live_server.url}/sessions/{session.pk}/")
+    page.locator(f"button[form='cancel-{first_reg.pk}']").click()
+    page.locator("ul.messages li.warning").wait_for()
+    call_note = page.locator("ul.messages li.warning").inner_text()
+    assert "鈴木 幸子" in call_note
+    assert "0246-99-9003" in call_note
+    registered = page.locator("table[aria-describedby=h-registered]").inner_text()
+    assert "鈴木 幸子" in registered
+    assert "高橋 花子" not in registered
+    assert page.get_by_role("heading", name="キャンセル待ち").count() == 0
+    assert Registration.objects.get(pk=first_reg.pk).status == Registration.Status.CANCELLED

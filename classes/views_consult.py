@@ -1,0 +1,172 @@
+"""Consultation desk slot grid and salon walk-in count. Thin: parse, call a service, render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from classes import services_consult
+from classes.forms import PhoneSearchForm
+from classes.forms_consult import ConsultationBookForm, ConsultationRecordForm, WalkInCountForm
+from classes.models import Consultation, Session
+from classes.views import CHANGE_ROLES, VIEW_ROLES, _get_session_for_user
+from project.roles import can_change_venue, role_required, user_role
+from residents.models import Resident
+from residents.selectors import resident_search
+
+
+def _get_kind_session(user, pk: int, kind: str, *, change: bool = False) -> Session:
+    """The session of ``kind`` the user may see (404 otherwise) and, with ``change``, change (403)."""
+    session = _get_session_for_user(user, pk, change=change)
+    if session.kind != kind:
+        raise Http404
+    return session
+
+
+def _can_change(user, session: Session) -> bool:
+    return user_role(user) in CHANGE_ROLES and can_change_venue(user, session.venue_id)
+
+
+@role_required(*VIEW_ROLES)
+def consult_slots(request, pk: int):
+    """The slot grid: free slots can be booked for the chosen resident (or a walk-up), booked
+    slots get their category and outcome recorded."""
+    session = _get_kind_session(request.user, pk, Session.Kind.CONSULTATION)
+    can_change = _can_change(request.user, session)
+    search_form = PhoneSearchForm(request.GET or None)
+    results = None
+    if can_change and search_form.is_valid() and search_form.cleaned_data["q"]:
+        results = list(resident_search(query=search_form.cleaned_data["q"], limit=10))
+    chosen = None
+    if request.GET.get("resident"):
+        try:
+            chosen = Resident.objects.get(pk=int(request.GET["resident"]))
+        except (ValueError, Resident.DoesNotExist):
+            messages.error(request, _("That resident was not found. Please search again."))
+    return render(
+        request,
+        "classes/consult_slots.html",
+        {
+            "session": session,
+            "slots": services_consult.consultation_slots(session=session),
+            "can_change": can_change,
+            "search_form": search_form,
+            "results": results,
+            "chosen": chosen,
+            "categories": Consultation.Category.choices,
+        },
+    )
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def consult_book(request, pk: int):
+    session = _get_kind_session(request.user, pk, Session.Kind.CONSULTATION, change=True)
+    form = ConsultationBookForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The slot was not understood. Please choose a slot again."))
+        return redirect("classes:consult_slots", pk=session.pk)
+    resident = None
+    if form.cleaned_data["resident"]:
+        resident = Resident.objects.filter(pk=form.cleaned_data["resident"]).first()
+        if resident is None:
+            messages.error(request, _("That resident was not found. Please search again."))
+            return redirect("classes:consult_slots", pk=session.pk)
+    try:
+        services_consult.consultation_book(
+            session=session,
+            resident=resident,
+            slot_start=form.cleaned_data["slot"],
+            category=form.cleaned_data["category"] or "",
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The %(time)s slot is booked for %(name)s.")
+            % {
+                "time": _local_hm(form.cleaned_data["slot"]),
+                "name": resident.name if resident else _("a walk-up"),
+            },
+        )
+    return redirect("classes:consult_slots", pk=session.pk)
+
+
+def _local_hm(value) -> str:
+    return timezone.localtime(value).strftime("%H:%M")
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def consult_record(request, pk: int):
+    consultation = get_object_or_404(Consultation, pk=pk)
+    session = _get_kind_session(
+        request.user, consultation.session_id, Session.Kind.CONSULTATION, change=True
+    )
+    form = ConsultationRecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a category from the list."))
+        return redirect("classes:consult_slots", pk=session.pk)
+    try:
+        services_consult.consultation_record(
+            consultation=consultation, by=request.user, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The %(time)s consultation was recorded.")
+            % {"time": _local_hm(consultation.slot_start)},
+        )
+    return redirect("classes:consult_slots", pk=session.pk)
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def consult_cancel(request, pk: int):
+    consultation = get_object_or_404(Consultation, pk=pk)
+    session = _get_kind_session(
+        request.user, consultation.session_id, Session.Kind.CONSULTATION, change=True
+    )
+    services_consult.consultation_cancel(consultation=consultation, by=request.user)
+    messages.success(
+        request,
+        _("The %(time)s slot is free again.") % {"time": _local_hm(consultation.slot_start)},
+    )
+    return redirect("classes:consult_slots", pk=session.pk)
+
+
+@role_required(*VIEW_ROLES)
+def salon_count(request, pk: int):
+    """Count anonymous walk-ins at a salon: "+1" as people come in, or type the number."""
+    session = _get_kind_session(
+        request.user, pk, Session.Kind.SALON, change=request.method == "POST"
+    )
+    form = WalkInCountForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                count = services_consult.salon_walk_ins_count(
+                    session=session,
+                    add=form.cleaned_data["add"] or 0,
+                    set_to=form.cleaned_data["count"] if form.cleaned_data["add"] is None else None,
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Walk-ins counted: %(count)d.") % {"count": count})
+                return redirect("classes:salon_count", pk=session.pk)
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return render(
+        request,
+        "classes/consult_salon_count.html",
+        {"session": session, "form": form, "can_change": _can_change(request.user, session)},
+    )
