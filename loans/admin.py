@@ -1,9 +1,54 @@
 """Admin for the loan inventory and policy. Loans are made and closed on the loan pages (services);
 the admin shows them and allows corrections of free-text fields only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from loans.models import Device, Loan, LoanPolicy
+from loans import services
+from loans.models import (
+    Device,
+    DeviceEvent,
+    Loan,
+    LoanApplication,
+    LoanCheckIn,
+    LoanLottery,
+    LoanPolicy,
+)
+
+
+class DeviceEventInline(admin.TabularInline):
+    model = DeviceEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "by", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _status_action(status: str, description):
+    def action(modeladmin, request, queryset):
+        changed = 0
+        for device in queryset:
+            try:
+                services.device_status_change(
+                    device=device, to_status=status, by=request.user, note=str(_("Admin"))
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    modeladmin.message_user(request, message, messages.ERROR)
+            else:
+                changed += 1
+        if changed:
+            modeladmin.message_user(
+                request, _("%(count)s device(s) changed.") % {"count": changed}, messages.SUCCESS
+            )
+
+    action.__name__ = f"set_status_{status}"
+    action.short_description = description
+    return action
 
 
 @admin.register(Device)
@@ -12,16 +57,69 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind", "condition", "home_venue")
     search_fields = ("asset_tag", "serial", "imei", "model_name", "sim_phone_number")
     list_select_related = ("home_venue",)
+    fields = (
+        "asset_tag",
+        "kind",
+        "maker",
+        "model_name",
+        "os",
+        "serial",
+        "imei",
+        "sim_phone_number",
+        "carrier",
+        "data_plan",
+        "sim_monthly_cost_yen",
+        "accessories",
+        "preinstalled_apps",
+        "management_profile",
+        "condition",
+        "status",
+        "home_venue",
+        "notes",
+    )
+    inlines = [DeviceEventInline]
+    # The status changes only through the services (actions below, lend, return, lost), so
+    # every change is kept in the device's history.
+    actions = [
+        _status_action(Device.Status.AVAILABLE, _("Mark selected devices available")),
+        _status_action(Device.Status.IN_REPAIR, _("Send selected devices to repair")),
+        _status_action(Device.Status.RETIRED, _("Retire selected devices")),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("status",) if obj is not None else ()
 
 
 @admin.register(LoanPolicy)
 class LoanPolicyAdmin(admin.ModelAdmin):
-    list_display = ("name", "term_days", "max_renewals", "min_age", "max_active_loans", "is_active")
+    list_display = (
+        "name",
+        "term_days",
+        "max_renewals",
+        "min_age",
+        "max_active_loans",
+        "requires_resident_of_city",
+        "requires_no_smartphone",
+        "classes_to_attend",
+        "is_active",
+    )
     list_filter = ("is_active",)
+
+
+class LoanCheckInInline(admin.TabularInline):
+    model = LoanCheckIn
+    extra = 0
+    can_delete = False
+    fields = ("on", "channel", "functions_used", "difficulties", "satisfaction", "created_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Loan)
 class LoanAdmin(admin.ModelAdmin):
+    inlines = [LoanCheckInInline]
     list_display = ("device", "resident", "venue", "status", "start_date", "due_date", "outcome")
     list_filter = ("status", "outcome", "venue")
     search_fields = ("device__asset_tag", "device__serial", "resident__name", "resident__name_kana")
@@ -48,6 +146,33 @@ class LoanAdmin(admin.ModelAdmin):
         "created_by",
         "returned_by",
     )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(LoanApplication)
+class LoanApplicationAdmin(admin.ModelAdmin):
+    list_display = (
+        "resident",
+        "policy",
+        "status",
+        "priority",
+        "draw_position",
+        "waitlist_position",
+        "applied_at",
+    )
+    list_filter = ("status", "priority", "policy")
+    search_fields = ("resident__name", "resident__name_kana")
+    list_select_related = ("resident", "policy")
+    # The lottery sets these; changing them by hand would make the draw unexplainable.
+    readonly_fields = ("status", "priority", "lottery", "draw_position", "waitlist_position")
+
+
+@admin.register(LoanLottery)
+class LoanLotteryAdmin(admin.ModelAdmin):
+    list_display = ("policy", "held_at", "places", "seed", "held_by")
+    readonly_fields = ("policy", "seed", "places", "result", "held_at", "held_by")
 
     def has_add_permission(self, request) -> bool:
         return False

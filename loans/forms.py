@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
-from loans.models import Device, Loan
+from loans.models import Device, Loan, LoanCheckIn
 from residents.models import Resident
 
 
@@ -152,3 +152,52 @@ class MarkLostForm(forms.Form):
         error_messages={"required": _("Tick the box to confirm that the device is lost.")},
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+
+SATISFACTION_CHOICES = [
+    (1, _("1 — not satisfied")),
+    (2, "2"),
+    (3, "3"),
+    (4, "4"),
+    (5, _("5 — very satisfied")),
+]
+
+
+class LoanCheckInForm(forms.Form):
+    """A follow-up check-in: when, how, functions used, difficulties, satisfaction 1-5."""
+
+    on = forms.DateField(label=_("Date of the check-in"), widget=DateInput())
+    channel = forms.ChoiceField(
+        label=_("How"), choices=LoanCheckIn.Channel.choices, widget=forms.RadioSelect
+    )
+    functions = forms.MultipleChoiceField(
+        label=_("Functions the resident uses"),
+        choices=LoanCheckIn.Function.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    difficulties = forms.CharField(
+        label=_("Difficulties"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        choices=SATISFACTION_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a satisfaction from 1 to 5."),
+            "invalid_choice": _("Choose a satisfaction from 1 to 5."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+
+    def clean_on(self):
+        return _not_in_future(
+            self.cleaned_data.get("on"), _("The check-in date cannot be in the future.")
+        )

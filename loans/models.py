@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,6 +48,27 @@ class Device(models.Model):
     sim_phone_number = models.CharField(_("SIM phone number"), max_length=20, blank=True)
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
     data_plan = models.CharField(_("data plan"), max_length=100, blank=True)
+    sim_monthly_cost_yen = models.PositiveIntegerField(
+        _("SIM monthly cost (yen)"),
+        null=True,
+        blank=True,
+        help_text=_("What the SIM/data plan costs the program per month, in yen (tax included)."),
+    )
+    preinstalled_apps = models.CharField(
+        _("pre-installed apps"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated, e.g. LINE, disaster app, health app."),
+    )
+    management_profile = models.CharField(
+        _("management profile"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The device management (MDM) profile or restrictions installed, e.g. harmful sites "
+            "blocked, no international calls."
+        ),
+    )
     accessories = models.CharField(
         _("kit"),
         max_length=200,
@@ -86,6 +108,41 @@ class Device(models.Model):
     def is_lendable(self) -> bool:
         return self.status in (self.Status.AVAILABLE, self.Status.RESERVED)
 
+    @property
+    def preinstalled_app_items(self) -> list[str]:
+        return split_kit(self.preinstalled_apps)
+
+
+class DeviceEvent(models.Model):
+    """One change of a device's status, kept as its history (written by loans.services only)."""
+
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="events", verbose_name=_("device")
+    )
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=Device.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=20, choices=Device.Status.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("device status change")
+        verbose_name_plural = _("device status history")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["device", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.from_status} → {self.to_status}"
+
 
 class LoanPolicy(models.Model):
     """Terms of the loan scheme, set by the administrator. The active one is used for new loans."""
@@ -95,6 +152,31 @@ class LoanPolicy(models.Model):
     max_renewals = models.PositiveIntegerField(_("renewals allowed"), default=1)
     min_age = models.PositiveIntegerField(_("minimum age"), default=65)
     max_active_loans = models.PositiveIntegerField(_("devices per resident"), default=1)
+    requires_resident_of_city = models.BooleanField(
+        _("only residents living in the city"),
+        default=False,
+        help_text=_("Refuse residents without a district of the city recorded."),
+    )
+    requires_no_smartphone = models.BooleanField(
+        _("only residents without a smartphone"),
+        default=False,
+        help_text=_("Refuse residents whose own device is an Android smartphone or an iPhone."),
+    )
+    classes_to_attend = models.PositiveIntegerField(
+        _("classes to attend during the loan"),
+        default=0,
+        help_text=_("Printed on the loan agreement; not checked at checkout."),
+    )
+    priority_living_alone = models.BooleanField(
+        _("priority: living alone"),
+        default=False,
+        help_text=_("Residents living alone are drawn first in a lottery."),
+    )
+    priority_seniors_only = models.BooleanField(
+        _("priority: senior-only household"),
+        default=False,
+        help_text=_("Residents of senior-only households are drawn first in a lottery."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -220,3 +302,134 @@ class Loan(models.Model):
             return []
         returned = set(self.kit_returned_items)
         return [item for item in self.kit_handed_over_items if item not in returned]
+
+
+class LoanCheckIn(models.Model):
+    """A follow-up during a loan (by phone or at a class): what the resident now uses, how it goes."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("By phone")
+        CLASS = "class", _("At a class")
+
+    class Function(models.TextChoices):
+        CALLS = "calls", _("Calls")
+        LINE = "line", _("LINE")
+        CAMERA = "camera", _("Camera")
+        MAPS = "maps", _("Maps")
+        MY_NUMBER = "my_number", _("My Number Card")
+        HEALTH = "health", _("Health apps")
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("loan")
+    )
+    on = models.DateField(_("date"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # Comma-separated Function values in Function order: plain text works the same on SQLite
+    # and PostgreSQL, and the register exports it as is.
+    functions_used = models.CharField(_("functions used"), max_length=100, blank=True)
+    difficulties = models.TextField(_("difficulties"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("loan check-in")
+        verbose_name_plural = _("loan check-ins")
+        ordering = ["-on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1) & Q(satisfaction__lte=5),
+                name="checkin_satisfaction_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.on}"
+
+    @property
+    def function_values(self) -> list[str]:
+        return [v for v in (self.functions_used or "").split(",") if v]
+
+    @property
+    def function_labels(self) -> list[str]:
+        labels = dict(self.Function.choices)
+        return [str(labels.get(v, v)) for v in self.function_values]
+
+
+class LoanLottery(models.Model):
+    """One draw among the pending applications of a policy: seed and result kept to re-run it."""
+
+    policy = models.ForeignKey(
+        LoanPolicy, on_delete=models.PROTECT, related_name="lotteries", verbose_name=_("policy")
+    )
+    seed = models.BigIntegerField(_("seed"))
+    places = models.PositiveIntegerField(_("places"))
+    # Application ids in drawn order (priority groups first); the first ``places`` were selected.
+    result = models.JSONField(_("result"), default=list)
+    held_at = models.DateTimeField(_("held at"), default=timezone.now)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("loan lottery")
+        verbose_name_plural = _("loan lotteries")
+        ordering = ["-held_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.held_at:%Y-%m-%d}"
+
+
+class LoanApplication(models.Model):
+    """A resident's application for a loan under a policy, before a device is lent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the lottery")
+        SELECTED = "selected", _("Selected")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        related_name="loan_applications",
+        verbose_name=_("resident"),
+    )
+    policy = models.ForeignKey(
+        LoanPolicy, on_delete=models.PROTECT, related_name="applications", verbose_name=_("policy")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    priority = models.BooleanField(_("priority group"), default=False)
+    lottery = models.ForeignKey(
+        LoanLottery,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("lottery"),
+    )
+    draw_position = models.PositiveIntegerField(_("position in the draw"), null=True, blank=True)
+    waitlist_position = models.PositiveIntegerField(_("waitlist position"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("loan application")
+        verbose_name_plural = _("loan applications")
+        ordering = ["applied_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "policy"],
+                condition=~Q(status="withdrawn"),
+                name="loan_application_one_open_per_resident",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} ({self.get_status_display()})"

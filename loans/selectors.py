@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from loans.models import Device, Loan
+from loans.models import Device, DeviceEvent, Loan, LoanCheckIn
 
 
 def loans_active(*, venue_ids=None) -> QuerySet[Loan]:
@@ -103,3 +103,13 @@ def device_loan_history(*, device: Device) -> QuerySet[Loan]:
         .select_related("resident", "venue", "created_by")
         .order_by("-start_date", "-id")
     )
+
+
+def device_events(*, device: Device) -> QuerySet[DeviceEvent]:
+    """The status history of ``device``, newest first, with the acting user (one query)."""
+    return DeviceEvent.objects.filter(device=device).select_related("by").order_by("-at", "-id")
+
+
+def loan_check_ins(*, loan: Loan) -> QuerySet[LoanCheckIn]:
+    """Check-ins of ``loan``, newest first, with the recording user (one query)."""
+    return LoanCheckIn.objects.filter(loan=loan).select_related("created_by").order_by("-on", "-id")

@@ -6,6 +6,8 @@ constraint ``loan_one_active_per_device`` is the last line of defence. On Postgr
 be had within ``LOCK_TIMEOUT`` becomes a "try again" message instead of a hung request.
 """
 
+import random
+import secrets
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -14,9 +16,18 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
-from loans.models import Device, Loan, LoanPolicy, split_kit
+from loans.models import (
+    Device,
+    DeviceEvent,
+    Loan,
+    LoanApplication,
+    LoanCheckIn,
+    LoanLottery,
+    LoanPolicy,
+    split_kit,
+)
 from project.locking import LOCK_TIMEOUT, is_lock_timeout
-from residents.models import Resident
+from residents.models import Household, OwnDevice, Resident
 
 
 def _busy_error() -> ValidationError:
@@ -35,6 +46,30 @@ def _set_lock_timeout() -> None:
 
 def _lock_device(device_id: int) -> Device:
     return Device.objects.select_for_update().get(pk=device_id)
+
+
+def _device_set_status(
+    *, device: Device, to_status: str, by, note: str = "", extra_fields: Iterable[str] = ()
+) -> DeviceEvent | None:
+    """Set ``device.status`` to ``to_status``, save it and record the change in its history.
+
+    The one place that changes a device's status. Call it inside the caller's transaction with
+    ``device`` already locked. ``extra_fields`` names other fields the caller changed on
+    ``device`` and wants saved in the same UPDATE. Returns the DeviceEvent, or None when the
+    status did not change (the extra fields are still saved).
+    """
+    from_status = device.status
+    device.status = to_status
+    device.save(update_fields=["status", *extra_fields])
+    if from_status == to_status:
+        return None
+    return DeviceEvent.objects.create(
+        device=device,
+        from_status=from_status,
+        to_status=to_status,
+        by=by,
+        note=note[: DeviceEvent._meta.get_field("note").max_length],
+    )
 
 
 def format_day(value: date) -> str:
@@ -86,7 +121,29 @@ def loan_policy_active() -> LoanPolicy:
     return policy
 
 
+# Own devices that count as "has a smartphone" for LoanPolicy.requires_no_smartphone.
+SMARTPHONE_OWN_DEVICES = (OwnDevice.ANDROID, OwnDevice.IPHONE)
+
+
 def _check_resident_eligible(*, resident: Resident, policy: LoanPolicy, on: date) -> None:
+    if policy.requires_resident_of_city and not resident.district.strip():
+        raise ValidationError(
+            _(
+                "%(name)s has no district of the city recorded; devices are lent only to "
+                "residents living in the city. Record their district on the resident page first."
+            )
+            % {"name": resident.name},
+            code="not_city_resident",
+        )
+    if policy.requires_no_smartphone and resident.own_device in SMARTPHONE_OWN_DEVICES:
+        raise ValidationError(
+            _(
+                "%(name)s already has a smartphone (%(device)s); devices are lent only to "
+                "residents without one. If that is out of date, correct it on the resident page."
+            )
+            % {"name": resident.name, "device": resident.get_own_device_display()},
+            code="has_smartphone",
+        )
     age = resident.age_on(on)
     if age is not None and age < policy.min_age:
         raise ValidationError(
@@ -136,8 +193,8 @@ def loan_checkout(
     The device row is locked while its status is checked, so two desks lending the same device at
     the same moment get one loan and one clear message. Raises ValidationError when there is no
     active policy, the device is not available (on loan, in repair, retired, lost), the resident
-    is not eligible (under the policy's minimum age, or already holding the maximum number of
-    loans), the due date would not be after the start, or the device is busy (lock timeout).
+    is not eligible (under the policy's minimum age, already holding the maximum number of
+    loans, no district of the city recorded or owning a smartphone when the policy requires it), the due date would not be after the start, or the device is busy (lock timeout).
     """
     start = start_date or timezone.localdate()
     policy = loan_policy_active()
@@ -171,8 +228,13 @@ def loan_checkout(
                 agreement_signed=agreement_signed,
                 created_by=by,
             )
-            locked.status = Device.Status.ON_LOAN
-            locked.save(update_fields=["status"])
+            _device_set_status(
+                device=locked,
+                to_status=Device.Status.ON_LOAN,
+                by=by,
+                # No resident name: staff of every venue see a device's history.
+                note=_("Lent at %(venue)s") % {"venue": getattr(venue, "name", "—")},
+            )
     except IntegrityError as exc:
         # Only reachable when something bypassed the device lock (e.g. a raw admin edit).
         text = str(exc)
@@ -281,12 +343,21 @@ def loan_return(
         locked.notes = _append_note(locked.notes, "\n".join(lines))
         locked.save()
         device.condition = condition
-        device.status = (
-            Device.Status.IN_REPAIR
-            if condition == Device.Condition.DAMAGED
-            else Device.Status.AVAILABLE
+        _device_set_status(
+            device=device,
+            to_status=(
+                Device.Status.IN_REPAIR
+                if condition == Device.Condition.DAMAGED
+                else Device.Status.AVAILABLE
+            ),
+            by=by,
+            note=(
+                _("Received back damaged")
+                if condition == Device.Condition.DAMAGED
+                else _("Received back")
+            ),
+            extra_fields=["condition"],
         )
-        device.save(update_fields=["condition", "status"])
         return locked
 
     return _with_lock_errors(run)
@@ -337,11 +408,58 @@ def loan_mark_lost(*, loan: Loan, by, notes: str = "") -> Loan:
         locked.returned_by = by
         locked.notes = _append_note(locked.notes, line)
         locked.save(update_fields=["status", "outcome", "returned_by", "notes"])
-        device.status = Device.Status.LOST
-        device.save(update_fields=["status"])
+        _device_set_status(
+            device=device,
+            to_status=Device.Status.LOST,
+            by=by,
+            note=_("Reported lost during a loan"),
+        )
         return locked
 
     return _with_lock_errors(run)
+
+
+# Status changes staff may make by hand (not through a loan). ON_LOAN only comes from checkout,
+# and a device on loan changes only through return or lost, so the loan and device agree.
+MANUAL_STATUSES = (
+    Device.Status.AVAILABLE,
+    Device.Status.RESERVED,
+    Device.Status.IN_REPAIR,
+    Device.Status.RETIRED,
+    Device.Status.LOST,
+)
+
+
+def device_status_change(*, device: Device, to_status: str, by, note: str = "") -> Device:
+    """Change a device's status by hand (send to repair, back from repair, reserve, retire...).
+
+    ``to_status`` is a Device.Status value other than ON_LOAN; the change is kept in the device's
+    history with ``by`` and ``note``. Raises ValidationError when the status is not allowed, the
+    device is on loan (receive it back or record it lost instead), or the device is busy.
+    """
+    if to_status not in MANUAL_STATUSES:
+        raise ValidationError(
+            _("Choose a valid status. A device is put on loan only by lending it."),
+            code="status",
+        )
+
+    def run() -> Device:
+        locked = _lock_device(device.pk)
+        if locked.status == Device.Status.ON_LOAN:
+            raise ValidationError(
+                _(
+                    "Device %(tag)s is on loan. Receive it back or record it as lost on the "
+                    "loan page instead."
+                )
+                % {"tag": locked.asset_tag},
+                code="on_loan",
+            )
+        _device_set_status(device=locked, to_status=to_status, by=by, note=note.strip())
+        return locked
+
+    locked = _with_lock_errors(run)
+    device.status = locked.status
+    return locked
 
 
 def loans_mark_overdue(*, today: date | None = None) -> list[Loan]:
@@ -363,3 +481,162 @@ def loans_mark_overdue(*, today: date | None = None) -> list[Loan]:
         .select_related("device", "resident", "venue")
         .order_by("due_date", "id")
     )
+
+
+def loan_check_in_record(
+    *,
+    loan: Loan,
+    by,
+    on: date | None = None,
+    channel: str,
+    functions: Iterable[str] = (),
+    difficulties: str = "",
+    satisfaction: int,
+) -> LoanCheckIn:
+    """Record a follow-up check-in on an active loan and return it.
+
+    ``on`` is the local date of the call or class (today by default), not in the future nor before
+    the loan started. ``channel`` is a LoanCheckIn.Channel value, ``functions`` LoanCheckIn.Function
+    values (stored comma-separated in a fixed order), ``satisfaction`` an integer 1-5. Raises
+    ValidationError with a message for the desk when the loan is not active or an input is invalid.
+    """
+    day = on or timezone.localdate()
+    if channel not in LoanCheckIn.Channel.values:
+        raise ValidationError(
+            _("Choose how the check-in was made: by phone or at a class."), code="channel"
+        )
+    chosen = set(functions)
+    unknown = chosen - set(LoanCheckIn.Function.values)
+    if unknown:
+        raise ValidationError(
+            _("Unknown function: %(items)s.") % {"items": ", ".join(sorted(unknown))},
+            code="function",
+        )
+    if (
+        isinstance(satisfaction, bool)
+        or not isinstance(satisfaction, int)
+        or not (1 <= satisfaction <= 5)
+    ):
+        raise ValidationError(
+            _("Satisfaction must be a whole number from 1 (not satisfied) to 5 (very satisfied)."),
+            code="satisfaction",
+        )
+    if day > timezone.localdate():
+        raise ValidationError(_("The check-in date cannot be in the future."), code="future")
+    if loan.status != Loan.Status.ACTIVE:
+        raise ValidationError(
+            _("This loan is not active (it is %(status)s); check-ins are recorded during a loan.")
+            % {"status": loan.get_status_display()},
+            code="not_active",
+        )
+    if day < loan.start_date:
+        raise ValidationError(
+            _("The check-in date cannot be before the loan started (%(start)s).")
+            % {"start": format_day(loan.start_date)},
+            code="before_start",
+        )
+    with transaction.atomic():
+        return LoanCheckIn.objects.create(
+            loan=loan,
+            on=day,
+            channel=channel,
+            functions_used=",".join(v for v in LoanCheckIn.Function.values if v in chosen),
+            difficulties=difficulties.strip(),
+            satisfaction=satisfaction,
+            created_by=by,
+        )
+
+
+def _in_priority_group(resident: Resident, policy: LoanPolicy) -> bool:
+    return (policy.priority_living_alone and resident.household == Household.ALONE) or (
+        policy.priority_seniors_only and resident.household == Household.SENIORS_ONLY
+    )
+
+
+def loan_application_create(*, resident: Resident, policy: LoanPolicy, by) -> LoanApplication:
+    """Record ``resident``'s application for a loan under ``policy`` and return it (PENDING).
+
+    Whether the resident is in one of the policy's priority groups (living alone, senior-only
+    household) is kept on the application. Raises ValidationError when the resident already has an
+    open (not withdrawn) application under this policy.
+    """
+    try:
+        with transaction.atomic():
+            return LoanApplication.objects.create(
+                resident=resident,
+                policy=policy,
+                priority=_in_priority_group(resident, policy),
+                created_by=by,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("%(name)s has already applied for a loan under this policy.")
+            % {"name": resident.name},
+            code="duplicate_application",
+        ) from exc
+
+
+def loan_lottery_order(*, application_ids: Iterable[int], priority_ids: Iterable[int], seed: int):
+    """The drawn order of ``application_ids``: priority ones first, each group shuffled by ``seed``.
+
+    Pure and reproducible: the same ids and seed always give the same order (ids are sorted
+    before shuffling, so the order they are passed in does not matter).
+    """
+    rng = random.Random(seed)
+    ids = sorted(set(application_ids))
+    priority = set(priority_ids)
+    first = [i for i in ids if i in priority]
+    rest = [i for i in ids if i not in priority]
+    rng.shuffle(first)
+    rng.shuffle(rest)
+    return first + rest
+
+
+def loan_lottery_draw(
+    *, policy: LoanPolicy, places: int, by, seed: int | None = None
+) -> LoanLottery:
+    """Draw ``places`` applicants among the PENDING applications under ``policy``.
+
+    Priority-group applicants are drawn first, then the others, each group in a random order set
+    by ``seed`` (a fresh random seed when None). The first ``places`` become SELECTED, the rest
+    WAITLISTED with positions 1, 2, ... in drawn order. The seed and the drawn order are kept on
+    the returned LoanLottery so the draw can be re-run and explained. Raises ValidationError when
+    ``places`` is below 1 or no application is pending.
+    """
+    if places < 1:
+        raise ValidationError(_("The number of places must be at least 1."), code="places")
+    seed = secrets.randbits(32) if seed is None else seed
+    with transaction.atomic():
+        pending = list(
+            LoanApplication.objects.select_for_update()
+            .filter(policy=policy, status=LoanApplication.Status.PENDING)
+            .order_by("id")
+        )
+        if not pending:
+            raise ValidationError(
+                _("There are no applications waiting for a lottery under this policy."),
+                code="no_applications",
+            )
+        order = loan_lottery_order(
+            application_ids=[a.pk for a in pending],
+            priority_ids=[a.pk for a in pending if a.priority],
+            seed=seed,
+        )
+        lottery = LoanLottery.objects.create(
+            policy=policy, seed=seed, places=places, result=order, held_by=by
+        )
+        by_id = {a.pk: a for a in pending}
+        for position, app_id in enumerate(order, start=1):
+            app = by_id[app_id]
+            app.lottery = lottery
+            app.draw_position = position
+            if position <= places:
+                app.status = LoanApplication.Status.SELECTED
+                app.waitlist_position = None
+            else:
+                app.status = LoanApplication.Status.WAITLISTED
+                app.waitlist_position = position - places
+        LoanApplication.objects.bulk_update(
+            pending, ["lottery", "draw_position", "status", "waitlist_position"]
+        )
+    return lottery

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans import views
+from loans import views, views_documents
 
 app_name = "loans"
 
@@ -13,4 +13,21 @@ urlpatterns = [
     path("loans/<int:pk>/return/", views.loan_receive, name="return"),
     path("loans/<int:pk>/renew/", views.loan_renew, name="renew"),
     path("loans/<int:pk>/lost/", views.loan_lost, name="mark_lost"),
+    path(
+        "loans/<int:pk>/agreement.pdf",
+        views_documents.agreement_pdf,
+        name="agreement_pdf",
+    ),
+    path(
+        "loans/<int:pk>/agreement-signed/",
+        views_documents.agreement_signed,
+        name="agreement_signed",
+    ),
+    path(
+        "loans/<int:pk>/return-receipt.pdf",
+        views_documents.return_receipt_pdf,
+        name="return_receipt_pdf",
+    ),
+    path("loans/register/", views_documents.register_export, name="register_export"),
+    path("loans/<int:pk>/check-in/", views.loan_check_in, name="check_in"),
 ]

@@ -24,6 +24,7 @@ from loans.forms import (
     CheckoutPickForm,
     DeviceChoiceForm,
     DeviceFilterForm,
+    LoanCheckInForm,
     MarkLostForm,
     ReturnForm,
 )
@@ -98,7 +99,12 @@ def device_detail(request, pk: int):
     history = list(selectors.device_loan_history(device=device))
     for loan in history:
         loan.visible = venue_ids is None or loan.venue_id in venue_ids
-    context = {"device": device, "history": history, "today": timezone.localdate()}
+    context = {
+        "device": device,
+        "history": history,
+        "events": list(selectors.device_events(device=device)),
+        "today": timezone.localdate(),
+    }
     return render(request, "loans/device_detail.html", context)
 
 
@@ -236,20 +242,25 @@ def loan_list(request):
     return render(request, "loans/loan_list.html", context)
 
 
-@role_required(*LOAN_ROLES)
-def loan_detail(request, pk: int):
-    loan = _get_loan_for_user(request.user, pk)
+def _loan_detail_context(request, loan: Loan, check_in_form=None) -> dict:
     today = timezone.localdate()
     policy = loan.policy
-    context = {
+    return {
         "loan": loan,
         "today": today,
         "overdue": loan.is_overdue_on(today),
         "can_change": can_change_venue(request.user, loan.venue_id),
         "can_renew": bool(policy and loan.renewals < policy.max_renewals),
         "lost_form": MarkLostForm(),
+        "check_ins": list(selectors.loan_check_ins(loan=loan)),
+        "check_in_form": check_in_form or LoanCheckInForm(),
     }
-    return render(request, "loans/loan_detail.html", context)
+
+
+@role_required(*LOAN_ROLES)
+def loan_detail(request, pk: int):
+    loan = _get_loan_for_user(request.user, pk)
+    return render(request, "loans/loan_detail.html", _loan_detail_context(request, loan))
 
 
 @role_required(*LOAN_ROLES)
@@ -338,3 +349,30 @@ def loan_lost(request, pk: int):
             _("Device %(tag)s is recorded as lost.") % {"tag": loan.device.asset_tag},
         )
     return redirect("loans:loan_detail", pk=pk)
+
+
+@require_POST
+@role_required(*LOAN_ROLES)
+def loan_check_in(request, pk: int):
+    """Record a follow-up check-in from the form on the loan page (URL name ``loans:check_in``)."""
+    loan = _get_loan_for_change(request.user, pk)
+    form = LoanCheckInForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.loan_check_in_record(
+                loan=loan,
+                by=request.user,
+                on=data["on"],
+                channel=data["channel"],
+                functions=data["functions"],
+                difficulties=data["difficulties"],
+                satisfaction=data["satisfaction"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Check-in recorded."))
+            return redirect("loans:loan_detail", pk=pk)
+    context = _loan_detail_context(request, loan, check_in_form=form)
+    return render(request, "loans/loan_detail.html", context, status=400)

@@ -1,0 +1,121 @@
+"""Loan paperwork: agreement and return receipt PDFs, "signed" recording, the register export.
+
+Same access as the other loan pages: administrators and center staff; staff only for loans made
+at their venues (404 otherwise); coordinators and supporters get 403.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from loans.documents import LoanAgreementRenderer, ReturnReceiptRenderer
+from loans.exports import register_csv, register_loans, register_rows, register_xlsx
+from loans.models import Loan
+from loans.services_documents import loan_agreement_record_signed
+from loans.views import LOAN_ROLES, _get_loan_for_change, _get_loan_for_user
+from project.roles import role_required, venue_ids_for
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class RegisterExportForm(forms.Form):
+    """Period and file format of the loan register (GET)."""
+
+    date_from = forms.DateField(label=gettext_lazy("From"))
+    date_to = forms.DateField(label=gettext_lazy("To"))
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=[("csv", "CSV"), ("xlsx", "Excel (.xlsx)")],
+        initial="xlsx",
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise forms.ValidationError(
+                gettext_lazy("The end of the period must not be before its start.")
+            )
+        return data
+
+
+def _pdf_response(content: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{file_name}"'
+    # Residents' personal data: keep it out of shared caches and the browser cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*LOAN_ROLES)
+def agreement_pdf(request, pk: int):
+    """The loan agreement (貸与同意書) of loan ``pk`` as an inline PDF."""
+    loan = _get_loan_for_user(request.user, pk)
+    content = LoanAgreementRenderer(loan).render()
+    return _pdf_response(content, f"loan-agreement-{loan.pk}.pdf")
+
+
+@require_POST
+@role_required(*LOAN_ROLES)
+def agreement_signed(request, pk: int):
+    """Record that the loan agreement was signed (POST), then back to the loan page."""
+    loan = _get_loan_for_change(request.user, pk)
+    try:
+        loan_agreement_record_signed(loan=loan, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Recorded that the loan agreement was signed."))
+    return redirect("loans:loan_detail", pk=pk)
+
+
+@role_required(*LOAN_ROLES)
+def return_receipt_pdf(request, pk: int):
+    """The return receipt (返却受領書) of returned loan ``pk`` as an inline PDF.
+
+    A loan not received back has no receipt: back to the loan page with a message.
+    """
+    loan = _get_loan_for_user(request.user, pk)
+    if loan.status != Loan.Status.RETURNED:
+        messages.error(
+            request,
+            _("There is no return receipt: this loan is %(status)s, not returned.")
+            % {"status": loan.get_status_display()},
+        )
+        return redirect("loans:loan_detail", pk=pk)
+    content = ReturnReceiptRenderer(loan).render()
+    return _pdf_response(content, f"return-receipt-{loan.pk}.pdf")
+
+
+@role_required(*LOAN_ROLES)
+def register_export(request):
+    """The loan register (貸与台帳) of a period as a CSV or Excel download.
+
+    GET ``date_from``, ``date_to`` (YYYY-MM-DD, inclusive) and ``format`` (csv / xlsx). Bad input
+    sends the user back to the loan list with the reason.
+    """
+    form = RegisterExportForm(request.GET)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect("loans:loan_list")
+    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    loans = register_loans(date_from=start, date_to=end, venue_ids=venue_ids_for(request.user))
+    rows = register_rows(loans)
+    stem = f"loan-register-{start:%Y%m%d}-{end:%Y%m%d}"
+    if form.cleaned_data["format"] == "csv":
+        response = HttpResponse(register_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    else:
+        response = HttpResponse(register_xlsx(rows), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+    response["Cache-Control"] = "private, no-store"
+    return response
