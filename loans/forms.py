@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
-from loans.models import Device, Loan, LoanCheckIn
+from loans.models import Device, Loan, LoanCheckIn, LoanPolicy
 from residents.models import Resident
 
 
@@ -201,3 +201,36 @@ class LoanCheckInForm(forms.Form):
         return _not_in_future(
             self.cleaned_data.get("on"), _("The check-in date cannot be in the future.")
         )
+
+
+class ApplicationAddForm(forms.Form):
+    """Add a resident's application for a loan under a policy (POST from the applications page)."""
+
+    policy = forms.ModelChoiceField(queryset=LoanPolicy.objects.filter(is_active=True))
+    resident = forms.ModelChoiceField(
+        queryset=Resident.objects.all(),
+        error_messages={"invalid_choice": _("That resident no longer exists. Search again.")},
+    )
+
+
+class LotteryDrawForm(forms.Form):
+    """Run a lottery among the pending applications of a policy (administrator)."""
+
+    policy = forms.ModelChoiceField(
+        queryset=LoanPolicy.objects.filter(is_active=True), widget=forms.HiddenInput
+    )
+    places = forms.IntegerField(
+        label=_("Devices to lend (places)"),
+        min_value=1,
+        max_value=10000,
+        error_messages={"min_value": _("The number of places must be at least 1.")},
+    )
+    seed = forms.IntegerField(
+        label=_("Seed (optional)"),
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        help_text=_(
+            "Leave empty for a fresh random draw. Enter an earlier draw's seed to repeat it."
+        ),
+    )

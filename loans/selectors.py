@@ -2,9 +2,17 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from loans.models import Device, DeviceEvent, Loan, LoanCheckIn
+from loans.models import (
+    Device,
+    DeviceEvent,
+    Loan,
+    LoanApplication,
+    LoanCheckIn,
+    LoanLottery,
+    LoanPolicy,
+)
 
 
 def loans_active(*, venue_ids=None) -> QuerySet[Loan]:
@@ -113,3 +121,64 @@ def device_events(*, device: Device) -> QuerySet[DeviceEvent]:
 def loan_check_ins(*, loan: Loan) -> QuerySet[LoanCheckIn]:
     """Check-ins of ``loan``, newest first, with the recording user (one query)."""
     return LoanCheckIn.objects.filter(loan=loan).select_related("created_by").order_by("-on", "-id")
+
+
+def loans_follow_up(*, today: date, days: int = 7, venue_ids=None) -> dict[str, list[Loan]]:
+    """The two follow-up call lists, in two queries however many loans there are.
+
+    ``due_soon``: active loans due between ``today`` and ``today + days`` (local dates), soonest
+    first, to call and arrange the return. ``overdue``: active loans due before ``today``, the
+    longest overdue first, each with ``days_overdue`` (int, whole days) set. ``venue_ids`` limits
+    both lists to those venues (None: every venue).
+    """
+    due_soon = list(loans_due_soon(today=today, days=days, venue_ids=venue_ids))
+    overdue = list(loans_overdue(today=today, venue_ids=venue_ids))
+    for loan in overdue:
+        loan.days_overdue = (today - loan.due_date).days
+    return {"due_soon": due_soon, "overdue": overdue}
+
+
+def loan_policies_active() -> QuerySet[LoanPolicy]:
+    """Active loan policies, newest first (the first is the one new loans use)."""
+    return LoanPolicy.objects.filter(is_active=True).order_by("-id")
+
+
+def loan_applications(*, policy: LoanPolicy) -> QuerySet[LoanApplication]:
+    """Applications under ``policy`` with resident and lottery: pending first in applied order,
+    then selected and waitlisted in drawn order, withdrawn last (one query)."""
+    status_rank = Case(
+        When(status=LoanApplication.Status.PENDING, then=Value(0)),
+        When(status=LoanApplication.Status.SELECTED, then=Value(1)),
+        When(status=LoanApplication.Status.WAITLISTED, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return (
+        LoanApplication.objects.filter(policy=policy)
+        .select_related("resident", "lottery")
+        .annotate(status_rank=status_rank)
+        .order_by("status_rank", "draw_position", "applied_at", "id")
+    )
+
+
+def loan_lotteries(*, policy: LoanPolicy) -> QuerySet[LoanLottery]:
+    """Draws held under ``policy``, newest first, with the administrator who held them."""
+    return (
+        LoanLottery.objects.filter(policy=policy)
+        .select_related("held_by")
+        .order_by("-held_at", "-id")
+    )
+
+
+def loan_lottery_for_detail(*, pk: int) -> tuple[LoanLottery, list[LoanApplication]]:
+    """A lottery and its applications in drawn order (position 1 first), in two queries.
+
+    Raises LoanLottery.DoesNotExist.
+    """
+    lottery = LoanLottery.objects.select_related("policy", "held_by").get(pk=pk)
+    applications = list(
+        LoanApplication.objects.filter(lottery=lottery)
+        .select_related("resident")
+        .order_by("draw_position", "id")
+    )
+    return lottery, applications

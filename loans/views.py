@@ -20,17 +20,19 @@ from django.views.decorators.http import require_POST
 from classes.models import Venue
 from loans import selectors, services
 from loans.forms import (
+    ApplicationAddForm,
     CheckoutForm,
     CheckoutPickForm,
     DeviceChoiceForm,
     DeviceFilterForm,
     LoanCheckInForm,
+    LotteryDrawForm,
     MarkLostForm,
     ReturnForm,
 )
-from loans.models import Device, Loan
+from loans.models import Device, Loan, LoanApplication, LoanLottery, LoanPolicy
 from project.models import Role
-from project.roles import can_change_venue, role_required, venue_ids_for
+from project.roles import can_change_venue, role_required, user_role, venue_ids_for
 
 LOAN_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
 LOAN_LIST_VIEWS = ("active", "due_soon", "overdue")
@@ -376,3 +378,127 @@ def loan_check_in(request, pk: int):
             return redirect("loans:loan_detail", pk=pk)
     context = _loan_detail_context(request, loan, check_in_form=form)
     return render(request, "loans/loan_detail.html", context, status=400)
+
+
+@role_required(*LOAN_ROLES)
+def follow_up(request):
+    """The printable call lists: loans due within a week, and overdue loans (staff: own venues)."""
+    today = timezone.localdate()
+    lists = selectors.loans_follow_up(
+        today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids_for(request.user)
+    )
+    context = {
+        "today": today,
+        "due_soon_days": DUE_SOON_DAYS,
+        "due_soon": lists["due_soon"],
+        "overdue": lists["overdue"],
+    }
+    return render(request, "loans/follow_up.html", context)
+
+
+def _policy_from_query(request) -> LoanPolicy | None:
+    """The active policy named by ``?policy=``, else the one new loans use (None: none active)."""
+    policies = selectors.loan_policies_active()
+    wanted = request.GET.get("policy", "")
+    if wanted.isdigit():
+        policy = policies.filter(pk=int(wanted)).first()
+        if policy is not None:
+            return policy
+    return policies.first()
+
+
+@role_required(*LOAN_ROLES)
+def applications(request):
+    """Applications under an active policy; find a resident to add one; the lottery (admin)."""
+    from residents.selectors import resident_search
+
+    policy = _policy_from_query(request)
+    query = request.GET.get("q", "").strip()[:100]
+    context = {
+        "policy": policy,
+        "policies": list(selectors.loan_policies_active()),
+        "query": query,
+        "residents": list(resident_search(query=query, limit=20)) if query and policy else [],
+        "is_administrator": user_role(request.user) == Role.ADMINISTRATOR,
+    }
+    if policy is not None:
+        apps = list(selectors.loan_applications(policy=policy))
+        context.update(
+            applications=apps,
+            applied_ids={a.resident_id for a in apps if a.status != "withdrawn"},
+            pending_count=sum(1 for a in apps if a.status == LoanApplication.Status.PENDING),
+            lotteries=list(selectors.loan_lotteries(policy=policy)),
+            draw_form=LotteryDrawForm(initial={"policy": policy.pk}),
+        )
+    return render(request, "loans/applications.html", context)
+
+
+def _applications_url(policy_id) -> str:
+    return reverse("loans:applications") + "?" + urlencode({"policy": policy_id})
+
+
+@require_POST
+@role_required(*LOAN_ROLES)
+def application_add(request):
+    """Record an application for the chosen resident (staff and administrators)."""
+    form = ApplicationAddForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(_applications_url(request.POST.get("policy", "")))
+    policy, resident = form.cleaned_data["policy"], form.cleaned_data["resident"]
+    try:
+        services.loan_application_create(resident=resident, policy=policy, by=request.user)
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Application recorded for %(name)s.") % {"name": resident.name})
+    return redirect(_applications_url(policy.pk))
+
+
+@require_POST
+@role_required(Role.ADMINISTRATOR)
+def lottery_draw(request):
+    """Draw among the pending applications (administrator only; staff get 403)."""
+    form = LotteryDrawForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(_applications_url(request.POST.get("policy", "")))
+    policy = form.cleaned_data["policy"]
+    try:
+        lottery = services.loan_lottery_draw(
+            policy=policy,
+            places=form.cleaned_data["places"],
+            seed=form.cleaned_data["seed"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+        return redirect(_applications_url(policy.pk))
+    messages.success(request, _("The lottery was drawn. Seed: %(seed)s.") % {"seed": lottery.seed})
+    return redirect("loans:lottery_detail", pk=lottery.pk)
+
+
+@role_required(*LOAN_ROLES)
+def lottery_detail(request, pk: int):
+    """A draw's result: seed, priority group first, selected then waitlist, each explained."""
+    try:
+        lottery, drawn = selectors.loan_lottery_for_detail(pk=pk)
+    except LoanLottery.DoesNotExist:
+        raise Http404 from None
+    selected = [a for a in drawn if a.draw_position and a.draw_position <= lottery.places]
+    waitlist = [a for a in drawn if a.draw_position and a.draw_position > lottery.places]
+    context = {
+        "lottery": lottery,
+        "selected": selected,
+        "waitlist": waitlist,
+        "drawn_count": len(lottery.result),
+        "priority_count": sum(1 for a in drawn if a.priority),
+        "checkout_url": reverse("loans:checkout"),
+    }
+    return render(request, "loans/lottery_detail.html", context)

@@ -1,0 +1,138 @@
+"""Center staff lend a device and receive it back, in a real headless Chromium.
+
+Logs in, lends an available device to a resident (kit ticked), opens the loan agreement PDF,
+receives the device back (kit ticked, condition, data wipe), sees the device available again and
+opens the return receipt PDF.
+"""
+
+import os
+import shutil
+from datetime import date
+
+import pytest
+
+from project.models import Role
+from tests.factories import (
+    DeviceFactory,
+    LoanPolicyFactory,
+    ResidentFactory,
+    VenueFactory,
+    make_user,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def page():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+    # itself are safe (they happen before and after, not during, page actions).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="ja-JP", accept_downloads=True)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def _assert_pdf(page, url: str) -> None:
+    response = page.request.get(url)
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body()[:5] == b"%PDF-"
+
+
+def test_staff_lend_a_device_and_receive_it_back(page, live_server):
+    from loans.models import Device, Loan
+
+    venue = VenueFactory(name="いわき市中央公民館")
+    make_user(Role.STAFF, venues=[venue], username="desk")
+    LoanPolicyFactory(term_days=182, min_age=65)
+    device = DeviceFactory(
+        asset_tag="SP-0700", home_venue=venue, accessories="充電器,ケーブル,ケース"
+    )
+    resident = ResidentFactory(
+        name="鈴木 幸子", name_kana="スズキ サチコ", birth_date=date(1948, 5, 3)
+    )
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("ユーザー名").fill("desk")
+    page.get_by_label("パスワード").fill("pass-1234-word")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+    # 1. Lend: choose the device, find the resident by hiragana, tick the kit.
+    page.goto(f"{live_server.url}/loans/lend/")
+    page.locator("#id_device").select_option(str(device.pk))
+    page.locator("#id_device").locator("xpath=ancestor::form").locator(
+        "button[type=submit]"
+    ).click()
+    page.locator("#resident-q").fill("すずき")
+    page.keyboard.press("Enter")
+    page.locator(f"a.button[href*='resident={resident.pk}']").click()
+    kit = page.locator("input[name=kit]")
+    assert kit.count() == 3
+    for i in range(kit.count()):
+        kit.nth(i).uncheck()  # start from nothing: staff tick what they hand over
+        kit.nth(i).check()
+    page.locator("#id_agreement_signed").check()
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/loans/loans/*/")
+
+    loan = Loan.objects.get(device=device)
+    assert loan.status == Loan.Status.ACTIVE
+    assert loan.kit_handed_over_items == ["充電器", "ケーブル", "ケース"]
+    assert loan.agreement_signed
+    assert "鈴木 幸子" in page.locator("main").inner_text()
+    assert Device.objects.get(pk=device.pk).status == Device.Status.ON_LOAN
+
+    # 2. The loan agreement PDF.
+    agreement = page.locator(f"a[href$='/loans/loans/{loan.pk}/agreement.pdf']")
+    _assert_pdf(page, live_server.url + agreement.get_attribute("href"))
+
+    # 3. Receive back: tick every kit item, condition, data wipe.
+    page.locator(f"a.button[href$='/loans/loans/{loan.pk}/return/']").click()
+    returned = page.locator("input[name=kit_returned]")
+    assert returned.count() == 3
+    for i in range(returned.count()):
+        returned.nth(i).check()
+    page.locator("input[name=condition][value=good]").check()
+    page.locator("#id_data_wiped").check()
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/loans/loans/{loan.pk}/")
+
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.RETURNED
+    assert loan.data_wiped_at is not None
+    assert loan.missing_kit_items == []
+
+    # 4. The device is available again, on its page as well as in the database.
+    page.goto(f"{live_server.url}/loans/devices/{device.pk}/")
+    assert Device.objects.get(pk=device.pk).status == Device.Status.AVAILABLE
+    # The heading's status badge turns green ("ok") only for an available device.
+    badge = page.locator("h1 .badge")
+    assert "ok" in badge.get_attribute("class").split()
+    assert badge.inner_text().strip() in ("貸与可能", "Available")
+
+    # 5. The return receipt PDF, linked from the loan page.
+    page.goto(f"{live_server.url}/loans/loans/{loan.pk}/")
+    receipt = page.locator(f"a[href$='/loans/loans/{loan.pk}/return-receipt.pdf']")
+    _assert_pdf(page, live_server.url + receipt.get_attribute("href"))
