@@ -45,6 +45,13 @@ class Resident(models.Model):
     )
     email = models.EmailField(_("email"), blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
+    lives_in_city = models.BooleanField(
+        _("lives in the city"),
+        default=True,
+        help_text=_(
+            "Untick for someone registered from outside the city (e.g. a neighbouring town)."
+        ),
+    )
     household = models.CharField(
         _("household"), max_length=20, choices=Household.choices, blank=True, default=""
     )
@@ -84,6 +91,9 @@ class Resident(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set when the personal data was erased (retention or an erasure request); the row stays so
+    # that aggregate report figures (attendances, loans) keep counting it.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("resident")

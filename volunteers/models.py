@@ -155,6 +155,20 @@ class Assignment(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    # When the supporter was told about this assignment (publishing); "least recently asked" and
+    # the supporter's inbox read it.
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    hours_approved_at = models.DateTimeField(_("hours approved at"), null=True, blank=True)
+    hours_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hours approved by"),
+    )
+    # Minutes the coordinator approved; None until approved (the check-in/out span is the proposal).
+    approved_minutes = models.PositiveIntegerField(_("approved minutes"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
