@@ -1,5 +1,7 @@
 """Forms of the loan pages. They parse and check input; the services enforce the rules."""
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +213,33 @@ class ApplicationAddForm(forms.Form):
         queryset=Resident.objects.all(),
         error_messages={"invalid_choice": _("That resident no longer exists. Search again.")},
     )
+    venue = forms.ModelChoiceField(
+        label=_("Collects the device at"),
+        queryset=Venue.objects.filter(is_active=True),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of your venues.")},
+    )
+
+
+class ReserveForm(forms.Form):
+    """Hold a device for a resident until a given day (the reserve page, step 3)."""
+
+    until = forms.DateField(
+        label=_("Reserved until"),
+        widget=DateInput(),
+        help_text=_("The device goes back to available after this day unless it is lent."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def clean_until(self):
+        day = self.cleaned_data.get("until")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(_("The reservation must last until today or later."))
+        if day and day > timezone.localdate() + timedelta(days=90):
+            raise forms.ValidationError(
+                _("A reservation can last at most 90 days; lend the device instead.")
+            )
+        return day
 
 
 class LotteryDrawForm(forms.Form):

@@ -91,11 +91,29 @@ class Device(models.Model):
         verbose_name=_("home venue"),
     )
     notes = models.TextField(_("notes"), blank=True)
+    # A reserved device is held for one resident (e.g. selected in the lottery) until checkout.
+    reserved_for = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reserved_devices",
+        verbose_name=_("reserved for"),
+    )
+    reserved_until = models.DateField(_("reserved until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("device")
         verbose_name_plural = _("devices")
         ordering = ["asset_tag"]
+        constraints = [
+            # "Reserved" always names the resident it is held for, and only then.
+            models.CheckConstraint(
+                condition=(Q(status="reserved") & Q(reserved_for__isnull=False))
+                | (~Q(status="reserved") & Q(reserved_for__isnull=True)),
+                name="device_reserved_names_resident",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset_tag} {self.maker} {self.model_name}".strip()
@@ -155,7 +173,7 @@ class LoanPolicy(models.Model):
     requires_resident_of_city = models.BooleanField(
         _("only residents living in the city"),
         default=False,
-        help_text=_("Refuse residents without a district of the city recorded."),
+        help_text=_("Refuse residents recorded as living outside the city."),
     )
     requires_no_smartphone = models.BooleanField(
         _("only residents without a smartphone"),
@@ -255,6 +273,13 @@ class Loan(models.Model):
         _("outcome"), max_length=20, choices=Outcome.choices, blank=True, default=""
     )
     notes = models.TextField(_("notes"), blank=True)
+    # The per-resident limit as database rows: an active loan occupies one numbered holding slot
+    # of its resident (unique among active loans) and the slot may not exceed the number the
+    # policy allowed at checkout. Two desks lending to one resident at once cannot both win.
+    holding_slot = models.PositiveSmallIntegerField(_("holding slot"), null=True, blank=True)
+    allowed_loans = models.PositiveSmallIntegerField(
+        _("devices allowed at checkout"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -274,6 +299,16 @@ class Loan(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(due_date__gt=F("start_date")), name="loan_due_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["resident", "holding_slot"],
+                condition=Q(status="active"),
+                name="loan_resident_slot_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="active")
+                | Q(holding_slot__gte=1, holding_slot__lte=F("allowed_loans")),
+                name="loan_within_resident_allowance",
             ),
             models.CheckConstraint(
                 condition=Q(returned_on__isnull=True) | Q(returned_on__gte=F("start_date")),
@@ -411,6 +446,17 @@ class LoanApplication(models.Model):
         blank=True,
         related_name="applications",
         verbose_name=_("lottery"),
+    )
+    venue = models.ForeignKey(
+        "classes.Venue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loan_applications",
+        verbose_name=_("venue"),
+        help_text=_(
+            "Where the resident will collect the device; staff see their venues' applications."
+        ),
     )
     draw_position = models.PositiveIntegerField(_("position in the draw"), null=True, blank=True)
     waitlist_position = models.PositiveIntegerField(_("waitlist position"), null=True, blank=True)

@@ -143,9 +143,13 @@ def loan_policies_active() -> QuerySet[LoanPolicy]:
     return LoanPolicy.objects.filter(is_active=True).order_by("-id")
 
 
-def loan_applications(*, policy: LoanPolicy) -> QuerySet[LoanApplication]:
-    """Applications under ``policy`` with resident and lottery: pending first in applied order,
-    then selected and waitlisted in drawn order, withdrawn last (one query)."""
+def loan_applications(*, policy: LoanPolicy, venue_ids=None) -> QuerySet[LoanApplication]:
+    """Applications under ``policy`` with resident, venue and lottery: pending first in applied
+    order, then selected and waitlisted in drawn order, withdrawn last (one query).
+
+    ``venue_ids`` (None: all) keeps the applications to be collected at those venues, plus those
+    recorded without a venue, which every venue's staff may take up.
+    """
     status_rank = Case(
         When(status=LoanApplication.Status.PENDING, then=Value(0)),
         When(status=LoanApplication.Status.SELECTED, then=Value(1)),
@@ -154,10 +158,23 @@ def loan_applications(*, policy: LoanPolicy) -> QuerySet[LoanApplication]:
         output_field=IntegerField(),
     )
     return (
-        LoanApplication.objects.filter(policy=policy)
-        .select_related("resident", "lottery")
+        _applications_at(LoanApplication.objects.filter(policy=policy), venue_ids)
+        .select_related("resident", "lottery", "venue")
         .annotate(status_rank=status_rank)
         .order_by("status_rank", "draw_position", "applied_at", "id")
+    )
+
+
+def _applications_at(qs: QuerySet[LoanApplication], venue_ids) -> QuerySet[LoanApplication]:
+    if venue_ids is None:
+        return qs
+    return qs.filter(Q(venue_id__in=venue_ids) | Q(venue__isnull=True))
+
+
+def device_reservations(*, resident) -> QuerySet[Device]:
+    """Devices currently reserved for ``resident``, soonest-ending first."""
+    return Device.objects.filter(reserved_for=resident, status=Device.Status.RESERVED).order_by(
+        "reserved_until", "asset_tag"
     )
 
 

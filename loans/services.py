@@ -60,7 +60,13 @@ def _device_set_status(
     """
     from_status = device.status
     device.status = to_status
-    device.save(update_fields=["status", *extra_fields])
+    fields = ["status", *extra_fields]
+    if to_status != Device.Status.RESERVED and (device.reserved_for_id or device.reserved_until):
+        # Leaving "reserved" (lent, sent to repair, released...) ends the reservation with it.
+        device.reserved_for = None
+        device.reserved_until = None
+        fields += ["reserved_for", "reserved_until"]
+    device.save(update_fields=list(dict.fromkeys(fields)))
     if from_status == to_status:
         return None
     return DeviceEvent.objects.create(
@@ -126,11 +132,12 @@ SMARTPHONE_OWN_DEVICES = (OwnDevice.ANDROID, OwnDevice.IPHONE)
 
 
 def _check_resident_eligible(*, resident: Resident, policy: LoanPolicy, on: date) -> None:
-    if policy.requires_resident_of_city and not resident.district.strip():
+    if policy.requires_resident_of_city and not resident.lives_in_city:
         raise ValidationError(
             _(
-                "%(name)s has no district of the city recorded; devices are lent only to "
-                "residents living in the city. Record their district on the resident page first."
+                "%(name)s is recorded as living outside the city; devices are lent only to "
+                "residents living in the city. If they have moved here, correct it on the "
+                "resident page."
             )
             % {"name": resident.name},
             code="not_city_resident",
@@ -166,6 +173,156 @@ def _check_resident_eligible(*, resident: Resident, policy: LoanPolicy, on: date
         )
 
 
+def _free_holding_slot(resident: Resident) -> int:
+    """The lowest holding slot (1, 2, ...) not taken by the resident's active loans."""
+    taken = set(
+        Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE).values_list(
+            "holding_slot", flat=True
+        )
+    )
+    slot = 1
+    while slot in taken:
+        slot += 1
+    return slot
+
+
+def _reserved_for_other_error(device: Device) -> ValidationError:
+    until = format_day(device.reserved_until) if device.reserved_until else "—"
+    return ValidationError(
+        _(
+            "Device %(tag)s is reserved for another resident until %(until)s. Choose another "
+            "device, or cancel the reservation on the device page first."
+        )
+        % {"tag": device.asset_tag, "until": until},
+        code="reserved_for_other",
+    )
+
+
+def _check_no_other_reservation(*, resident: Resident, device: Device, policy: LoanPolicy) -> None:
+    """Refuse when devices held for ``resident`` would take them over the policy's number."""
+    others = list(
+        Device.objects.filter(reserved_for=resident, status=Device.Status.RESERVED)
+        .exclude(pk=device.pk)
+        .values_list("asset_tag", flat=True)
+    )
+    if not others:
+        return
+    active = Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE).count()
+    if active + len(others) >= policy.max_active_loans:
+        raise ValidationError(
+            _(
+                "Device %(tags)s is reserved for %(name)s. Lend the reserved device, or cancel "
+                "its reservation on the device page first."
+            )
+            % {"tags": ", ".join(others), "name": resident.name},
+            code="has_reservation",
+        )
+
+
+DEFAULT_RESERVATION_DAYS = 14
+
+
+def device_reserve(
+    *, device: Device, resident: Resident, by, until: date | None = None, note: str = ""
+) -> Device:
+    """Hold an available ``device`` for ``resident`` until checkout (予約).
+
+    ``until`` is the last local (JST) day the device is held, ``DEFAULT_RESERVATION_DAYS`` from
+    today when None; after it the daily task releases the device. Reserving a device already
+    reserved for the same resident moves the end date. Locks the device, then the resident (the
+    order checkout uses). Raises ValidationError when the device is not available (on loan, in
+    repair, retired, lost, reserved for someone else), ``until`` is in the past, there is no
+    active policy, the resident is not eligible under it, or they already hold or have reserved
+    as many devices as the policy allows.
+    """
+    today = timezone.localdate()
+    until = until or today + timedelta(days=DEFAULT_RESERVATION_DAYS)
+    if until < today:
+        raise ValidationError(
+            _("The reservation must last until today or later."), code="until_in_past"
+        )
+    policy = loan_policy_active()
+
+    def run() -> Device:
+        locked = _lock_device(device.pk)
+        if locked.status == Device.Status.RESERVED:
+            if locked.reserved_for_id != resident.pk:
+                raise _reserved_for_other_error(locked)
+        elif locked.status != Device.Status.AVAILABLE:
+            raise _unavailable_error(locked)
+        locked_resident = Resident.objects.select_for_update().get(pk=resident.pk)
+        _check_resident_eligible(resident=locked_resident, policy=policy, on=today)
+        _check_no_other_reservation(resident=locked_resident, device=locked, policy=policy)
+        locked.reserved_for = locked_resident
+        locked.reserved_until = until
+        _device_set_status(
+            device=locked,
+            to_status=Device.Status.RESERVED,
+            by=by,
+            # No resident name: staff of every venue read a device's history.
+            note=note.strip() or _("Reserved until %(until)s") % {"until": format_day(until)},
+            extra_fields=["reserved_for", "reserved_until"],
+        )
+        return locked
+
+    locked = _with_lock_errors(run)
+    device.status, device.reserved_for, device.reserved_until = (
+        locked.status,
+        locked.reserved_for,
+        locked.reserved_until,
+    )
+    return locked
+
+
+def device_reservation_cancel(*, device: Device, by, note: str = "") -> Device:
+    """Release a reserved ``device`` back to available (the resident no longer needs it).
+
+    Raises ValidationError when the device is not reserved (it may have been lent meanwhile).
+    """
+
+    def run() -> Device:
+        locked = _lock_device(device.pk)
+        if locked.status != Device.Status.RESERVED:
+            raise ValidationError(
+                _("Device %(tag)s is not reserved (it is %(status)s); nothing to cancel.")
+                % {"tag": locked.asset_tag, "status": locked.get_status_display()},
+                code="not_reserved",
+            )
+        _device_set_status(
+            device=locked,
+            to_status=Device.Status.AVAILABLE,
+            by=by,
+            note=note.strip() or _("Reservation cancelled"),
+        )
+        return locked
+
+    locked = _with_lock_errors(run)
+    device.status, device.reserved_for, device.reserved_until = locked.status, None, None
+    return locked
+
+
+def device_reservations_expire(*, today: date | None = None) -> list[Device]:
+    """Release reservations whose last day is before ``today`` (local date, today by default).
+
+    Returns the released devices. Safe to run twice: a released device is no longer reserved.
+    Devices locked by a desk right now are skipped and released on the next run.
+    """
+    today = today or timezone.localdate()
+    released = []
+    with transaction.atomic():
+        for locked in Device.objects.select_for_update(skip_locked=True).filter(
+            status=Device.Status.RESERVED, reserved_until__lt=today
+        ):
+            _device_set_status(
+                device=locked,
+                to_status=Device.Status.AVAILABLE,
+                by=None,
+                note=_("Reservation expired"),
+            )
+            released.append(locked)
+    return released
+
+
 def _join_kit(items: Iterable[str]) -> str:
     text = ",".join(split_kit(",".join(items)))
     if len(text) > Loan._meta.get_field("kit_handed_over").max_length:
@@ -194,7 +351,9 @@ def loan_checkout(
     the same moment get one loan and one clear message. Raises ValidationError when there is no
     active policy, the device is not available (on loan, in repair, retired, lost), the resident
     is not eligible (under the policy's minimum age, already holding the maximum number of
-    loans, no district of the city recorded or owning a smartphone when the policy requires it), the due date would not be after the start, or the device is busy (lock timeout).
+    loans, recorded as living outside the city or owning a smartphone when the policy requires
+    it), the device is reserved for someone else, the due date would not be after the start, or
+    the device is busy (lock timeout).
     """
     start = start_date or timezone.localdate()
     policy = loan_policy_active()
@@ -212,11 +371,16 @@ def loan_checkout(
             locked = _lock_device(device.pk)
             if not locked.is_lendable:
                 raise _unavailable_error(locked)
+            if locked.status == Device.Status.RESERVED and locked.reserved_for_id != resident.pk:
+                raise _reserved_for_other_error(locked)
             # Lock the resident too (always after the device, so the lock order is fixed): two
             # desks lending two devices to the same resident must not both pass the count.
             locked_resident = Resident.objects.select_for_update().get(pk=resident.pk)
             _check_resident_eligible(resident=locked_resident, policy=policy, on=start)
+            _check_no_other_reservation(resident=locked_resident, device=locked, policy=policy)
             loan = Loan.objects.create(
+                holding_slot=_free_holding_slot(locked_resident),
+                allowed_loans=policy.max_active_loans,
                 device=locked,
                 resident=locked_resident,
                 policy=policy,
@@ -240,6 +404,15 @@ def loan_checkout(
         text = str(exc)
         if "loan_one_active_per_device" in text or "loans_loan.device_id" in text:
             raise _on_loan_error(device) from exc
+        if "loan_resident_slot_once" in text or "loan_within_resident_allowance" in text:
+            raise ValidationError(
+                _(
+                    "%(name)s already holds as many devices as the policy allows. Receive the "
+                    "other device back first."
+                )
+                % {"name": resident.name},
+                code="too_many_loans",
+            ) from exc
         raise
     except OperationalError as exc:
         if is_lock_timeout(exc):
@@ -421,9 +594,9 @@ def loan_mark_lost(*, loan: Loan, by, notes: str = "") -> Loan:
 
 # Status changes staff may make by hand (not through a loan). ON_LOAN only comes from checkout,
 # and a device on loan changes only through return or lost, so the loan and device agree.
+# RESERVED comes only from device_reserve, which records whom the device is held for.
 MANUAL_STATUSES = (
     Device.Status.AVAILABLE,
-    Device.Status.RESERVED,
     Device.Status.IN_REPAIR,
     Device.Status.RETIRED,
     Device.Status.LOST,
@@ -431,12 +604,17 @@ MANUAL_STATUSES = (
 
 
 def device_status_change(*, device: Device, to_status: str, by, note: str = "") -> Device:
-    """Change a device's status by hand (send to repair, back from repair, reserve, retire...).
+    """Change a device's status by hand (send to repair, back from repair, retire...).
 
     ``to_status`` is a Device.Status value other than ON_LOAN; the change is kept in the device's
     history with ``by`` and ``note``. Raises ValidationError when the status is not allowed, the
     device is on loan (receive it back or record it lost instead), or the device is busy.
     """
+    if to_status == Device.Status.RESERVED:
+        raise ValidationError(
+            _("Reserve a device for a resident with the reservation form on the device page."),
+            code="status",
+        )
     if to_status not in MANUAL_STATUSES:
         raise ValidationError(
             _("Choose a valid status. A device is put on loan only by lending it."),
@@ -553,8 +731,13 @@ def _in_priority_group(resident: Resident, policy: LoanPolicy) -> bool:
     )
 
 
-def loan_application_create(*, resident: Resident, policy: LoanPolicy, by) -> LoanApplication:
+def loan_application_create(
+    *, resident: Resident, policy: LoanPolicy, by, venue=None
+) -> LoanApplication:
     """Record ``resident``'s application for a loan under ``policy`` and return it (PENDING).
+
+    ``venue`` (a classes.Venue or None) is where the resident will collect the device; staff see
+    the applications of their own venues.
 
     Whether the resident is in one of the policy's priority groups (living alone, senior-only
     household) is kept on the application. Raises ValidationError when the resident already has an
@@ -565,6 +748,7 @@ def loan_application_create(*, resident: Resident, policy: LoanPolicy, by) -> Lo
             return LoanApplication.objects.create(
                 resident=resident,
                 policy=policy,
+                venue=venue,
                 priority=_in_priority_group(resident, policy),
                 created_by=by,
             )

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from loans.selectors import loans_overdue
-from loans.services import loans_mark_overdue
+from loans.services import device_reservations_expire, loans_mark_overdue
 
 
 @shared_task(name="loans.tasks.mark_overdue_loans")
@@ -17,3 +17,13 @@ def mark_overdue_loans() -> dict[str, int]:
     today = timezone.localdate()
     newly = loans_mark_overdue(today=today)
     return {"newly_overdue": len(newly), "overdue": loans_overdue(today=today).count()}
+
+
+@shared_task(name="loans.tasks.release_expired_reservations")
+def release_expired_reservations() -> dict[str, int]:
+    """Put devices whose reservation ended before today back to available (run daily by beat).
+
+    Returns ``{"released": n}``; a second run releases nothing more.
+    """
+
+    return {"released": len(device_reservations_expire(today=timezone.localdate()))}

@@ -8,6 +8,12 @@ urlpatterns = [
     path("", views.device_list, name="device_list"),
     path("devices/<int:pk>/", views.device_detail, name="device_detail"),
     path("lend/", views.checkout, name="checkout"),
+    path("reserve/", views.reserve, name="reserve"),
+    path(
+        "devices/<int:pk>/reservation/cancel/",
+        views.reservation_cancel,
+        name="reservation_cancel",
+    ),
     path("loans/", views.loan_list, name="loan_list"),
     path("loans/follow-up/", views.follow_up, name="follow_up"),
     path("applications/", views.applications, name="applications"),

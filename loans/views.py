@@ -28,6 +28,7 @@ from loans.forms import (
     LoanCheckInForm,
     LotteryDrawForm,
     MarkLostForm,
+    ReserveForm,
     ReturnForm,
 )
 from loans.models import Device, Loan, LoanApplication, LoanLottery, LoanPolicy
@@ -96,7 +97,7 @@ def device_list(request):
 
 @role_required(*LOAN_ROLES)
 def device_detail(request, pk: int):
-    device = get_object_or_404(Device.objects.select_related("home_venue"), pk=pk)
+    device = get_object_or_404(Device.objects.select_related("home_venue", "reserved_for"), pk=pk)
     venue_ids = venue_ids_for(request.user)
     history = list(selectors.device_loan_history(device=device))
     for loan in history:
@@ -139,6 +140,16 @@ def checkout(request):
             "tag": device.asset_tag,
             "status": device.get_status_display(),
         }
+    elif (
+        device is not None
+        and resident is not None
+        and device.status == Device.Status.RESERVED
+        and device.reserved_for_id != resident.pk
+    ):
+        device_problem = _(
+            "Device %(tag)s is reserved for another resident. Choose another device, or cancel "
+            "the reservation on the device page first."
+        ) % {"tag": device.asset_tag}
 
     form = None
     if device is not None and not device_problem and resident is not None and has_venues:
@@ -182,13 +193,6 @@ def checkout(request):
     residents = []
     if resident is None and query:
         residents = list(resident_search(query=query, limit=20))
-    resident_active_loans = []
-    if resident is not None:
-        resident_active_loans = list(
-            Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE).select_related(
-                "device"
-            )
-        )
 
     def url_with(**params):
         current = {
@@ -197,6 +201,20 @@ def checkout(request):
         }
         current.update(params)
         return reverse("loans:checkout") + "?" + urlencode({k: v for k, v in current.items() if v})
+
+    resident_active_loans = []
+    resident_reservations = []
+    if resident is not None:
+        resident_reservations = [
+            (d, url_with(device=d.pk))
+            for d in selectors.device_reservations(resident=resident)
+            if device is None or d.pk != device.pk
+        ]
+        resident_active_loans = list(
+            Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE).select_related(
+                "device"
+            )
+        )
 
     context = {
         "device": device,
@@ -207,6 +225,7 @@ def checkout(request):
         ),
         "resident": resident,
         "resident_active_loans": resident_active_loans,
+        "resident_reservations": resident_reservations,
         "query": query,
         "residents": [(r, url_with(resident=r.pk)) for r in residents],
         "change_device_url": url_with(device=""),
@@ -420,9 +439,12 @@ def applications(request):
         "query": query,
         "residents": list(resident_search(query=query, limit=20)) if query and policy else [],
         "is_administrator": user_role(request.user) == Role.ADMINISTRATOR,
+        "venues": list(_venues_for(request.user)),
     }
     if policy is not None:
-        apps = list(selectors.loan_applications(policy=policy))
+        apps = list(
+            selectors.loan_applications(policy=policy, venue_ids=venue_ids_for(request.user))
+        )
         context.update(
             applications=apps,
             applied_ids={a.resident_id for a in apps if a.status != "withdrawn"},
@@ -448,8 +470,14 @@ def application_add(request):
                 messages.error(request, message)
         return redirect(_applications_url(request.POST.get("policy", "")))
     policy, resident = form.cleaned_data["policy"], form.cleaned_data["resident"]
+    venue = form.cleaned_data.get("venue")
+    if venue is not None and not can_change_venue(request.user, venue.pk):
+        messages.error(request, _("Choose one of your venues."))
+        return redirect(_applications_url(policy.pk))
     try:
-        services.loan_application_create(resident=resident, policy=policy, by=request.user)
+        services.loan_application_create(
+            resident=resident, policy=policy, by=request.user, venue=venue
+        )
     except ValidationError as exc:
         for message in _error_messages(exc):
             messages.error(request, message)
@@ -502,3 +530,107 @@ def lottery_detail(request, pk: int):
         "checkout_url": reverse("loans:checkout"),
     }
     return render(request, "loans/lottery_detail.html", context)
+
+
+@role_required(*LOAN_ROLES)
+def reserve(request):
+    """Hold a device for a resident until checkout: choose the device, the resident, the end day.
+
+    Reached from a device page (``?device=``) or from a selected application (``?resident=``).
+    """
+    from residents.selectors import resident_search
+
+    pick = CheckoutPickForm(request.GET)
+    pick.is_valid()
+    picked = getattr(pick, "cleaned_data", {})
+    device, resident, query = picked.get("device"), picked.get("resident"), picked.get("q", "")
+    if pick.errors.get("device") or pick.errors.get("resident"):
+        messages.error(request, _("That device or resident no longer exists. Choose again."))
+
+    def url_with(**params):
+        current = {
+            "device": device.pk if device else "",
+            "resident": resident.pk if resident else "",
+        }
+        current.update(params)
+        return reverse("loans:reserve") + "?" + urlencode({k: v for k, v in current.items() if v})
+
+    device_problem = ""
+    if device is not None and device.status not in (
+        Device.Status.AVAILABLE,
+        Device.Status.RESERVED,
+    ):
+        device_problem = _("Device %(tag)s cannot be reserved now: it is %(status)s.") % {
+            "tag": device.asset_tag,
+            "status": device.get_status_display(),
+        }
+
+    form = None
+    if device is not None and not device_problem and resident is not None:
+        initial = {
+            "until": timezone.localdate() + timedelta(days=services.DEFAULT_RESERVATION_DAYS)
+        }
+        form = ReserveForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.device_reserve(
+                    device=device,
+                    resident=resident,
+                    by=request.user,
+                    until=form.cleaned_data["until"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(tag)s is reserved for %(name)s until %(until)s.")
+                    % {
+                        "tag": device.asset_tag,
+                        "name": resident.name,
+                        "until": services.format_day(form.cleaned_data["until"]),
+                    },
+                )
+                return redirect("loans:device_detail", pk=device.pk)
+    elif request.method == "POST":
+        messages.error(request, _("Choose a device that can be reserved and a resident first."))
+
+    residents = list(resident_search(query=query, limit=20)) if resident is None and query else []
+    context = {
+        "device": device,
+        "device_problem": device_problem,
+        "device_form": DeviceChoiceForm(
+            initial={"device": device.pk if device else None},
+            devices=Device.objects.filter(status=Device.Status.AVAILABLE).order_by("asset_tag"),
+        ),
+        "resident": resident,
+        "resident_reservations": list(selectors.device_reservations(resident=resident))
+        if resident is not None
+        else [],
+        "query": query,
+        "residents": [(r, url_with(resident=r.pk)) for r in residents],
+        "change_device_url": url_with(device=""),
+        "change_resident_url": url_with(resident=""),
+        "form": form,
+    }
+    return render(request, "loans/reserve.html", context)
+
+
+@require_POST
+@role_required(*LOAN_ROLES)
+def reservation_cancel(request, pk: int):
+    """Release a reserved device back to available (it stays where it is in the inventory)."""
+    device = get_object_or_404(Device, pk=pk)
+    try:
+        services.device_reservation_cancel(
+            device=device, by=request.user, note=request.POST.get("note", "")[:200]
+        )
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The reservation of %(tag)s was cancelled.") % {"tag": device.asset_tag}
+        )
+    return redirect("loans:device_detail", pk=device.pk)

@@ -30,7 +30,7 @@ from faker import Faker
 from faker.providers.person.ja_JP import Provider as JaPersonProvider
 
 from classes.models import Organiser, Registration, Session, Topic, Venue
-from loans.models import Device, Loan, LoanPolicy
+from loans.models import Device, Loan, LoanApplication, LoanLottery, LoanPolicy
 from project.models import Profile, Role
 from residents.models import Household, OwnDevice, Resident
 from volunteers.models import Assignment, Skill, Supporter
@@ -334,6 +334,8 @@ def demo_data_delete() -> dict[str, int]:
             Assignment.objects.all(),
             Registration.objects.all(),
             Loan.objects.all(),
+            LoanApplication.objects.all(),
+            LoanLottery.objects.all(),
             Session.objects.all(),
             Device.objects.all(),
             Supporter.objects.all(),
@@ -835,9 +837,50 @@ class _DemoBuilder:
                 device.condition = Device.Condition.DAMAGED
                 device.notes = "画面割れ。修理見積中。"
         Device.objects.bulk_update(self.devices, ["status", "condition", "notes"])
+        self._applications(policy, borrowers)
         self.result.counts["devices"] = len(self.devices)
         self.result.counts["loans"] = len(self.loans)
         self.result.counts["active loans"] = len(self.active_loan_devices)
+
+    def _applications(self, policy, borrowers) -> None:
+        """Ten applications at the three busiest venues, a drawn lottery of three places and one
+        device reserved for the first selected applicant (through the services, like staff)."""
+        from loans.services import device_reserve, loan_application_create, loan_lottery_draw
+
+        admin = self.users["admin"]
+        homes = [d.home_venue for d in self.devices[:3]]
+        applicants = [r for r, _ in zip(borrowers, range(10), strict=False)]
+        for n, resident in enumerate(applicants):
+            venue = homes[n % len(homes)]
+            loan_application_create(
+                resident=resident,
+                policy=policy,
+                venue=venue,
+                by=self.staff_by_venue.get(venue.pk, admin),
+            )
+        if not applicants:
+            return
+        lottery = loan_lottery_draw(policy=policy, places=3, by=admin, seed=20261101)
+        first = (
+            LoanApplication.objects.filter(lottery=lottery, status=LoanApplication.Status.SELECTED)
+            .order_by("draw_position")
+            .first()
+        )
+        spare = next(
+            (
+                d
+                for d in self.devices
+                if d.status == Device.Status.AVAILABLE and d.kind == Device.Kind.SMARTPHONE
+            ),
+            None,
+        )
+        if first is not None and spare is not None:
+            device_reserve(
+                device=spare,
+                resident=first.resident,
+                by=self.staff_by_venue.get(spare.home_venue_id, admin),
+            )
+        self.result.counts["loan applications"] = len(applicants)
 
     def _loan(self, device, resident, policy, start, due, *, renewals: int = 0) -> Loan:
         return Loan(
@@ -846,6 +889,8 @@ class _DemoBuilder:
             policy=policy,
             venue=device.home_venue,
             status=Loan.Status.ACTIVE,
+            holding_slot=1,
+            allowed_loans=policy.max_active_loans,
             start_date=start,
             due_date=due,
             renewals=renewals,
@@ -1432,6 +1477,7 @@ class _CityBuilder:
                     agreement_signed=True,
                 )
                 if n == 0 and active:
+                    loan.holding_slot, loan.allowed_loans = 1, policy.max_active_loans
                     loan.resident_id = borrowers[next_borrower]
                     next_borrower += 1
                     statuses[device.pk] = Device.Status.ON_LOAN

@@ -147,6 +147,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "loans-mark-overdue": {"task": "loans.tasks.mark_overdue_loans", "schedule": 60 * 60},
+    "loans-release-expired-reservations": {
+        "task": "loans.tasks.release_expired_reservations",
+        "schedule": 60 * 60,
+    },
     "classes-send-due-reminders": {
         "task": "classes.tasks.send_due_reminders",
         "schedule": 15 * 60,

@@ -61,6 +61,12 @@ class ResidentForm(forms.Form):
     )
     email = forms.EmailField(label=_("Email"), required=False)
     district = forms.CharField(label=_("District"), max_length=50, required=False)
+    lives_in_city = forms.BooleanField(
+        label=_("Lives in the city"),
+        required=False,
+        initial=True,
+        help_text=_("Untick for someone registered from outside the city."),
+    )
     household = forms.ChoiceField(label=_("Household"), choices=Household.choices, required=False)
     own_device = forms.ChoiceField(
         label=_("Own device"), choices=OwnDevice.choices, initial=OwnDevice.NONE

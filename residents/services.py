@@ -21,6 +21,7 @@ EDITABLE_FIELDS = (
     "phone",
     "email",
     "district",
+    "lives_in_city",
     "household",
     "own_device",
     "accessibility_needs",

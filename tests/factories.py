@@ -143,6 +143,22 @@ class LoanFactory(DjangoModelFactory):
     start_date = factory.LazyFunction(timezone.localdate)
     due_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=182))
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Fill the per-resident holding slot the way loan_checkout does, so that tests can build
+        # several active loans for one resident without tripping the database constraints.
+        if kwargs.get("status", Loan.Status.ACTIVE) == Loan.Status.ACTIVE:
+            if kwargs.get("holding_slot") is None:
+                taken = set(
+                    Loan.objects.filter(
+                        resident=kwargs["resident"], status=Loan.Status.ACTIVE
+                    ).values_list("holding_slot", flat=True)
+                )
+                kwargs["holding_slot"] = next(n for n in range(1, 100) if n not in taken)
+            if kwargs.get("allowed_loans") is None:
+                kwargs["allowed_loans"] = max(kwargs["holding_slot"], 1)
+        return super()._create(model_class, *args, **kwargs)
+
 
 class SkillFactory(DjangoModelFactory):
     class Meta:

@@ -46,11 +46,14 @@ def test_checkout_records_only_the_kit_items_handed_over(
     assert loan.kit_handed_over_items == ["充電器", "ケース"]
 
 
-def test_a_reserved_device_can_be_lent(policy, resident, venue, staff_user):
-    reserved = DeviceFactory(status=Device.Status.RESERVED)
+def test_a_device_reserved_for_the_resident_is_lent_and_the_reservation_ends(
+    policy, resident, venue, staff_user
+):
+    reserved = DeviceFactory(status=Device.Status.RESERVED, reserved_for=resident)
     loan_checkout(device=reserved, resident=resident, venue=venue, by=staff_user)
     reserved.refresh_from_db()
     assert reserved.status == Device.Status.ON_LOAN
+    assert reserved.reserved_for is None
 
 
 @pytest.mark.parametrize(

@@ -63,16 +63,22 @@ def test_a_resident_with_a_smartphone_is_refused(
     assert not DeviceEvent.objects.exists()
 
 
-def test_a_resident_without_a_district_of_the_city_is_refused(
-    strict_policy, device, venue, staff_user
-):
-    with pytest.raises(ValidationError, match="devices are lent only to residents living in"):
-        _lend(device, _resident(district=""), venue, staff_user)
+def test_a_resident_living_outside_the_city_is_refused(strict_policy, device, venue, staff_user):
+    with pytest.raises(ValidationError) as exc:
+        _lend(device, _resident(lives_in_city=False), venue, staff_user)
+    assert exc.value.messages == [
+        "佐藤 次郎 is recorded as living outside the city; devices are lent only to residents "
+        "living in the city. If they have moved here, correct it on the resident page."
+    ]
     assert not Loan.objects.exists()
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
 
 
 def test_rules_off_by_default_let_anyone_of_age_borrow(policy, device, venue, staff_user):
-    loan = _lend(device, _resident(district="", own_device=OwnDevice.IPHONE), venue, staff_user)
+    loan = _lend(
+        device, _resident(lives_in_city=False, own_device=OwnDevice.IPHONE), venue, staff_user
+    )
     assert loan.status == Loan.Status.ACTIVE
 
 

@@ -1,0 +1,417 @@
+"""Reserving a device for a resident before checkout, and the per-resident limit in the database."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, connections, transaction
+from django.urls import reverse
+
+from loans.models import Device, DeviceEvent, Loan, LoanApplication
+from loans.services import (
+    device_reservation_cancel,
+    device_reservations_expire,
+    device_reserve,
+    device_status_change,
+    loan_application_create,
+    loan_checkout,
+)
+from loans.tasks import release_expired_reservations
+from project.models import Role
+from tests.factories import (
+    DeviceFactory,
+    LoanFactory,
+    LoanPolicyFactory,
+    ResidentFactory,
+    VenueFactory,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel("2026-11-20 10:00 +09:00", tick=False):
+        yield
+
+
+@pytest.fixture
+def other_resident(db):
+    return ResidentFactory(name="鈴木 一郎", birth_date=date(1945, 1, 1))
+
+
+def test_reserving_holds_the_device_for_that_resident_with_history(
+    policy, device, resident, staff_user
+):
+    device_reserve(device=device, resident=resident, by=staff_user, until=date(2026, 11, 30))
+
+    device.refresh_from_db()
+    assert device.status == Device.Status.RESERVED
+    assert device.reserved_for == resident
+    assert device.reserved_until == date(2026, 11, 30)
+    event = DeviceEvent.objects.get(device=device)
+    assert (event.from_status, event.to_status) == ("available", "reserved")
+    assert event.by == staff_user
+    assert resident.name not in event.note  # history is read by every venue's staff
+
+
+def test_default_reservation_lasts_two_weeks(policy, device, resident, staff_user):
+    device_reserve(device=device, resident=resident, by=staff_user)
+    device.refresh_from_db()
+    assert device.reserved_until == TODAY + timedelta(days=14)
+
+
+def test_another_resident_cannot_borrow_a_reserved_device(
+    policy, device, resident, other_resident, venue, staff_user
+):
+    device_reserve(device=device, resident=resident, by=staff_user, until=date(2026, 11, 30))
+
+    with pytest.raises(ValidationError) as exc:
+        loan_checkout(device=device, resident=other_resident, venue=venue, by=staff_user)
+
+    assert exc.value.messages == [
+        "Device SP-0100 is reserved for another resident until 2026年11月30日 (Mon). Choose "
+        "another device, or cancel the reservation on the device page first."
+    ]
+    assert not Loan.objects.exists()
+    device.refresh_from_db()
+    assert device.status == Device.Status.RESERVED
+    assert device.reserved_for == resident
+
+
+def test_another_resident_cannot_take_over_a_reservation(
+    policy, device, resident, other_resident, staff_user
+):
+    device_reserve(device=device, resident=resident, by=staff_user)
+    with pytest.raises(ValidationError, match="reserved for another resident"):
+        device_reserve(device=device, resident=other_resident, by=staff_user)
+    device.refresh_from_db()
+    assert device.reserved_for == resident
+
+
+def test_the_reserved_resident_borrows_it_and_the_reservation_ends(
+    policy, device, resident, venue, staff_user
+):
+    device_reserve(device=device, resident=resident, by=staff_user)
+    loan = loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+
+    device.refresh_from_db()
+    assert loan.status == Loan.Status.ACTIVE
+    assert device.status == Device.Status.ON_LOAN
+    assert device.reserved_for is None and device.reserved_until is None
+    assert list(
+        DeviceEvent.objects.filter(device=device).order_by("id").values_list("to_status", flat=True)
+    ) == [
+        "reserved",
+        "on_loan",
+    ]
+
+
+def test_a_resident_with_a_reservation_cannot_take_a_different_device_over_the_limit(
+    policy, device, resident, venue, staff_user
+):
+    device_reserve(device=device, resident=resident, by=staff_user)
+    spare = DeviceFactory(asset_tag="SP-0200")
+
+    with pytest.raises(ValidationError) as exc:
+        loan_checkout(device=spare, resident=resident, venue=venue, by=staff_user)
+
+    assert exc.value.messages == [
+        "Device SP-0100 is reserved for 山田 花子. Lend the reserved device, or cancel its "
+        "reservation on the device page first."
+    ]
+    assert not Loan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (Device.Status.ON_LOAN, "Device SP-0100 is already on loan"),
+        (Device.Status.IN_REPAIR, "Device SP-0100 is in repair"),
+        (Device.Status.RETIRED, "Device SP-0100 has been retired"),
+        (Device.Status.LOST, "Device SP-0100 is recorded as lost"),
+    ],
+)
+def test_only_an_available_device_can_be_reserved(
+    policy, device, resident, staff_user, status, message
+):
+    Device.objects.filter(pk=device.pk).update(status=status)
+    with pytest.raises(ValidationError, match=message):
+        device_reserve(device=device, resident=resident, by=staff_user)
+    device.refresh_from_db()
+    assert device.status == status
+    assert device.reserved_for is None
+    assert not DeviceEvent.objects.exists()
+
+
+def test_an_ineligible_resident_cannot_reserve(device, staff_user):
+    LoanPolicyFactory(min_age=65)
+    young = ResidentFactory(name="若井 翔", birth_date=date(1990, 5, 5))
+    with pytest.raises(ValidationError, match="devices are lent to residents aged 65"):
+        device_reserve(device=device, resident=young, by=staff_user)
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_a_reservation_ending_in_the_past_is_refused(policy, device, resident, staff_user):
+    with pytest.raises(ValidationError, match="until today or later"):
+        device_reserve(device=device, resident=resident, by=staff_user, until=date(2026, 11, 19))
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_cancelling_frees_the_device_and_cancelling_twice_explains(
+    policy, device, resident, staff_user
+):
+    device_reserve(device=device, resident=resident, by=staff_user)
+    device_reservation_cancel(device=device, by=staff_user, note="本人辞退")
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+    assert device.reserved_for is None
+    assert DeviceEvent.objects.filter(device=device).latest("id").note == "本人辞退"
+
+    with pytest.raises(ValidationError, match="is not reserved"):
+        device_reservation_cancel(device=device, by=staff_user)
+
+
+def test_expired_reservations_are_released_once_by_the_daily_task(
+    policy, device, resident, staff_user
+):
+    keep = DeviceFactory(asset_tag="SP-0300")
+    other = ResidentFactory(name="田中 三郎", birth_date=date(1944, 2, 2))
+    device_reserve(device=device, resident=resident, by=staff_user, until=date(2026, 11, 21))
+    device_reserve(device=keep, resident=other, by=staff_user, until=date(2026, 11, 22))
+
+    with time_machine.travel("2026-11-22 09:00 +09:00", tick=False):
+        assert release_expired_reservations.delay().get() == {"released": 1}
+        assert release_expired_reservations.delay().get() == {"released": 0}
+
+    device.refresh_from_db()
+    keep.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE and device.reserved_for is None
+    assert keep.status == Device.Status.RESERVED and keep.reserved_for == other
+    assert DeviceEvent.objects.filter(device=device).latest("id").note == "Reservation expired"
+    assert device_reservations_expire(today=date(2026, 11, 22)) == []
+
+
+def test_reserved_cannot_be_set_by_hand_without_a_resident(device, staff_user):
+    with pytest.raises(ValidationError, match="reservation form on the device page"):
+        device_status_change(device=device, to_status=Device.Status.RESERVED, by=staff_user)
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_sending_a_reserved_device_to_repair_ends_the_reservation(
+    policy, device, resident, staff_user
+):
+    device_reserve(device=device, resident=resident, by=staff_user)
+    device_status_change(device=device, to_status=Device.Status.IN_REPAIR, by=staff_user)
+    device.refresh_from_db()
+    assert device.status == Device.Status.IN_REPAIR
+    assert device.reserved_for is None
+
+
+# The database itself --------------------------------------------------------------------------
+
+
+def test_the_database_refuses_a_reserved_device_without_a_resident(device):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Device.objects.filter(pk=device.pk).update(status=Device.Status.RESERVED)
+
+
+def test_the_database_refuses_a_resident_over_the_allowed_number_of_loans(resident, venue):
+    first = LoanFactory(resident=resident, allowed_loans=1)
+    assert first.holding_slot == 1
+    # Bypassing the service: a second active loan for the same resident, same slot or beyond.
+    for slot in (1, 2):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LoanFactory(resident=resident, holding_slot=slot, allowed_loans=1)
+    assert Loan.objects.filter(resident=resident, status="active").count() == 1
+
+
+def test_the_policy_number_is_used_when_more_devices_are_allowed(resident, venue, staff_user):
+    LoanPolicyFactory(max_active_loans=2)
+    a, b, c = (DeviceFactory() for _ in range(3))
+    first = loan_checkout(device=a, resident=resident, venue=venue, by=staff_user)
+    second = loan_checkout(device=b, resident=resident, venue=venue, by=staff_user)
+    assert (first.holding_slot, second.holding_slot) == (1, 2)
+    assert second.allowed_loans == 2
+    with pytest.raises(ValidationError, match="the policy allows 2 per resident"):
+        loan_checkout(device=c, resident=resident, venue=venue, by=staff_user)
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+
+def test_reserve_page_reserves_and_the_device_page_offers_lending_to_that_resident(
+    staff_client, policy, device, resident
+):
+    url = reverse("loans:reserve") + f"?device={device.pk}&resident={resident.pk}"
+    response = staff_client.post(url, {"until": "2026-11-27", "note": ""})
+    assert response.status_code == 302
+    page = staff_client.get(reverse("loans:device_detail", args=[device.pk])).content.decode()
+    assert "Reserved for 山田 花子 until 2026年11月27日" in page
+    assert f"?device={device.pk}&amp;resident={resident.pk}" in page
+    lend = staff_client.get(reverse("loans:checkout") + f"?resident={resident.pk}")
+    assert "Reserved for this resident:" in lend.content.decode()
+
+
+def test_reserve_page_shows_a_bad_day_and_saves_nothing(staff_client, policy, device, resident):
+    url = reverse("loans:reserve") + f"?device={device.pk}&resident={resident.pk}"
+    response = staff_client.post(url, {"until": "2026-11-01"})
+    assert response.status_code == 200
+    assert "The reservation must last until today or later." in response.content.decode()
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_cancel_page_releases_the_device(staff_client, policy, device, resident, staff_user):
+    device_reserve(device=device, resident=resident, by=staff_user)
+    response = staff_client.post(
+        reverse("loans:reservation_cancel", args=[device.pk]), {"note": "辞退"}, follow=True
+    )
+    assert "The reservation of SP-0100 was cancelled." in response.content.decode()
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_coordinators_cannot_reserve(coordinator_client, policy, device, resident):
+    url = reverse("loans:reserve") + f"?device={device.pk}&resident={resident.pk}"
+    assert coordinator_client.post(url, {"until": "2026-11-27"}).status_code == 403
+    device.refresh_from_db()
+    assert device.status == Device.Status.AVAILABLE
+
+
+# Applications by venue ------------------------------------------------------------------------
+
+
+def test_staff_see_the_applications_of_their_venues_only(
+    client, policy, venue, other_venue, staff_user, other_staff_user, admin_user
+):
+    here = ResidentFactory(name="本町 花子")
+    there = ResidentFactory(name="小名浜 太郎")
+    anywhere = ResidentFactory(name="未定 次郎")
+    loan_application_create(resident=here, policy=policy, by=staff_user, venue=venue)
+    loan_application_create(resident=there, policy=policy, by=other_staff_user, venue=other_venue)
+    loan_application_create(resident=anywhere, policy=policy, by=admin_user)
+    url = reverse("loans:applications") + f"?policy={policy.pk}"
+
+    client.force_login(staff_user)
+    page = client.get(url).content.decode()
+    assert "本町 花子" in page and "未定 次郎" in page
+    assert "小名浜 太郎" not in page
+
+    client.force_login(admin_user)
+    page = client.get(url).content.decode()
+    assert all(name in page for name in ("本町 花子", "小名浜 太郎", "未定 次郎"))
+
+
+def test_an_application_records_the_venue_chosen(staff_client, policy, venue, resident):
+    staff_client.post(
+        reverse("loans:application_add"),
+        {"policy": policy.pk, "resident": resident.pk, "venue": venue.pk},
+    )
+    assert LoanApplication.objects.get(resident=resident).venue == venue
+
+
+def test_staff_cannot_file_an_application_at_another_venue(
+    staff_client, policy, other_venue, resident
+):
+    response = staff_client.post(
+        reverse("loans:application_add"),
+        {"policy": policy.pk, "resident": resident.pk, "venue": other_venue.pk},
+        follow=True,
+    )
+    assert "Choose one of your venues." in response.content.decode()
+    assert not LoanApplication.objects.exists()
+
+
+# Two desks at once (PostgreSQL) ---------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_reserving_one_device_for_different_residents_end_with_one_reservation():
+    if connection.vendor != "postgresql":
+        pytest.skip("Needs PostgreSQL: SQLite has no row locks and serialises all writers.")
+    LoanPolicyFactory()
+    venue = VenueFactory()
+    user = make_user(Role.STAFF, venues=[venue])
+    device = DeviceFactory(asset_tag="SP-HOLD")
+    residents = [ResidentFactory(birth_date=date(1945, 1, 1)) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    done, refused, unexpected = [], [], []
+    lock = threading.Lock()
+
+    def reserve(resident):
+        try:
+            barrier.wait(timeout=10)
+            device_reserve(device=device, resident=resident, by=user)
+            with lock:
+                done.append(resident.pk)
+        except ValidationError as exc:
+            with lock:
+                refused.extend(exc.messages)
+        except BaseException as exc:  # noqa: BLE001 - any other error is the failure
+            with lock:
+                unexpected.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reserve, args=(r,)) for r in residents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert unexpected == []
+    assert len(done) == 1 and len(refused) == 1
+    assert "reserved for another resident" in refused[0]
+    device.refresh_from_db()
+    assert device.reserved_for_id == done[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_lending_two_devices_to_one_resident_end_with_one_loan():
+    if connection.vendor != "postgresql":
+        pytest.skip("Needs PostgreSQL: SQLite has no row locks and serialises all writers.")
+    LoanPolicyFactory(max_active_loans=1)
+    venue = VenueFactory()
+    user = make_user(Role.STAFF, venues=[venue])
+    resident = ResidentFactory(birth_date=date(1945, 1, 1))
+    devices = [DeviceFactory() for _ in range(2)]
+    barrier = threading.Barrier(2)
+    loans, refused, unexpected = [], [], []
+    lock = threading.Lock()
+
+    def lend(device):
+        try:
+            barrier.wait(timeout=10)
+            loan = loan_checkout(device=device, resident=resident, venue=venue, by=user)
+            with lock:
+                loans.append(loan)
+        except ValidationError as exc:
+            with lock:
+                refused.extend(exc.messages)
+        except BaseException as exc:  # noqa: BLE001
+            with lock:
+                unexpected.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=lend, args=(d,)) for d in devices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert unexpected == []
+    assert len(loans) == 1 and len(refused) == 1
+    assert "the policy allows 1 per resident" in refused[0]
+    assert Loan.objects.filter(resident=resident, status="active").count() == 1
