@@ -19,14 +19,15 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
 LOCAL_BROKER_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
-.PHONY: help install run test lint format bench worker beat clean
+.PHONY: help install run test lint format bench backup worker beat clean
 
 help:
 	@echo "make run      install, migrate, load program data and demo data, serve on http://127.0.0.1:8000/"
 	@echo "make test     ruff check, ruff format --check, then the whole pytest suite"
 	@echo "make lint     ruff check and format check only"
 	@echo "make format   ruff format and ruff check --fix"
-	@echo "make bench    benchmark against PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))"
+	@echo "make bench    pages, reports, matching and load benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))"
+	@echo "make backup   pg_dump backup of DATABASE_URL (scripts/backup.sh, see docs/backup.md)"
 	@echo "make worker   Celery worker on Redis (CELERY_BROKER_URL, default $(LOCAL_BROKER_URL))"
 	@echo "make beat     Celery beat on Redis (run exactly one)"
 
@@ -61,7 +62,8 @@ run: $(STAMP)
 	@$(MANAGE) shell -v 0 -c "from project.demo import DEMO_USERNAMES, DEMO_PASSWORD; \
 	  print('\nOpen http://127.0.0.1:$(PORT)/ and log in as', ' / '.join(DEMO_USERNAMES), \
 	  'with the password', DEMO_PASSWORD, '\n')" || true
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	@echo "Two-factor authentication is optional for administrators in this local demo; production requires it."
+	MFA_REQUIRED_FOR_ADMINISTRATORS="$${MFA_REQUIRED_FOR_ADMINISTRATORS:-false}" $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -106,7 +108,13 @@ bench: $(STAMP)
 	export DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}"; \
 	$(BIN)/python -c "$$CREATE_DB_PY" && \
 	$(MANAGE) migrate --noinput && \
-	$(MANAGE) bench $(BENCH_ARGS)
+	$(MANAGE) bench $(BENCH_ARGS) && \
+	$(MANAGE) bench_reports && \
+	$(MANAGE) bench_matching && \
+	$(MANAGE) bench_load $(BENCH_LOAD_ARGS)
+
+backup:
+	scripts/backup.sh
 
 worker: $(STAMP)
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(LOCAL_BROKER_URL)}" \

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Organiser, Session, Topic, Venue
+from project.forms import ModelMultipleChoiceField
 
 
 class SessionForm(forms.ModelForm):
@@ -27,10 +28,18 @@ class SessionForm(forms.ModelForm):
             "organiser",
             "seats",
             "supporters_needed",
+            "lead_needed",
+            "required_skills",
+            "residents_per_supporter",
             "what_to_bring",
             "notes",
         ]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "required_skills": forms.CheckboxSelectMultiple,
+        }
+        # Refuses out-of-range ids instead of a 500 on SQLite (project/forms.py).
+        field_classes = {"required_skills": ModelMultipleChoiceField}
 
     def __init__(self, *args, venue_ids=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -53,6 +53,13 @@ class Topic(models.Model):
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.BASIC)
     minutes = models.PositiveIntegerField(_("minutes"), default=90)
     what_to_bring = models.CharField(_("what to bring"), max_length=200, blank=True)
+    # Skills a session of this topic needs from its supporters unless the session says otherwise.
+    default_skills = models.ManyToManyField(
+        "volunteers.Skill",
+        blank=True,
+        related_name="+",
+        verbose_name=_("skills supporters need"),
+    )
 
     class Meta:
         verbose_name = _("topic")
@@ -135,6 +142,27 @@ class Session(models.Model):
         _("seats"), null=True, blank=True, help_text=_("Empty for a drop-in without a limit.")
     )
     supporters_needed = models.PositiveIntegerField(_("supporters needed"), default=0)
+    lead_needed = models.BooleanField(
+        _("lead needed"),
+        default=False,
+        help_text=_("One of the supporters must be able to lead the class (講師)."),
+    )
+    required_skills = models.ManyToManyField(
+        "volunteers.Skill",
+        blank=True,
+        related_name="+",
+        verbose_name=_("skills supporters need"),
+        help_text=_("Every supporter placed here needs all of these. Default: the topic's skills."),
+    )
+    # One supporter per this many registered residents; the need grows with registrations
+    # (volunteers.selectors.session_supporters_needed).
+    residents_per_supporter = models.PositiveIntegerField(
+        _("residents per supporter"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("One supporter for every N registered residents (empty: no ratio)."),
+    )
     what_to_bring = models.CharField(_("what to bring"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
@@ -168,6 +196,11 @@ class Session(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(venue__isnull=False) | ~Q(place=""), name="session_has_venue_or_place"
+            ),
+            models.CheckConstraint(
+                condition=Q(residents_per_supporter__isnull=True)
+                | Q(residents_per_supporter__gte=1),
+                name="session_residents_per_supporter_positive",
             ),
         ]
 

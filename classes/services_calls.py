@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,7 +97,7 @@ def reminders_due(*, now=None) -> list[int]:
     call_list_prepare(day=tomorrow)
     start, end = local_day_bounds(tomorrow)
     return list(
-        _email_candidates()
+        _email_candidates(now=now)
         .filter(
             registration__session__starts_at__gte=start,
             registration__session__starts_at__lt=end,
@@ -106,11 +106,14 @@ def reminders_due(*, now=None) -> list[int]:
     )
 
 
-def _email_candidates() -> QuerySet[CallListEntry]:
+def _email_candidates(*, now=None) -> QuerySet[CallListEntry]:
+    """Reminder entries to email: never claimed, or claimed longer than REMINDER_CLAIM_TIMEOUT
+    seconds ago by a worker that died before the send finished (status still "to call")."""
+    stale_before = (now or timezone.now()) - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
     return CallListEntry.objects.filter(
+        Q(sent_at__isnull=True) | Q(sent_at__lt=stale_before),
         reason=Reason.REMINDER,
         status=Status.TO_CALL,
-        sent_at__isnull=True,
         registration__status=Registration.Status.REGISTERED,
         registration__session__status=Session.Status.SCHEDULED,
         registration__resident__consent_given=True,
@@ -144,14 +147,24 @@ def reminder_send(*, entry_id: int) -> bool:
 
     The entry is claimed with one UPDATE (``sent_at`` set where it is NULL) before the mail goes
     out, so concurrent or repeated runs send once. Returns True when this call sent it.
+    The send is finished when the status becomes "reminded". A claim left by a worker killed in
+    between (status still "to call") may be claimed again after REMINDER_CLAIM_TIMEOUT seconds, so
+    the reminder is not lost: at least once, and at most once unless the worker dies in the
+    milliseconds between the mail server accepting the message and that status update (SMTP and
+    PostgreSQL cannot commit together; docs/reliability.md).
     When sending fails the claim is released, the error is stored in ``last_error`` (shown to
     staff on the call list) and the exception is raised again so the caller can retry.
     """
-    claimed = (
-        _email_candidates()
-        .filter(pk=entry_id)
-        .update(sent_at=timezone.now(), send_attempts=F("send_attempts") + 1)
-    )
+    now = timezone.now()
+    if not _email_candidates(now=now).filter(pk=entry_id).exists():
+        return False
+    # The claim itself tests only this row's own columns: PostgreSQL re-checks those against the
+    # newest row version when a concurrent claim commits first (conditions inside the joined
+    # subquery an UPDATE with related filters produces are not re-checked).
+    stale_before = now - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
+    claimed = CallListEntry.objects.filter(
+        Q(sent_at__isnull=True) | Q(sent_at__lt=stale_before), pk=entry_id, status=Status.TO_CALL
+    ).update(sent_at=now, send_attempts=F("send_attempts") + 1)
     if not claimed:
         return False
     entry = CallListEntry.objects.select_related(

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import transaction
 
 from classes import services_calls
+from project.tasks_util import enqueue
 
 
 @shared_task(
@@ -26,5 +27,5 @@ def send_due_reminders() -> int:
     ids = services_calls.reminders_due()
     for entry_id in ids:
         # After commit: a worker must never look for a row that is not committed yet.
-        transaction.on_commit(lambda pk=entry_id: send_reminder.delay(pk))
+        transaction.on_commit(lambda pk=entry_id: enqueue(send_reminder, pk))
     return len(ids)

@@ -281,7 +281,10 @@ def registration_cancel(request, pk: int):
                 % {"name": promoted.resident.name, "phone": promoted.resident.phone or "-"},
             )
     next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    # Only a path on this site: redirect() would take any other word for a view name (500).
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
         return redirect(next_url)
     return redirect("classes:session_detail", pk=session.pk)
 

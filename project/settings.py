@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "csp",
     "project",
     "residents",
     "classes",
@@ -53,15 +55,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Drops NUL characters from query strings and form values (PostgreSQL refuses them: a 500).
+    "project.input_cleaning.StripNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Administrators without an authenticator app may only set one up (project.mfa).
+    "project.middleware.AdministratorMFARequiredMiddleware",
+    # Records who viewed personal data and gives services the request's user (project.audit).
+    "project.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -79,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "project.context_processors.roles",
+                "project.context_processors.background_tasks",
             ],
         },
     },
@@ -88,6 +99,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        # A persistent connection is tested (SELECT 1) before a request reuses it, so after a
+        # PostgreSQL restart or a killed backend the next request reconnects instead of failing.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -99,12 +113,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# Password rules: at least 12 characters, not a common password, not all digits, not close to
+# the user name or name. Checked wherever a password is set (admin, password change, invitation).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Life of a password-reset or invitation link (project.invitations), in seconds: 3 days.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 24 * 60 * 60)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -115,6 +136,34 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
+# Lock-out: after LOGIN_LOCKOUT_ATTEMPTS wrong passwords for one user name within
+# LOGIN_LOCKOUT_MINUTES, that user name is refused (even with the right password) until the window
+# has passed; one address may fail 20 times in the window whatever the user names. Failures are
+# counted in the cache (shared by every web process only with a shared cache such as Redis).
+LOGIN_LOCKOUT_ATTEMPTS = envint("LOGIN_LOCKOUT_ATTEMPTS", 5)
+LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"20/{LOGIN_LOCKOUT_MINUTES}m/ip,{LOGIN_LOCKOUT_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
+    ),
+}
+# Two-factor authentication (allauth.mfa): an authenticator app plus recovery codes, offered to
+# everyone on the security page and required for administrators (project.middleware).
+MFA_ADAPTER = "project.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "デジタル活用支援")
+# Codes from the step before and after are accepted too: phones' clocks drift.
+MFA_TOTP_TOLERANCE = 1
+MFA_REQUIRED_FOR_ADMINISTRATORS = envbool("MFA_REQUIRED_FOR_ADMINISTRATORS", "True")
+# The cache holds the failed-login counters and used two-factor codes. With several web processes
+# they must share it (CACHE_URL=redis://redis:6379/1), or each process counts on its own.
+if envstr("CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": envstr("CACHE_URL"),
+        }
+    }
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -136,6 +185,11 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
+# Seconds before a hanging mail server gives up; must stay well under REMINDER_CLAIM_TIMEOUT.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+# Seconds after which a reminder claimed by a worker that died before finishing the send may be
+# claimed again (classes.services_calls.reminder_send); longer than any send can take.
+REMINDER_CLAIM_TIMEOUT = envint("REMINDER_CLAIM_TIMEOUT", 10 * 60)
 
 # Celery: with no broker configured, tasks run in-process so the app works with nothing else running.
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL")
@@ -143,7 +197,21 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies (killed, out of memory) is put back on the queue rather than
+# acknowledged; every task is safe to run twice, so a redelivery never does the work twice.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers a message whose worker died without acknowledging it after the visibility
+# timeout (seconds). It must exceed the longest task run and any countdown (reminder retries back
+# off up to 10 minutes), or a running task is delivered twice; lower means faster recovery.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 60 * 60),
+    "socket_connect_timeout": 2,
+}
+# When Redis is down, a web request trying to queue work gives up within about two seconds
+# (project.tasks_util.enqueue) instead of hanging; the worker itself keeps retrying.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "loans-mark-overdue": {"task": "loans.tasks.mark_overdue_loans", "schedule": 60 * 60},
@@ -155,7 +223,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classes.tasks.send_due_reminders",
         "schedule": 15 * 60,
     },
+    # Retention: residents inactive for RESIDENT_RETENTION_YEARS are anonymised once a day.
+    "residents-anonymise-inactive": {
+        "task": "residents.tasks.anonymise_inactive_residents",
+        "schedule": 24 * 60 * 60,
+    },
 }
+# Years without any activity (registration, consultation, loan, check-in, call) after which a
+# resident's personal data is erased by the daily retention task; aggregates keep counting them.
+RESIDENT_RETENTION_YEARS = envint("RESIDENT_RETENTION_YEARS", 5)
+if RESIDENT_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured(
+        f"RESIDENT_RETENTION_YEARS must be at least 1 (years), got {RESIDENT_RETENTION_YEARS}."
+    )
 
 # Where `load_program_data` reads its CSVs: the shared program data beside the checkout if present,
 # else the copy bundled with the code.
@@ -165,14 +245,65 @@ PROGRAM_DATA_DIR = Path(
 )
 # TrueType Japanese font embedded in every PDF (IPAex Gothic). Empty: found automatically.
 PDF_FONT_PATH = envstr("PDF_FONT_PATH")
+# Published reports hide counts of residents from 1 to this number minus one (shown as "<5").
+REPORT_SUPPRESSION_THRESHOLD = envint("REPORT_SUPPRESSION_THRESHOLD", 5)
+# Absolute address of the site (https://digi.city.example.lg.jp) for links in emails; empty: paths.
+SITE_URL = envstr("SITE_URL").rstrip("/")
+# Issuer printed on supporters' activity certificates (活動証明書).
+ACTIVITY_CERTIFICATE_ISSUER = envstr("ACTIVITY_CERTIFICATE_ISSUER", "デジタル活用支援事業 事務局")
+# Help line printed on loan agreements; empty: the lending venue and its phone number.
+LOAN_HELP_LINE = envstr("LOAN_HELP_LINE")
+# Supporter matching: CP-SAT time limit, and travel time between districts not in the table.
+MATCHING_TIME_LIMIT_SECONDS = envint("MATCHING_TIME_LIMIT_SECONDS", 8)
+MATCHING_DEFAULT_TRAVEL_MINUTES = envint("MATCHING_DEFAULT_TRAVEL_MINUTES", 30)
 
+# Sessions end after SESSION_COOKIE_AGE seconds without a request (idle timeout: every request
+# pushes the end back) and when the browser closes.
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "True")
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "True")
-    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False")
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
+    # One year, sub-domains included. Not "preload": the preload list takes only registrable
+    # domains, and this site lives on a sub-domain of the city's domain (hence security.W021 off).
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # Behind a TLS-terminating reverse proxy (compose.yaml), which must set X-Forwarded-Proto and
+    # X-Forwarded-For. SECURE_PROXY_SSL_HEADER=false when clients reach Django directly: then the
+    # headers are the client's word and must not be trusted.
+    if envbool("SECURE_PROXY_SSL_HEADER", "True"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        # The client address for login rate limits is the one the proxy saw.
+        ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1)
+
+# Content-Security-Policy: scripts, styles and everything else from this site only; no inline
+# script or style (templates keep JS in static/js and styles in static/css/app.css); images may
+# be data: URIs (the two-factor QR code); no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

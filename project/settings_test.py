@@ -22,3 +22,11 @@ SESSION_COOKIE_AGE = 365 * 24 * 60 * 60
 # Persistent connections would outlive the live-server threads of the browser tests and keep the
 # test database busy when pytest drops it.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Administrators must set up an authenticator app (project.middleware); the many tests that
+# force_login an administrator would all land on the activation page.
+# tests/project/test_security_mfa.py turns the rule back on.
+MFA_REQUIRED_FOR_ADMINISTRATORS = False
+# Saving the session on every request (the idle timeout) adds one UPDATE per request, which the
+# query-count tests would count; tests/project/test_security_session.py turns it back on.
+SESSION_SAVE_EVERY_REQUEST = False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import Kpi, KpiTarget
+from reports.models import GeneratedReport, Kpi, KpiTarget
 
 
 class KpiTargetInline(admin.TabularInline):
@@ -21,3 +21,24 @@ class KpiAdmin(admin.ModelAdmin):
     )
     search_fields = ("code", "name", "name_en")
     inlines = [KpiTargetInline]
+
+
+@admin.register(GeneratedReport)
+class GeneratedReportAdmin(admin.ModelAdmin):
+    """Reports made: read-only here (they are asked for on the reports page)."""
+
+    list_display = (
+        "kind",
+        "period_start",
+        "period_end",
+        "scope",
+        "format",
+        "status",
+        "requested_by",
+        "requested_at",
+    )
+    list_filter = ("kind", "status", "format")
+    readonly_fields = [f.name for f in GeneratedReport._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

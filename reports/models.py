@@ -1,5 +1,6 @@
 """KPI definitions (``kpis.csv``) and their targets per fiscal year (年度, from 1 April)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +47,107 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} FY{self.fiscal_year}"
+
+
+def _report_upload_to(instance: "GeneratedReport", filename: str) -> str:
+    return f"reports/{instance.requested_at:%Y/%m}/{filename}"
+
+
+class GeneratedReport(models.Model):
+    """A monthly or fiscal-year report someone asked for, made in the background (Celery).
+
+    The file is kept (under MEDIA_ROOT/reports/) with who asked and when, so the office can
+    download it again later. ``period_start``/``period_end`` are local dates, both inclusive.
+    """
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly report")
+        FISCAL_YEAR = "fiscal_year", _("Fiscal-year report")
+
+    class ScopeKind(models.TextChoices):
+        PROGRAM = "program", _("Whole program")
+        VENUE = "venue", _("One venue")
+        ORGANISER = "organiser", _("One organiser")
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("report"), max_length=20, choices=Kind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    scope = models.CharField(
+        _("scope"), max_length=20, choices=ScopeKind.choices, default=ScopeKind.PROGRAM
+    )
+    venue = models.ForeignKey(
+        "classes.Venue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("venue"),
+    )
+    organiser = models.ForeignKey(
+        "classes.Organiser",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organiser"),
+    )
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    published = models.BooleanField(
+        _("for publication"),
+        default=True,
+        help_text=_("Hide small counts so that no resident can be singled out."),
+    )
+    language = models.CharField(_("language"), max_length=10, default="ja")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to=_report_upload_to, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("generated report")
+        verbose_name_plural = _("generated reports")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="generated_report_period_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="generated_report_progress_0_100"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="program", venue__isnull=True, organiser__isnull=True)
+                    | models.Q(scope="venue", venue__isnull=False, organiser__isnull=True)
+                    | models.Q(scope="organiser", venue__isnull=True, organiser__isnull=False)
+                ),
+                name="generated_report_scope_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_start}–{self.period_end}"

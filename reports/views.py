@@ -1,12 +1,25 @@
 """Printed reports, served as PDF."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from classes.models import Venue
 from project.models import Role
-from project.roles import role_required, venue_ids_for
+from project.roles import role_required, user_role, venue_ids_for
 from reports.attendance import AttendanceSheetRenderer
+from reports.forms import KpiTargetsForm, ReportRequestForm, VenueMonthForm
+from reports.models import GeneratedReport, Kpi, KpiTarget
 from reports.selectors import attendance_sheet_sessions
+from reports.services import kpi_targets_set, report_request, today_fiscal_year
+from reports.venue_attendance import (
+    VenueMonthAttendanceRenderer,
+    venue_month_attendance,
+)
 
 
 @role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
@@ -25,3 +38,162 @@ def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     # It lists residents' names and ages: keep it out of shared caches and the browser cache.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- monthly and fiscal-year reports --------------------------------------------------------
+
+
+REPORT_LIST_LIMIT = 50
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def visible_reports(user) -> QuerySet[GeneratedReport]:
+    """Generated reports the user may see and download: all for administrators and
+    coordinators; for staff, the reports of their venues (and none of the whole program)."""
+    qs = GeneratedReport.objects.select_related("venue", "organiser", "requested_by")
+    venue_ids = venue_ids_for(user)
+    if venue_ids is not None:
+        qs = qs.filter(Q(scope=GeneratedReport.ScopeKind.VENUE) & Q(venue_id__in=venue_ids))
+    return qs
+
+
+@role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
+def report_list(request: HttpRequest) -> HttpResponse:
+    """Ask for a monthly or fiscal-year report and list the reports made, newest first.
+
+    The page refreshes itself (meta refresh, no script) while a report is being made.
+    """
+    venue_ids = venue_ids_for(request.user)
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = ReportRequestForm(request.POST, venue_ids=venue_ids)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report_request(
+                    kind=data["kind"],
+                    period=form.period,
+                    format=data["format"],
+                    venue=data["venue"],
+                    organiser=data["organiser"],
+                    published=data["published"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("The report is being made. This page shows when it is ready.")
+                )
+                return redirect("reports:report_list")
+    else:
+        form = ReportRequestForm(
+            venue_ids=venue_ids,
+            initial={
+                "kind": GeneratedReport.Kind.MONTHLY,
+                "year": today.year,
+                "month": today.month,
+                "format": GeneratedReport.Format.PDF,
+                "published": True,
+                "scope": GeneratedReport.ScopeKind.VENUE
+                if venue_ids is not None
+                else GeneratedReport.ScopeKind.PROGRAM,
+            },
+        )
+    reports = list(visible_reports(request.user)[:REPORT_LIST_LIMIT])
+    in_progress = any(
+        r.status in (GeneratedReport.Status.QUEUED, GeneratedReport.Status.RUNNING) for r in reports
+    )
+    venue_form = VenueMonthForm(
+        venue_ids=venue_ids, initial={"year": today.year, "month": today.month}
+    )
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "form": form,
+            "venue_form": venue_form,
+            "reports": reports,
+            "in_progress": in_progress,
+            "can_set_targets": user_role(request.user) == Role.ADMINISTRATOR,
+        },
+    )
+
+
+@role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file of a finished report; 404 when the user may not see it or it is not ready."""
+    report = get_object_or_404(visible_reports(request.user), pk=pk)
+    if report.status != GeneratedReport.Status.DONE or not report.file:
+        raise Http404
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=report.format != GeneratedReport.Format.PDF,
+        filename=report.file.name.rsplit("/", 1)[-1],
+        content_type=CONTENT_TYPES[report.format],
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
+def venue_month_attendance_pdf(request: HttpRequest) -> HttpResponse:
+    """A venue's month of attendance as an inline PDF (``?venue=&year=&month=``). Staff may
+    choose only their venues; a bad choice goes back to the reports page with a message."""
+    form = VenueMonthForm(request.GET, venue_ids=venue_ids_for(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose one of your venues, a year and a month."))
+        return redirect("reports:report_list")
+    venue: Venue = form.cleaned_data["venue"]
+    year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+    sessions = venue_month_attendance(venue=venue, year=year, month=month)
+    renderer = VenueMonthAttendanceRenderer(venue=venue, year=year, month=month, sessions=sessions)
+    response = HttpResponse(renderer.render(), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="attendance-{venue.code}-{year}-{month:02d}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.ADMINISTRATOR)
+def kpi_targets(request: HttpRequest) -> HttpResponse:
+    """The administrator's KPI targets for one fiscal year (``?year=``, default this one)."""
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or today_fiscal_year())
+    except ValueError:
+        year = today_fiscal_year()
+    if not 2000 <= year <= 2100:
+        year = today_fiscal_year()
+    kpis = list(Kpi.objects.order_by("id"))
+    current = {t.kpi_id: t.target_value for t in KpiTarget.objects.filter(fiscal_year=year)}
+    form = KpiTargetsForm(request.POST or None, kpis=kpis, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kpi_targets_set(fiscal_year=year, targets=form.targets(), by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Targets for FY%(year)d saved.") % {"year": year})
+            return redirect(f"{request.path}?year={year}")
+    rows = [
+        {
+            "kpi": kpi,
+            "field": form[f"kpi_{kpi.pk}"],
+            "plan": kpi.target_value if kpi.target_fy == year else None,
+        }
+        for kpi in kpis
+    ]
+    return render(
+        request,
+        "reports/kpi_targets.html",
+        {"form": form, "rows": rows, "year": year, "years": range(year - 2, year + 3)},
+    )

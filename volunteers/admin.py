@@ -46,3 +46,16 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Matching: the travel-time table is kept here by the administrator (volunteers/matching.py).
+from volunteers.models import DistrictTravel  # noqa: E402
+
+
+@admin.register(DistrictTravel)
+class DistrictTravelAdmin(admin.ModelAdmin):
+    """Minutes between two districts (one row covers both directions; a missing pair uses
+    settings.MATCHING_DEFAULT_TRAVEL_MINUTES, 30 by default)."""
+
+    list_display = ["from_district", "to_district", "minutes"]
+    search_fields = ["from_district", "to_district"]

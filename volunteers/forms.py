@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from project.forms import ModelMultipleChoiceField
 from volunteers.models import Availability, Skill, Supporter
 
 
@@ -53,8 +54,11 @@ class SupporterForm(forms.ModelForm):
             "phone",
             "home_district",
             "max_sessions_per_month",
+            "desired_sessions_per_month",
             "is_active",
         ]
+        # Refuses out-of-range ids instead of a 500 on SQLite (project/forms.py).
+        field_classes = {"skills": ModelMultipleChoiceField}
         widgets = {
             "skills": forms.CheckboxSelectMultiple,
             "training_completed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -69,6 +69,14 @@ class Supporter(models.Model):
         help_text=_("Last day covered by volunteer activity insurance (empty: not insured)."),
     )
     max_sessions_per_month = models.PositiveIntegerField(_("maximum sessions per month"), default=8)
+    # The supporter's stated wish; matching spreads sessions fairly against it (empty: half the
+    # monthly maximum, see volunteers.matching).
+    desired_sessions_per_month = models.PositiveIntegerField(
+        _("sessions wished per month"),
+        null=True,
+        blank=True,
+        help_text=_("How many sessions a month the supporter would like (empty: no preference)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # Secret part of the supporter's calendar feed URL; empty or reset = the old URL stops working.
     feed_token = models.CharField(
@@ -193,3 +201,213 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supporter} @ {self.session}"
+
+
+class AvailabilityException(models.Model):
+    """A dated exception to the weekly pattern (exam weeks, holidays, a free day).
+
+    ``available=False`` (the usual case) blocks the dates; with times, only that part of each day.
+    ``available=True`` adds a window on those dates (times required) even where the weekly pattern
+    has none. Dates and times are local (JST).
+    """
+
+    supporter = models.ForeignKey(
+        Supporter,
+        on_delete=models.CASCADE,
+        related_name="availability_exceptions",
+        verbose_name=_("supporter"),
+    )
+    date_from = models.DateField(_("from date"))
+    date_to = models.DateField(_("until date"))
+    start_time = models.TimeField(_("from time"), null=True, blank=True)
+    end_time = models.TimeField(_("until time"), null=True, blank=True)
+    available = models.BooleanField(
+        _("available"),
+        default=False,
+        help_text=_("Unticked: not available on these dates. Ticked: available (give the times)."),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("availability exception")
+        verbose_name_plural = _("availability exceptions")
+        ordering = ["supporter", "date_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_to__gte=F("date_from")),
+                name="availability_exception_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True, end_time__isnull=True)
+                | Q(start_time__isnull=False, end_time__gt=F("start_time")),
+                name="availability_exception_times_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(available=False) | Q(start_time__isnull=False),
+                name="availability_exception_available_has_times",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supporter} {self.date_from}–{self.date_to}"
+
+
+class DistrictTravel(models.Model):
+    """Minutes to travel between two districts, used to keep back-to-back sessions reachable.
+
+    One row covers both directions. Within one district travel is 0; a pair without a row uses
+    ``settings.MATCHING_DEFAULT_TRAVEL_MINUTES`` (30 when unset).
+    """
+
+    from_district = models.CharField(_("from district"), max_length=50)
+    to_district = models.CharField(_("to district"), max_length=50)
+    minutes = models.PositiveIntegerField(_("minutes"))
+
+    class Meta:
+        verbose_name = _("travel time between districts")
+        verbose_name_plural = _("travel times between districts")
+        ordering = ["from_district", "to_district"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_district", "to_district"], name="district_travel_one_per_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_district} → {self.to_district}: {self.minutes}"
+
+
+class MatchRun(models.Model):
+    """One computed proposal for a date range (a draft: supporters do not see it until published)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    date_from = models.DateField(_("from date"))
+    date_to = models.DateField(_("until date"))
+    venue = models.ForeignKey(
+        "classes.Venue",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("venue"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+    solver_status = models.CharField(_("solver status"), max_length=30, blank=True)
+    solve_seconds = models.FloatField(_("solve time (seconds)"), null=True, blank=True)
+    objective = models.FloatField(_("objective"), null=True, blank=True)
+    seed = models.PositiveIntegerField(_("seed"), default=0)
+    required_slots = models.PositiveIntegerField(_("required slots"), default=0)
+    filled_slots = models.PositiveIntegerField(_("filled slots"), default=0)
+    fairness = models.FloatField(_("fairness (mean deviation)"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_to__gte=F("date_from")), name="match_run_dates_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date_from}–{self.date_to}"
+
+
+class MatchProposal(models.Model):
+    """One proposed placement in a draft run. Pinned ones survive re-runs; removed ones stay as
+    rows so that re-runs do not propose the same person for that session again."""
+
+    class State(models.TextChoices):
+        SUGGESTED = "suggested", _("Suggested")
+        PINNED = "pinned", _("Pinned")
+        REMOVED = "removed", _("Removed")
+
+    run = models.ForeignKey(
+        MatchRun, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("run")
+    )
+    session = models.ForeignKey(
+        "classes.Session", on_delete=models.CASCADE, related_name="+", verbose_name=_("session")
+    )
+    supporter = models.ForeignKey(
+        Supporter, on_delete=models.CASCADE, related_name="+", verbose_name=_("supporter")
+    )
+    is_lead = models.BooleanField(_("lead"), default=False)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.SUGGESTED
+    )
+
+    class Meta:
+        verbose_name = _("proposed assignment")
+        verbose_name_plural = _("proposed assignments")
+        ordering = ["session__starts_at", "session_id", "-is_lead", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "session", "supporter"], name="match_proposal_one_per_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supporter} @ {self.session}"
+
+    @property
+    def pinned(self) -> bool:
+        return self.state == self.State.PINNED
+
+
+class MatchGap(models.Model):
+    """Why a session in a run still lacks supporters (or a lead) after solving."""
+
+    class Reason(models.TextChoices):
+        NO_ONE_AVAILABLE = "no_one_available", _("No one is available at that time")
+        NO_ONE_WITH_SKILL = "no_one_with_skill", _("No one available has the required skills")
+        EVERYONE_AT_MAXIMUM = (
+            "everyone_at_maximum",
+            _("Everyone who could come has reached their monthly maximum"),
+        )
+        NO_LEAD = "no_lead", _("No one who can lead is available")
+        TRAINING_OR_INSURANCE = (
+            "training_or_insurance",
+            _("Those who could come lack training or valid insurance on the day"),
+        )
+        BUSY_ELSEWHERE = (
+            "busy_elsewhere",
+            _("Everyone who could come is needed at another session at that time"),
+        )
+
+    run = models.ForeignKey(
+        MatchRun, on_delete=models.CASCADE, related_name="gaps", verbose_name=_("run")
+    )
+    session = models.ForeignKey(
+        "classes.Session", on_delete=models.CASCADE, related_name="+", verbose_name=_("session")
+    )
+    missing = models.PositiveIntegerField(_("missing supporters"), default=0)
+    lead_missing = models.BooleanField(_("lead missing"), default=False)
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    # Counts behind the reason, e.g. {"available": 3, "with_skill": 1, "under_max": 0}.
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("unfilled slot")
+        verbose_name_plural = _("unfilled slots")
+        ordering = ["session__starts_at", "session_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "session"], name="match_gap_one_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.missing} ({self.reason})"

@@ -15,3 +15,47 @@ urlpatterns = [
     path("mine/", views.my_assignments, name="my_assignments"),
     path("mine/<int:pk>/", views.my_assignment_detail, name="my_assignment_detail"),
 ]
+
+# Supporters' answers and hours (volunteers/views_replies.py, volunteers/views_hours.py).
+from volunteers import views_hours, views_replies  # noqa: E402
+
+urlpatterns += [
+    path(
+        "mine/<int:pk>/cancel/", views_replies.my_assignment_withdraw, name="my_assignment_withdraw"
+    ),
+    path("mine/hours/", views_hours.my_hours, name="my_hours"),
+    path("replies/", views_replies.withdrawal_list, name="withdrawals"),
+    path(
+        "sessions/<int:session_pk>/replacements/",
+        views_replies.replacements,
+        name="replacements",
+    ),
+    path(
+        "sessions/<int:session_pk>/check-in/",
+        views_hours.session_check_in,
+        name="session_check_in",
+    ),
+    path("assignments/<int:pk>/check/", views_hours.assignment_check, name="assignment_check"),
+    path("hours/", views_hours.hours_approval, name="hours_approval"),
+]
+
+# Matching and availability (volunteers/views_matching.py).
+from volunteers import views_matching  # noqa: E402
+
+urlpatterns += [
+    path("matching/", views_matching.matching_home, name="matching"),
+    path("matching/<int:pk>/", views_matching.match_run_detail, name="match_run_detail"),
+    path("matching/<int:pk>/rerun/", views_matching.match_run_rerun, name="match_run_rerun"),
+    path("matching/<int:pk>/publish/", views_matching.match_run_publish, name="match_run_publish"),
+    path(
+        "matching/proposals/<int:pk>/<slug:action>/",
+        views_matching.match_proposal_action,
+        name="match_proposal_action",
+    ),
+    path("mine/availability/", views_matching.my_availability, name="my_availability"),
+    path(
+        "<int:pk>/availability/",
+        views_matching.supporter_availability,
+        name="supporter_availability",
+    ),
+]

@@ -20,6 +20,8 @@ from project.roles import OFFICE_ROLES, role_required, user_role
 from volunteers import selectors, services
 from volunteers.forms import AssignForm, AvailabilityFormSet, SupporterFilterForm, SupporterForm
 from volunteers.models import Assignment, Supporter
+from volunteers.selectors import session_local_day
+from volunteers.selectors_mine import session_residents_for_supporter
 
 MANAGER_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
 
@@ -220,5 +222,8 @@ def my_assignment_detail(request, pk: int):
         )
         .exclude(pk=assignment.pk)
         .select_related("supporter"),
+        # Given names and needs only: no phone, birth date, address or surname (selectors_mine).
+        "residents": session_residents_for_supporter(session=assignment.session),
+        "is_today": session_local_day(assignment.session) == timezone.localdate(),
     }
     return render(request, "volunteers/my_assignment_detail.html", context)

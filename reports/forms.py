@@ -1,0 +1,104 @@
+"""Forms of the reports pages."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import Organiser, Venue
+from reports.figures import Period
+from reports.models import GeneratedReport, Kpi
+from reports.services import report_period
+
+
+class ReportRequestForm(forms.Form):
+    """Which report to make. Staff (``venue_ids`` a set) may only choose one of their venues."""
+
+    kind = forms.ChoiceField(label=_("Kind of report"), choices=GeneratedReport.Kind.choices)
+    year = forms.IntegerField(
+        label=_("Year (fiscal year for a fiscal-year report)"), min_value=2000, max_value=2100
+    )
+    month = forms.IntegerField(
+        label=_("Month (monthly report)"), min_value=1, max_value=12, required=False
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=GeneratedReport.ScopeKind.choices)
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), required=False)
+    organiser = forms.ModelChoiceField(
+        label=_("Organiser"), queryset=Organiser.objects.all(), required=False
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=GeneratedReport.Format.choices)
+    published = forms.BooleanField(
+        label=_("For publication (hide small counts)"), required=False, initial=True
+    )
+
+    def __init__(self, *args, venue_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.venue_ids = venue_ids
+        venues = Venue.objects.all()
+        if venue_ids is not None:
+            venues = venues.filter(pk__in=venue_ids)
+            self.fields["scope"].choices = [
+                (GeneratedReport.ScopeKind.VENUE, GeneratedReport.ScopeKind.VENUE.label)
+            ]
+            self.fields["organiser"].queryset = Organiser.objects.none()
+        self.fields["venue"].queryset = venues
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["period"] = report_period(
+                kind=data["kind"], year=data["year"], month=data.get("month")
+            )
+        except ValidationError as exc:
+            self.add_error("month", exc)
+            return data
+        scope = data["scope"]
+        if scope == GeneratedReport.ScopeKind.VENUE and not data.get("venue"):
+            self.add_error("venue", _("Choose the venue."))
+        if scope == GeneratedReport.ScopeKind.ORGANISER and not data.get("organiser"):
+            self.add_error("organiser", _("Choose the organiser."))
+        if scope != GeneratedReport.ScopeKind.VENUE:
+            data["venue"] = None
+        if scope != GeneratedReport.ScopeKind.ORGANISER:
+            data["organiser"] = None
+        return data
+
+    @property
+    def period(self) -> Period:
+        return self.cleaned_data["period"]
+
+
+class VenueMonthForm(forms.Form):
+    """A venue and a month for the venue's month of attendance."""
+
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none())
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
+
+    def __init__(self, *args, venue_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        venues = Venue.objects.all()
+        if venue_ids is not None:
+            venues = venues.filter(pk__in=venue_ids)
+        self.fields["venue"].queryset = venues
+
+
+class KpiTargetsForm(forms.Form):
+    """One target field per KPI for a fiscal year; blank removes the year's target."""
+
+    def __init__(self, *args, kpis: list[Kpi], current: dict[int, object], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kpis = kpis
+        for kpi in kpis:
+            self.fields[f"kpi_{kpi.pk}"] = forms.DecimalField(
+                label=f"{kpi.name}（{kpi.unit}）" if kpi.unit else kpi.name,
+                required=False,
+                min_value=0,
+                max_digits=12,
+                decimal_places=2,
+                initial=current.get(kpi.pk),
+            )
+
+    def targets(self) -> dict[int, object]:
+        return {kpi.pk: self.cleaned_data.get(f"kpi_{kpi.pk}") for kpi in self.kpis}

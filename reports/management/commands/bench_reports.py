@@ -1,0 +1,120 @@
+"""``manage.py bench_reports``: time the fiscal-year report on the current database.
+
+Builds the whole program's figures for one fiscal year, then the PDF, CSV and Excel files from
+them, and prints seconds and queries for each step (best of ``--iterations``). Read-only: it
+runs inside a transaction that is rolled back. Goal: figures + PDF under 10 s on the city-scale
+data set (100,000 residents, 20,000 sessions, 300,000 registrations, 15,000 loans), with a
+query count that does not depend on the data's size.
+"""
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import Count
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.test.utils import CaptureQueriesContext
+
+from classes.models import Registration, Session
+from loans.models import Loan
+from reports.figures import TOKYO, fiscal_year_period, report_figures, suppress
+from reports.program_report import ProgramReportRenderer
+from reports.report_exports import report_csv, report_workbook
+from residents.models import Resident
+
+
+def busiest_fiscal_year() -> int | None:
+    """The fiscal year with the most sessions (one query), or None without sessions."""
+    rows = (
+        Session.objects.annotate(
+            y=ExtractYear("starts_at", tzinfo=TOKYO), m=ExtractMonth("starts_at", tzinfo=TOKYO)
+        )
+        .values("y", "m")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    per_year: dict[int, int] = {}
+    for row in rows:
+        fy = row["y"] if row["m"] >= 4 else row["y"] - 1
+        per_year[fy] = per_year.get(fy, 0) + row["n"]
+    return max(per_year, key=per_year.get) if per_year else None
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the fiscal-year report (figures, PDF, CSV, Excel) of the whole program on the "
+        "current database. Read-only."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--fiscal-year", type=int, help="default: the fiscal year with the most sessions"
+        )
+        parser.add_argument("--iterations", type=int, default=3, help="timed runs (best shown)")
+
+    def handle(self, *args, fiscal_year: int | None, iterations: int, **options):
+        if iterations < 1:
+            raise CommandError("--iterations must be at least 1.")
+        with transaction.atomic():
+            self._run(fiscal_year, iterations)
+            transaction.set_rollback(True)
+
+    def _run(self, fiscal_year: int | None, iterations: int) -> None:
+        self.stdout.write(f"Database: {connection.vendor} {connection.settings_dict.get('NAME')}")
+        for name, model in (
+            ("residents", Resident),
+            ("sessions", Session),
+            ("registrations", Registration),
+            ("loans", Loan),
+        ):
+            self.stdout.write(f"  {name:<14} {model.objects.count():>9,}")
+        fiscal_year = fiscal_year or busiest_fiscal_year()
+        if fiscal_year is None:
+            raise CommandError("No sessions in the database: nothing to report on.")
+        period = fiscal_year_period(fiscal_year)
+        self.stdout.write(f"Report: FY{fiscal_year} ({period.start} to {period.end}), program")
+
+        results: dict[str, object] = {}
+
+        def figures():
+            results["figures"] = suppress(
+                report_figures(period=period), settings.REPORT_SUPPRESSION_THRESHOLD
+            )
+
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("figures (aggregate queries)", figures),
+            (
+                "PDF render",
+                lambda: results.__setitem__(
+                    "pdf", ProgramReportRenderer(results["figures"], "Fiscal-year report").render()
+                ),
+            ),
+            ("CSV", lambda: results.__setitem__("csv", report_csv(results["figures"]))),
+            ("Excel", lambda: results.__setitem__("xlsx", report_workbook(results["figures"]))),
+        ]
+        rows = []
+        for label, func in steps:
+            best, queries = None, 0
+            for _ in range(iterations):
+                with CaptureQueriesContext(connection) as ctx:
+                    started = time.perf_counter()
+                    func()
+                    elapsed = time.perf_counter() - started
+                best = elapsed if best is None else min(best, elapsed)
+                queries = len(ctx.captured_queries)
+            rows.append((label, best, queries))
+        self.stdout.write(f"{'step':<30} {'seconds':>8} {'queries':>8}")
+        for label, seconds, queries in rows:
+            self.stdout.write(f"{label:<30} {seconds:>8.2f} {queries:>8}")
+        total = rows[0][1] + rows[1][1]
+        self.stdout.write(f"{'figures + PDF':<30} {total:>8.2f} {rows[0][2] + rows[1][2]:>8}")
+        figures = results["figures"]
+        held = figures.value("sessions_summary", "held")
+        unique = figures.value("participants_summary", "unique")
+        size = len(results["pdf"]) // 1024
+        self.stdout.write(
+            f"PDF {size} KiB; sessions held {held}, unique residents {unique}. "
+            f"Goal: figures + PDF under 10 s -> {'met' if total < 10 else 'NOT met'}."
+        )

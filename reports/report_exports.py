@@ -1,0 +1,105 @@
+"""The monthly and fiscal-year report as CSV and as Excel, from the same ``ReportFigures`` as the
+PDF (``reports.program_report``), so all three show the same numbers.
+
+CSV is in long format, one cell a line: ``section,table,row,column,value`` (UTF-8 with a BOM so
+Excel opens Japanese text correctly). Excel has one sheet per section, its tables one under the
+other, each with a title line, a header line and a total line.
+"""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from reports.figures import ReportFigures, Suppressed, format_value
+
+
+def csv_rows(figures: ReportFigures) -> list[list[str]]:
+    """Every cell of the report as ``[section, table, row, column, value]`` (strings, the value
+    as the PDF prints it), in report order."""
+    rows = []
+    for section in figures.sections:
+        for table in section.tables:
+            for row in table.all_rows():
+                for column, value in zip(table.columns, row.values, strict=True):
+                    rows.append(
+                        [section.title, table.title, row.label, column, format_value(value)]
+                    )
+    return rows
+
+
+def report_csv(figures: ReportFigures) -> bytes:
+    """The CSV file's bytes (UTF-8 with BOM, CRLF line ends)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("section"), _("table"), _("row"), _("column"), _("value")])
+    writer.writerow(["", _("period"), figures.period.label(), "", ""])
+    writer.writerow(["", _("scope"), figures.scope.label(), "", ""])
+    if figures.threshold:
+        writer.writerow(["", _("suppression threshold"), "", "", str(figures.threshold)])
+    writer.writerows(csv_rows(figures))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _excel_value(value):
+    """Numbers stay numbers (a Decimal becomes a float); hidden counts and blanks are text."""
+    if isinstance(value, Suppressed) or value is None:
+        return format_value(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    name = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "sheet"
+    base, n = name, 2
+    while name in used:
+        name = f"{base[:28]}-{n}"
+        n += 1
+    used.add(name)
+    return name
+
+
+def report_workbook(figures: ReportFigures) -> bytes:
+    """The Excel workbook's bytes (.xlsx): a cover sheet, then one sheet per section."""
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="E8E8E8")
+    book = Workbook()
+    cover = book.active
+    cover.title = _("Report")
+    cover.append([_("period"), figures.period.label()])
+    cover.append([_("scope"), figures.scope.label()])
+    if figures.threshold:
+        cover.append([_("suppression threshold"), figures.threshold])
+    for note in figures.notes:
+        cover.append([note])
+    used = {cover.title}
+    for section in figures.sections:
+        sheet = book.create_sheet(_sheet_title(section.title, used))
+        if section.note:
+            sheet.append([section.note])
+        for table in section.tables:
+            sheet.append([table.title])
+            sheet.cell(row=sheet.max_row, column=1).font = bold
+            sheet.append([table.label_header, *table.columns])
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+                cell.fill = header_fill
+            for row in table.all_rows():
+                sheet.append([row.label, *(_excel_value(v) for v in row.values)])
+                for cell, value in zip(sheet[sheet.max_row][1:], row.values, strict=False):
+                    if isinstance(value, Decimal) and value.as_tuple().exponent < 0:
+                        # Show the places the PDF prints: 40.0 stays "40.0", not "40".
+                        cell.number_format = "0." + "0" * -int(value.as_tuple().exponent)
+            if table.note:
+                sheet.append([table.note])
+            sheet.append([])
+        sheet.column_dimensions["A"].width = 40
+        for letter in "BCDEFG":
+            sheet.column_dimensions[letter].width = 16
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,136 @@
+"""The load benchmark's wiring: the locustfile's paths are the app's real URLs, /healthz is the
+trivial view it claims to be, and bench_load's overbooking check and cleanup do what they say.
+
+No timing here: the figures come from ``manage.py bench_load`` (make bench)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from classes.models import Registration
+from loans.models import Device
+from project.management.commands import bench_load
+from project.models import Role
+from tests.factories import (
+    DeviceFactory,
+    RegistrationFactory,
+    SessionFactory,
+    make_user,
+)
+
+
+def test_the_locustfile_imports_and_declares_the_routes_bench_load_checks():
+    # In a child process: importing locust monkey-patches sockets and threads.
+    code = (
+        "import json, runpy, sys; ns = runpy.run_path(sys.argv[1]); "
+        "print(json.dumps({'routes': ns['ROUTES'], 'pages': ns['CAPACITY_PAGES'], "
+        "'classes': [n for n in ('StaffDay', 'PageCapacity') if n in ns]}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(bench_load.LOCUSTFILE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded["classes"] == ["StaffDay", "PageCapacity"]
+    assert loaded["pages"][0] == "healthz (trivial view)"
+    # bench_load reads ROUTES without importing locust; both readings agree.
+    assert {k: tuple(v) for k, v in loaded["routes"].items()} == bench_load.locustfile_routes()
+
+
+def test_every_locustfile_path_reverses_from_its_url_name():
+    routes = bench_load.locustfile_routes()
+    assert {"phone", "register", "attendance", "checkout", "loan_return", "healthz"} <= set(routes)
+    assert bench_load.check_routes(routes) == []
+    for template, url_name in routes.values():
+        kwargs = {"pk": 7} if "{pk}" in template else None
+        assert reverse(url_name, kwargs=kwargs) == template.format(pk=7)
+
+
+def test_a_renamed_or_moved_url_is_reported():
+    wrong = bench_load.check_routes(
+        {
+            "phone": ("/sessions/telephone/", "classes:phone"),
+            "gone": ("/nowhere/", "classes:no_such_page"),
+        }
+    )
+    assert len(wrong) == 2
+    assert "/sessions/phone/" in wrong[0]
+    assert "classes:no_such_page" in wrong[1]
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_without_login_or_a_database_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert response["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.django_db
+def test_the_device_list_is_paged_so_a_city_inventory_stays_fast(staff_client):
+    DeviceFactory.create_batch(53)
+    first = staff_client.get(reverse("loans:device_list"))
+    assert first.status_code == 200
+    assert len(first.context["devices"]) == 50
+    assert "Page 1 of 2" in first.content.decode()
+    second = staff_client.get(reverse("loans:device_list"), {"status": "available", "page": 2})
+    page_two = second.content.decode()
+    assert len(second.context["devices"]) == 3
+    assert "status=available&amp;page=1" in page_two  # the filter is kept across pages
+
+
+@pytest.mark.django_db
+def test_overbooking_check_finds_a_session_over_its_seats_and_ignores_walk_ins(venue):
+    cmd = bench_load.Command()
+    session = SessionFactory(venue=venue, seats=2)
+    RegistrationFactory.create_batch(2, session=session)
+    RegistrationFactory(session=session, is_walk_in=True)  # walk-ins are always let in
+    RegistrationFactory(session=session, status=Registration.Status.WAITLISTED)
+    assert cmd._overbooking() == []
+    RegistrationFactory(session=session)
+    assert cmd._overbooking() == [f"session {session.pk} has 3 seated for 2 seats"]
+
+
+@pytest.mark.django_db
+def test_cleanup_removes_what_the_bench_accounts_wrote_and_restores_the_snapshot(venue, tmp_path):
+    cmd = bench_load.Command()
+    bench = make_user(Role.STAFF, venues=[venue], username=f"{bench_load.ACCOUNT_PREFIX}01")
+    desk = make_user(Role.STAFF, venues=[venue], username="desk")
+    session = SessionFactory(venue=venue)
+    kept = RegistrationFactory(session=session, created_by=desk, attendance="")
+    made = RegistrationFactory(session=session, created_by=bench)
+    device = DeviceFactory(status=Device.Status.AVAILABLE)
+    plan = {
+        "accounts": [{"attendance_sessions": [session.pk], "loan_slots": [{"device": device.pk}]}]
+    }
+    snapshot = cmd._snapshot(plan, tmp_path)
+    # What a staff day does in place: attendance marked, the device left on loan.
+    Registration.objects.filter(pk=kept.pk).update(attendance="attended")
+    Device.objects.filter(pk=device.pk).update(status=Device.Status.ON_LOAN)
+
+    cmd._cleanup(snapshot)
+
+    assert not Registration.objects.filter(pk=made.pk).exists()
+    kept.refresh_from_db()
+    device.refresh_from_db()
+    assert kept.attendance == ""
+    assert device.status == Device.Status.AVAILABLE
+
+
+def test_bench_load_refuses_a_database_that_is_not_postgresql(db, monkeypatch):
+    from django.db import connection
+
+    # On either test database: the command must refuse anything but PostgreSQL.
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("bench_load", "--users", "1")

@@ -1,0 +1,302 @@
+"""Every URL of the project × every role, against the table in ``tests/project/url_permissions.py``.
+
+A URL name the table does not know fails ``test_every_url_name_has_an_entry`` with its name. To
+see what the pages answer today (e.g. to write the line for a new page), run
+``URL_PERMISSIONS_DUMP=/tmp/urls.txt pytest tests/project/test_url_permissions.py -k answers``:
+the file gets one ready-made line per URL (check it before copying: it records reality, which
+may be wrong).
+"""
+
+import os
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import pytest
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from classes.models import CallListEntry, Consultation, Series, Session
+from loans.models import LoanLottery
+from project.models import Role
+from reports.models import GeneratedReport
+from residents.models import ResidentImport
+from tests.factories import (
+    AssignmentFactory,
+    DeviceFactory,
+    LoanFactory,
+    LoanPolicyFactory,
+    RegistrationFactory,
+    ResidentFactory,
+    SessionFactory,
+    make_user,
+)
+from tests.project import url_permissions as table
+from volunteers.models import MatchProposal, MatchRun
+
+pytestmark = pytest.mark.django_db
+
+
+def walk_url_names(resolver=None, namespace: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Every named URL pattern: ``{"namespace:name": [argument names]}`` (recursive)."""
+    resolver = resolver or get_resolver()
+    found: dict[str, list[str]] = {}
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + ((pattern.namespace,) if pattern.namespace else ())
+            found.update(walk_url_names(pattern, inner))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            name = ":".join(namespace + (pattern.name,))
+            found[name] = list(pattern.pattern.regex.groupindex)
+    return found
+
+
+@pytest.fixture
+def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
+    """One of each object at "this venue" (``venue``) and its arguments per table key."""
+    settings.MEDIA_ROOT = tmp_path
+    now = timezone.localtime()
+    resident = ResidentFactory(name="山田 太郎")
+    duplicate = ResidentFactory(name="山田 太郎", possible_duplicate_of=resident)
+    run = ResidentImport.objects.create(file_name="list.csv")
+    session = SessionFactory(venue=venue)
+    SessionFactory(venue=other_venue)
+    consult_session = SessionFactory(venue=venue, kind=Session.Kind.CONSULTATION, topic=None)
+    salon_session = SessionFactory(venue=venue, kind=Session.Kind.SALON, topic=None)
+    registration = RegistrationFactory(session=session, resident=resident)
+    call_entry = CallListEntry.objects.create(
+        registration=registration, reason=CallListEntry.Reason.REMINDER
+    )
+    consultation = Consultation.objects.create(
+        session=consult_session, resident=resident, slot_start=consult_session.starts_at
+    )
+    series = Series.objects.create(
+        venue=venue,
+        title="スマホ教室",
+        start_time=now.time().replace(hour=10, minute=0, second=0, microsecond=0),
+        end_time=now.time().replace(hour=11, minute=30, second=0, microsecond=0),
+        weekdays="1",
+        first_date=now.date(),
+        last_date=now.date() + timedelta(days=28),
+    )
+    session.series = series
+    session.save(update_fields=["series"])
+    supporter = supporter_user.supporter
+    supporter.feed_token = "token-for-the-url-walk"
+    supporter.save(update_fields=["feed_token"])
+    assignment = AssignmentFactory(session=session, supporter=supporter)
+    policy = LoanPolicyFactory()
+    device = DeviceFactory(home_venue=venue)
+    loan = LoanFactory(venue=venue, resident=resident, policy=policy)
+    lottery = LoanLottery.objects.create(policy=policy, seed=1, places=1)
+    report = GeneratedReport.objects.create(
+        kind=GeneratedReport.Kind.MONTHLY,
+        period_start=now.date().replace(day=1),
+        period_end=now.date(),
+        scope=GeneratedReport.ScopeKind.VENUE,
+        venue=venue,
+        format=GeneratedReport.Format.CSV,
+        status=GeneratedReport.Status.DONE,
+        requested_by=admin_user,
+    )
+    report.file.save("report.csv", ContentFile(b"venue,count\n"), save=True)
+    match_run = MatchRun.objects.create(date_from=now.date(), date_to=now.date(), venue=venue)
+    proposal = MatchProposal.objects.create(run=match_run, session=session, supporter=supporter)
+    return {
+        "resident": {"pk": resident.pk},
+        "resident_csv": {"pk": resident.pk, "fmt": "csv"},
+        "duplicate": {"pk": duplicate.pk},
+        "resident_import": {"pk": run.pk},
+        "session": {"pk": session.pk},
+        "session_pk": {"session_pk": session.pk},
+        "consult_session": {"pk": consult_session.pk},
+        "salon_session": {"pk": salon_session.pk},
+        "registration": {"pk": registration.pk},
+        "call_entry": {"pk": call_entry.pk},
+        "consultation": {"pk": consultation.pk},
+        "series": {"pk": series.pk},
+        "supporter": {"pk": supporter.pk},
+        "feed_token": {"token": supporter.feed_token},
+        "assignment": {"pk": assignment.pk},
+        "venue": {"pk": venue.pk},
+        "venue_month": {"pk": venue.pk, "year": now.year, "month": now.month},
+        "device": {"pk": device.pk},
+        "loan": {"pk": loan.pk},
+        "lottery": {"pk": lottery.pk},
+        "report": {"pk": report.pk},
+        "match_run": {"pk": match_run.pk},
+        "match_proposal": {"pk": proposal.pk, "action": "pin"},
+        "email_key": {"key": "not-a-real-key"},
+        "reset_key": {"uidb36": "1", "key": "not-a-real-key"},
+    }
+
+
+@pytest.fixture
+def persona_clients(admin_user, staff_user, other_staff_user, coordinator_user, supporter_user):
+    users = {
+        "administrator": admin_user,
+        "staff": staff_user,
+        "other_staff": other_staff_user,
+        "coordinator": coordinator_user,
+        "supporter": supporter_user,
+        "anonymous": None,
+    }
+    clients = {}
+    for persona, user in users.items():
+        # A 500 is an answer like any other here: recorded and compared, not raised.
+        client = Client(raise_request_exception=False)
+        if user is not None:
+            client.force_login(user)
+        clients[persona] = client
+    return clients
+
+
+def _outcome(response) -> object:
+    """The response as a table code."""
+    if response.status_code in (301, 302):
+        target = urlparse(response["Location"]).path
+        if target == reverse("account_login"):
+            return table.LOGIN
+        if target == reverse("admin:login"):
+            return table.ADMIN_LOGIN
+        return table.REDIRECT
+    return response.status_code
+
+
+def _expected(name: str, persona: str) -> object:
+    if name.startswith("admin:"):
+        return table.admin_expected(name, persona)
+    return table.URLS[name].for_persona(persona)
+
+
+def _kwargs(name: str, arg_names: list[str], world: dict) -> dict:
+    if not arg_names:
+        return {}
+    entry = table.ADMIN_EXCEPTIONS.get(name) or table.URLS.get(name)
+    if entry is None or entry.obj is None:
+        raise AssertionError(f"{name} takes {arg_names}: give its object key in the table")
+    return world[entry.obj]
+
+
+def _admin_kwargs(name: str, arg_names: list[str]) -> dict | None:
+    """Arguments for an admin URL: an existing object of the admin's model, or None."""
+    if not arg_names:
+        return {}
+    if name == "admin:app_list":
+        return {"app_label": "residents"}
+    if "object_id" in arg_names or "id" in arg_names:
+        model_part = name.split(":", 1)[1].rsplit("_", 1)[0]
+        if name.endswith("_password_change"):
+            model_part = "auth_user"
+        for model in apps.get_models():
+            if f"{model._meta.app_label}_{model._meta.model_name}" == model_part:
+                obj = model._default_manager.first()
+                if obj is None:
+                    return None
+                key = "object_id" if "object_id" in arg_names else "id"
+                return {key: obj.pk}
+    return None
+
+
+ADMIN_LINES_SKIPPED = ("admin:view_on_site",)
+
+
+def test_every_url_name_has_an_entry():
+    names = walk_url_names()
+    missing = sorted(n for n in names if not n.startswith("admin:") and n not in table.URLS)
+    assert not missing, (
+        "URL names without a line in tests/project/url_permissions.py (say what each role may "
+        "do there): " + ", ".join(missing)
+    )
+    stale = sorted(set(table.URLS) - set(names))
+    assert not stale, "Lines for URL names that no longer exist: " + ", ".join(stale)
+    stale_admin = sorted(set(table.ADMIN_EXCEPTIONS) - set(names))
+    assert not stale_admin, "Admin exceptions for names that no longer exist: " + ", ".join(
+        stale_admin
+    )
+
+
+def test_every_url_answers_each_role_as_the_table_says(world, persona_clients):
+    names = walk_url_names()
+    dump_path = os.environ.get("URL_PERMISSIONS_DUMP")
+    wrong: list[str] = []
+    dump: list[str] = []
+    for name, arg_names in sorted(names.items()):
+        if name.startswith("admin:") and name not in table.ADMIN_EXCEPTIONS:
+            if arg_names:
+                # The admin login redirect comes before any object lookup: any id will do.
+                kwargs = {arg: "1" for arg in arg_names}
+                if name == "admin:app_list":
+                    kwargs = {"app_label": "residents"}
+            else:
+                kwargs = {}
+        elif name not in table.URLS and name not in table.ADMIN_EXCEPTIONS:
+            if dump_path:
+                dump.append(f"    # {name}: no entry; arguments {arg_names}")
+            continue  # reported by test_every_url_name_has_an_entry
+        else:
+            kwargs = _kwargs(name, arg_names, world)
+        url = reverse(name, kwargs=kwargs)
+        got_row = []
+        for persona, client in persona_clients.items():
+            got = _outcome(client.get(url))
+            got_row.append(got)
+            want = _expected(name, persona)
+            if got != want:
+                wrong.append(f"{name} ({url}) as {persona}: expected {want}, got {got}")
+        if dump_path and not name.startswith("admin:"):
+            entry = table.URLS.get(name)
+            obj = repr(entry.obj) if entry else "None"
+            codes = ", ".join(_code_name(g) for g in got_row)
+            dump.append(f'    "{name}": E({obj}, {codes}),')
+    if dump_path:
+        with open(dump_path, "w") as out:
+            out.write("\n".join(dump) + "\n")
+    assert not wrong, "Answers differ from the table:\n" + "\n".join(wrong)
+
+
+def _code_name(code: object) -> str:
+    for attr in ("OK", "LOGIN", "ADMIN_LOGIN", "REDIRECT", "FORBIDDEN", "NOT_FOUND", "NOT_ALLOWED"):
+        if getattr(table, attr) == code:
+            return attr
+    return repr(code)
+
+
+def test_staff_of_another_venue_gets_404_for_this_venues_objects(world, persona_clients):
+    """The table's rows for venue-scoped objects, checked from the other side: staff of this
+    venue open them (200), staff of another venue get 404 and learn nothing."""
+    # Devices are one inventory shared by all venues (their loans of other venues are hidden on
+    # the device page), so the device page is not in this list.
+    for name in ("classes:session_detail", "loans:loan_detail", "classes:readback"):
+        url = reverse(name, kwargs=world[table.URLS[name].obj])
+        assert persona_clients["staff"].get(url).status_code == 200, name
+        assert persona_clients["other_staff"].get(url).status_code == 404, name
+
+
+def test_the_admin_site_works_for_a_superuser(world):
+    """Every admin page opens for a superuser (no 500); object pages use an existing object."""
+    superuser = make_user(Role.ADMINISTRATOR, username="root")
+    superuser.is_staff = superuser.is_superuser = True
+    superuser.save()
+    client = Client()
+    client.force_login(superuser)
+    failures = []
+    for name, arg_names in sorted(walk_url_names().items()):
+        if not name.startswith("admin:") or name in ADMIN_LINES_SKIPPED:
+            continue
+        kwargs = _admin_kwargs(name, arg_names)
+        if kwargs is None:
+            continue  # no object of that model in the world
+        status = client.get(reverse(name, kwargs=kwargs)).status_code
+        allowed = {200, 302, 405} if name in ("admin:logout",) else {200, 302}
+        if name.endswith("_add") or name == "admin:autocomplete":
+            # Some records are made only through their service (loans, lotteries, imports,
+            # assignments): their add page is refused; autocomplete needs its parameters.
+            allowed = {200, 302, 403}
+        if name.startswith("admin:project_auditevent_"):
+            allowed = {200, 403}  # read-only: add/delete refused (see test_audit_trail)
+        if status not in allowed:
+            failures.append(f"{name}: {status}")
+    assert not failures, "Admin pages failing for a superuser: " + ", ".join(failures)

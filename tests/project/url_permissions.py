@@ -1,0 +1,205 @@
+"""Least privilege, written down: what each role gets on a GET of every URL of the project.
+
+``tests/project/test_url_permissions.py`` walks every named URL pattern (``django.urls``
+resolver, recursively, admin and allauth included) and requests it as each persona. A URL name
+missing from ``URLS`` fails that test: adding a page means adding its line here.
+
+How to add a line: ``"app:name": E(OBJECT, admin, staff, other_staff, coordinator, supporter,
+anonymous),`` where OBJECT is the key in the ``world`` fixture of the test for the URL's arguments (None when it
+has none) and each answer is one of the codes below. "staff" is staff of the venue the object
+belongs to; "other_staff" is staff of another venue, who must get 404 for a venue-scoped object.
+
+Django admin (``admin:*``) follows a rule instead of lines (see ``admin_expected``): the admin
+site is for superusers (``is_staff``); none of the six personas is one, so every admin page
+answers them with a redirect to the admin login, except the few listed in ``ADMIN_EXCEPTIONS``.
+A separate test walks the admin as a superuser (no 500, audit trail read-only).
+"""
+
+from dataclasses import dataclass
+
+OK = 200
+LOGIN = "login"  # 302 to the login page (account_login)
+ADMIN_LOGIN = "admin_login"  # 302 to the admin site's login page
+REDIRECT = "redirect"  # 302 somewhere else (e.g. a supporter's dashboard → their assignments)
+FORBIDDEN = 403
+NOT_FOUND = 404
+NOT_ALLOWED = 405  # POST-only view
+
+PERSONAS = ("administrator", "staff", "other_staff", "coordinator", "supporter", "anonymous")
+
+
+@dataclass(frozen=True)
+class E:
+    """Expected answers of one URL: the object its arguments point at, then one code per persona
+    in ``PERSONAS`` order."""
+
+    obj: str | None
+    administrator: object
+    staff: object
+    other_staff: object
+    coordinator: object
+    supporter: object
+    anonymous: object
+
+    def for_persona(self, persona: str) -> object:
+        return getattr(self, persona)
+
+
+def _all(obj, code) -> E:
+    return E(obj, code, code, code, code, code, code)
+
+
+# One line per URL name (formatter off so that each stays one line).
+# fmt: off
+URLS: dict[str, E] = {
+    # --- Project pages (no namespace)
+    "audit_list": E(None, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "dashboard": E(None, OK, OK, OK, OK, REDIRECT, LOGIN),
+    "healthz": E(None, OK, OK, OK, OK, OK, OK),
+    "set_language": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    # --- Accounts (allauth; mfa_* from allauth.mfa)
+    "account_change_password": E(None, OK, OK, OK, OK, OK, LOGIN),
+    "account_confirm_email": E("email_key", OK, OK, OK, OK, OK, OK),
+    "account_confirm_login_code": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
+    "account_email": E(None, OK, OK, OK, OK, OK, LOGIN),
+    "account_email_verification_sent": E(None, OK, OK, OK, OK, OK, OK),
+    "account_inactive": E(None, OK, OK, OK, OK, OK, OK),
+    "account_login": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, OK),
+    "account_logout": E(None, OK, OK, OK, OK, OK, LOGIN),
+    "account_reauthenticate": E(None, OK, OK, OK, OK, OK, LOGIN),
+    "account_reset_password": E(None, OK, OK, OK, OK, OK, OK),
+    "account_reset_password_done": E(None, OK, OK, OK, OK, OK, OK),
+    "account_reset_password_from_key": E("reset_key", OK, OK, OK, OK, OK, OK),
+    "account_reset_password_from_key_done": E(None, OK, OK, OK, OK, OK, OK),
+    "account_set_password": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
+    "account_signup": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, OK),
+    "mfa_activate_totp": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
+    "mfa_authenticate": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
+    "mfa_deactivate_totp": E(None, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, LOGIN),
+    "mfa_download_recovery_codes": E(None, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, LOGIN),
+    "mfa_generate_recovery_codes": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
+    "mfa_index": E(None, OK, OK, OK, OK, OK, LOGIN),
+    "mfa_reauthenticate": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, LOGIN),
+    "mfa_view_recovery_codes": E(None, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, LOGIN),
+    # --- Residents
+    "residents:create": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:detail": E("resident", OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "residents:disclosure": E("resident_csv", OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:duplicate_resolve": E("duplicate", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "residents:duplicates": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:edit": E("resident", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:erase": E("resident", OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:import": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:import_detail": E("resident_import", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    # --- Sessions, registrations, calls, consultations, feeds
+    "classes:attendance_take": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:calendar_index": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "classes:call_entry_update": E("call_entry", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:call_list": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:call_list_pdf": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:consult_book": E(
+        "consult_session",
+        NOT_ALLOWED,
+        NOT_ALLOWED,
+        NOT_ALLOWED,
+        NOT_ALLOWED,
+        NOT_ALLOWED,
+        NOT_ALLOWED,
+    ),
+    "classes:consult_cancel": E("consultation", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:consult_record": E("consultation", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:consult_slots": E("consult_session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
+    "classes:my_calendar_link": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "classes:phone": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:readback": E("registration", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:register": E(None, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:registration_cancel": E("registration", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:registration_move": E("registration", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:salon_count": E("salon_session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
+    "classes:series_create": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:series_detail": E("series", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
+    "classes:series_edit_following": E("session", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:series_feed": E("series", OK, OK, OK, OK, OK, OK),
+    "classes:series_list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "classes:series_register_course": E("series", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:session_cancel": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:session_create": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:session_detail": E("session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
+    "classes:session_edit": E("session", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:session_list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "classes:supporter_calendar_link": E("supporter", OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "classes:supporter_feed": E("feed_token", OK, OK, OK, OK, OK, OK),
+    "classes:venue_feed": E("venue", OK, OK, OK, OK, OK, OK),
+    "classes:walk_in_add": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    # --- Device loans
+    "loans:agreement_pdf": E("loan", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:agreement_signed": E("loan", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "loans:application_add": E(None, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "loans:applications": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:check_in": E("loan", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "loans:checkout": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:device_detail": E("device", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:device_list": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:follow_up": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:loan_detail": E("loan", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:loan_list": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:lottery_detail": E("lottery", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:lottery_draw": E(None, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "loans:mark_lost": E("loan", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "loans:register_export": E(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:renew": E("loan", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "loans:reservation_cancel": E("device", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "loans:reserve": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:return": E("loan", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:return_receipt_pdf": E("loan", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    # --- Supporters
+    # Read-only for staff of any venue (unlike the session page, 404 there): see the report.
+    "volunteers:assign": E("session_pk", OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "volunteers:assignment_cancel": E("assignment", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "volunteers:assignment_check": E("assignment", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "volunteers:assignment_respond": E("assignment", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "volunteers:hours_approval": E(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:my_assignment_detail": E("assignment", FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "volunteers:my_assignment_withdraw": E("assignment", FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "volunteers:my_assignments": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "volunteers:my_hours": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "volunteers:replacements": E("session_pk", OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:session_check_in": E("session_pk", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
+    "volunteers:supporter_create": E(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:supporter_detail": E("supporter", OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "volunteers:supporter_edit": E("supporter", OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:supporter_list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "volunteers:withdrawals": E(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:match_proposal_action": E("match_proposal", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "volunteers:match_run_detail": E("match_run", OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:match_run_publish": E("match_run", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "volunteers:match_run_rerun": E("match_run", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "volunteers:matching": E(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:my_availability": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "volunteers:supporter_availability": E("supporter", OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    # --- Reports
+    "reports:activity_certificate": E(None, OK, FORBIDDEN, FORBIDDEN, OK, OK, LOGIN),
+    "reports:attendance_sheet": E("session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
+    "reports:kpi_targets": E(None, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "reports:report_download": E("report", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
+    "reports:report_list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "reports:venue_calendar": E("venue_month", OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "reports:venue_month_attendance": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, LOGIN),
+}
+# fmt: on
+
+# Admin pages that do not follow the admin rule (see ``admin_expected``).
+ADMIN_EXCEPTIONS: dict[str, E] = {
+    # allauth guards the admin login (project/admin.py): a logged-in user who is not staff is
+    # refused, an anonymous one is sent to the site's own login page.
+    "admin:login": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "admin:logout": _all(None, REDIRECT),
+}
+
+
+def admin_expected(name: str, persona: str) -> object:
+    """The admin rule: every admin page redirects the six personas to the admin login."""
+    if name in ADMIN_EXCEPTIONS:
+        return ADMIN_EXCEPTIONS[name].for_persona(persona)
+    return ADMIN_LOGIN

@@ -1,0 +1,196 @@
+"""Reads for supporters' answers: replacements after a decline, late cancellations.
+
+A supporter's withdrawal is an Assignment row in status DECLINED (a proposal turned down) or
+CANCELLED; no other model records it. A cancellation made by the supporter (not by the
+coordinator) has ``responded_at == cancelled_at``: ``services_replies.assignment_withdraw`` writes
+both with the same instant, while the coordinator's ``services.assignment_cancel`` leaves
+``responded_at`` at the earlier acceptance (or empty).
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from classes.models import Session
+from volunteers.models import Assignment, Supporter
+from volunteers.selectors import candidates_for_session, session_local_day
+
+# A supporter withdrawing less than this before the session starts alerts the coordinators.
+LATE_CANCELLATION_WINDOW = timedelta(hours=48)
+
+
+def is_late(*, session: Session, at: datetime) -> bool:
+    """True when ``at`` (aware) is less than 48 hours before ``session`` starts (or after)."""
+    return at > session.starts_at - LATE_CANCELLATION_WINDOW
+
+
+def required_skill_ids(session: Session) -> set[int]:
+    """Skill ids every supporter of ``session`` needs: the session's own list, else its topic's
+    defaults, else none. Tolerates a schema without these fields (empty set)."""
+    own = getattr(session, "required_skills", None)
+    if own is not None:
+        ids = set(own.values_list("pk", flat=True))
+        if ids:
+            return ids
+    topic = session.topic if session.topic_id else None
+    defaults = getattr(topic, "default_skills", None) if topic is not None else None
+    if defaults is not None:
+        return set(defaults.values_list("pk", flat=True))
+    return set()
+
+
+def _exception_verdicts(
+    supporter_ids: list[int], day: date, start: time, end: time
+) -> dict[int, bool]:
+    """Dated availability exceptions that decide the day: supporter id -> available or not.
+
+    A blocking exception (``available=False``) touching the session's times wins over an
+    exception that opens a window; supporters without a relevant exception are not in the dict.
+    """
+    try:
+        from volunteers.models import AvailabilityException
+    except ImportError:  # the exceptions model is not there: only the weekly pattern counts
+        return {}
+    verdicts: dict[int, bool] = {}
+    rows = AvailabilityException.objects.filter(
+        supporter_id__in=supporter_ids, date_from__lte=day, date_to__gte=day
+    )
+    for row in rows:
+        whole_day = row.start_time is None
+        if not row.available:
+            if whole_day or (row.start_time < end and row.end_time > start):
+                verdicts[row.supporter_id] = False
+        elif row.start_time <= start and row.end_time >= end:
+            verdicts.setdefault(row.supporter_id, True)
+    return verdicts
+
+
+def last_asked_by_supporter(supporter_ids: list[int]) -> dict[int, datetime]:
+    """supporter id -> when they were last asked to help (latest ``notified_at``, or
+    ``created_at`` where never notified, over all their assignments). One query; supporters
+    never asked are missing from the dict."""
+    rows = (
+        Assignment.objects.filter(supporter_id__in=supporter_ids)
+        .values("supporter_id")
+        .annotate(last=Max(Coalesce("notified_at", "created_at")))
+    )
+    return {row["supporter_id"]: row["last"] for row in rows}
+
+
+def replacement_candidates(*, session: Session) -> list[Supporter]:
+    """Supporters who could replace someone on ``session``, least recently asked first.
+
+    Only eligible supporters are returned: active; not already on the session and not someone
+    who declined or cancelled it; free at that time (no overlapping active assignment); under
+    their monthly maximum; available per the weekly pattern and the dated exceptions; training
+    completed by the session's day; volunteer insurance valid on that day (JST); holding every
+    skill the session needs (see ``required_skill_ids``).
+
+    Each supporter carries ``last_asked`` (aware datetime or None: never asked) and the
+    annotations of ``selectors.candidates_for_session``. Order: never asked, then the oldest
+    ``last_asked``, then fewest sessions that month, then kana. A fixed number of queries.
+    """
+    tz = timezone.get_default_timezone()
+    local_start = timezone.localtime(session.starts_at, tz)
+    local_end = timezone.localtime(session.ends_at, tz)
+    day = session_local_day(session)
+    withdrew = set(
+        Assignment.objects.filter(
+            session=session,
+            status__in=[Assignment.Status.DECLINED, Assignment.Status.CANCELLED],
+        ).values_list("supporter_id", flat=True)
+    )
+    needed = required_skill_ids(session)
+    pool = [s for s in candidates_for_session(session=session) if s.pk not in withdrew]
+    verdicts = _exception_verdicts([s.pk for s in pool], day, local_start.time(), local_end.time())
+    eligible = []
+    for s in pool:
+        available = verdicts.get(s.pk, s.is_available)
+        trained = s.training_completed_on is not None and s.training_completed_on <= day
+        insured = s.insurance_valid_until is not None and s.insurance_valid_until >= day
+        skilled = needed <= {skill.pk for skill in s.skills.all()}
+        if s.is_free and s.under_max and available and trained and insured and skilled:
+            eligible.append(s)
+    last = last_asked_by_supporter([s.pk for s in eligible])
+    for s in eligible:
+        s.last_asked = last.get(s.pk)
+    eligible.sort(
+        key=lambda s: (
+            s.last_asked is not None,
+            s.last_asked or local_start,
+            s.month_count,
+            s.name_kana,
+            s.pk,
+        )
+    )
+    return eligible
+
+
+def _session_active_count() -> Coalesce:
+    """Subquery: active assignments of the row's session (the slot is filled by these)."""
+    counts = (
+        Assignment.objects.filter(
+            session=OuterRef("session"), status__in=Assignment.ACTIVE_STATUSES
+        )
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def withdrawals(
+    *, start: datetime | None = None, venue_ids=None, late_only: bool = False
+) -> QuerySet[Assignment]:
+    """Declined or cancelled assignments on scheduled sessions starting at or after ``start``
+    (aware; default now), soonest session first, with supporter, session, venue and topic joined
+    and ``active_count`` (the session's active assignments now) annotated.
+
+    ``late_only``: only cancellations the supporter made less than 48 hours before the start
+    (see the module docstring). ``venue_ids``: restrict to these venues (None: all).
+    """
+    start = start or timezone.now()
+    qs = Assignment.objects.filter(
+        status__in=[Assignment.Status.DECLINED, Assignment.Status.CANCELLED],
+        session__status=Session.Status.SCHEDULED,
+        session__starts_at__gte=start,
+    )
+    if late_only:
+        qs = late_cancellation_filter(qs)
+    if venue_ids is not None:
+        qs = qs.filter(session__venue_id__in=venue_ids)
+    return (
+        qs.select_related("supporter", "session__venue", "session__topic")
+        .annotate(active_count=_session_active_count())
+        .order_by("session__starts_at", "session_id", "id")
+    )
+
+
+def late_cancellation_filter(qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """Narrow ``qs`` to cancellations the supporter made less than 48 hours before the start."""
+    return qs.filter(
+        status=Assignment.Status.CANCELLED,
+        responded_at=F("cancelled_at"),
+        cancelled_at__gt=F("session__starts_at") - LATE_CANCELLATION_WINDOW,
+    )
+
+
+def late_cancellations(*, since: datetime | None = None, venue_ids=None) -> QuerySet[Assignment]:
+    """Late cancellations by supporters on sessions starting at or after ``since`` (aware;
+    default: 7 days ago, so the coordinator still sees what happened last week). Same shape as
+    ``withdrawals``; cancelled sessions are left out."""
+    since = since or timezone.now() - timedelta(days=7)
+    return withdrawals(start=since, venue_ids=venue_ids, late_only=True)
+
+
+def open_withdrawals(*, venue_ids=None) -> list[Assignment]:
+    """Withdrawals on upcoming sessions that are still short of supporters (``active_count`` below
+    ``supporters_needed``): the slots the coordinator should fill. One query."""
+    return [
+        a
+        for a in withdrawals(venue_ids=venue_ids).filter(Q(session__supporters_needed__gt=0))
+        if a.active_count < a.session.supporters_needed
+    ]

@@ -1,0 +1,188 @@
+"""Matching pages (coordinator) and availability pages (supporter and coordinator).
+
+Roles: administrator and coordinator run, adjust and publish matching; center staff get 403
+(matching spans every venue and the whole supporter roster, which staff do not manage); a
+supporter edits only their own availability. Drafts are never shown to supporters.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from project.models import Role
+from project.roles import role_required
+from volunteers import selectors_matching, services_matching
+from volunteers.forms import AvailabilityFormSet
+from volunteers.forms_matching import AvailabilityExceptionForm, MatchRunForm
+from volunteers.models import AvailabilityException, MatchProposal, MatchRun, Supporter
+
+MANAGERS = (Role.ADMINISTRATOR, Role.COORDINATOR)
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+@role_required(*MANAGERS)
+def matching_home(request):
+    """Choose a range (and venue) and compute a proposal; recent runs below."""
+    today = timezone.localdate()
+    form = MatchRunForm(request.POST or None, initial={"date_from": today, "date_to": today})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            run = services_matching.match_run_create(
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                venue=data["venue"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            for text in _errors(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("The proposal is ready. Check it, then publish."))
+            return redirect("volunteers:match_run_detail", pk=run.pk)
+    context = {"form": form, "runs": selectors_matching.match_run_list()[:20]}
+    return render(request, "volunteers/matching_home.html", context)
+
+
+@role_required(*MANAGERS)
+def match_run_detail(request, pk: int):
+    run = get_object_or_404(selectors_matching.match_run_list(), pk=pk)
+    context = {
+        "run": run,
+        "days": selectors_matching.match_run_detail(run=run),
+        "is_draft": run.status == MatchRun.Status.DRAFT,
+    }
+    return render(request, "volunteers/match_run_detail.html", context)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def match_run_rerun(request, pk: int):
+    run = get_object_or_404(MatchRun, pk=pk)
+    try:
+        services_matching.match_run_rerun(run=run, by=request.user)
+    except ValidationError as exc:
+        for text in _errors(exc):
+            messages.error(request, text)
+    else:
+        messages.success(request, _("Matched again. Pinned supporters were kept."))
+    return redirect("volunteers:match_run_detail", pk=run.pk)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def match_run_publish(request, pk: int):
+    run = get_object_or_404(MatchRun, pk=pk)
+    try:
+        created = services_matching.match_run_publish(run=run, by=request.user)
+    except ValidationError as exc:
+        for text in _errors(exc):
+            messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("Published: %(count)d supporters were asked and can now accept or decline.")
+            % {"count": len(created)},
+        )
+    return redirect("volunteers:match_run_detail", pk=run.pk)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def match_proposal_action(request, pk: int, action: str):
+    """Pin, unpin (also: put back a removed one) or remove one proposed placement."""
+    proposal = get_object_or_404(MatchProposal.objects.select_related("supporter"), pk=pk)
+    service = {
+        "pin": services_matching.match_proposal_pin,
+        "unpin": services_matching.match_proposal_unpin,
+        "remove": services_matching.match_proposal_remove,
+    }.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(proposal=proposal, by=request.user)
+    except ValidationError as exc:
+        for text in _errors(exc):
+            messages.error(request, text)
+    else:
+        texts = {
+            "pin": _("%(name)s is pinned and stays when you re-run."),
+            "unpin": _("%(name)s is an ordinary suggestion again."),
+            "remove": _("%(name)s was removed and will not be proposed here again."),
+        }
+        messages.success(request, texts[action] % {"name": proposal.supporter.name})
+    return redirect(f"{_detail_url(proposal.run_id)}#session-{proposal.session_id}")
+
+
+def _detail_url(run_id: int) -> str:
+    return reverse("volunteers:match_run_detail", kwargs={"pk": run_id})
+
+
+def _availability_page(request, supporter: Supporter, *, own: bool):
+    """Weekly pattern (formset) and dated exceptions (add / delete) of one supporter."""
+    here = "volunteers:my_availability" if own else "volunteers:supporter_availability"
+    args = [] if own else [supporter.pk]
+    formset = AvailabilityFormSet(None, instance=supporter, prefix="availability")
+    exception_form = AvailabilityExceptionForm(prefix="exception")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "weekly":
+            formset = AvailabilityFormSet(request.POST, instance=supporter, prefix="availability")
+            if formset.is_valid():
+                formset.save()
+                messages.success(request, _("The weekly availability was saved."))
+                return redirect(here, *args)
+            messages.error(request, _("Please correct the errors below."))
+        elif action == "add_exception":
+            exception_form = AvailabilityExceptionForm(request.POST, prefix="exception")
+            if exception_form.is_valid():
+                try:
+                    services_matching.availability_exception_add(
+                        supporter=supporter, by=request.user, **exception_form.cleaned_data
+                    )
+                except ValidationError as exc:
+                    for text in _errors(exc):
+                        exception_form.add_error(None, text)
+                else:
+                    messages.success(request, _("The exception was added."))
+                    return redirect(here, *args)
+            messages.error(request, _("Please correct the errors below."))
+        elif action == "delete_exception":
+            exception = get_object_or_404(
+                AvailabilityException, pk=request.POST.get("exception"), supporter=supporter
+            )
+            services_matching.availability_exception_delete(exception=exception, by=request.user)
+            messages.success(request, _("The exception was removed."))
+            return redirect(here, *args)
+    today = timezone.localdate()
+    context = {
+        "supporter": supporter,
+        "own": own,
+        "formset": formset,
+        "exception_form": exception_form,
+        "exceptions": supporter.availability_exceptions.filter(date_to__gte=today).order_by(
+            "date_from", "pk"
+        ),
+    }
+    return render(request, "volunteers/availability.html", context)
+
+
+@role_required(Role.SUPPORTER)
+def my_availability(request):
+    supporter = Supporter.objects.filter(user=request.user).first()
+    if supporter is None:
+        raise Http404
+    return _availability_page(request, supporter, own=True)
+
+
+@role_required(*MANAGERS)
+def supporter_availability(request, pk: int):
+    return _availability_page(request, get_object_or_404(Supporter, pk=pk), own=False)
