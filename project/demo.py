@@ -377,8 +377,23 @@ class _DemoBuilder:
         self._devices_and_loans()
         self._supporters()
         self._assignments()
+        self._kpi_targets()
         self._facts()
         return self.result
+
+    def _kpi_targets(self) -> None:
+        """This fiscal year's targets, as the administrator would set them: the plan's target."""
+        from reports.figures import fiscal_year_of
+        from reports.models import Kpi, KpiTarget
+
+        year = fiscal_year_of(self.today)
+        made = 0
+        for kpi in Kpi.objects.filter(target_value__isnull=False):
+            _, created = KpiTarget.objects.get_or_create(
+                kpi=kpi, fiscal_year=year, defaults={"target_value": kpi.target_value}
+            )
+            made += created
+        self.result.counts["KPI targets"] = made
 
     # Users ------------------------------------------------------------------------------------
     def _users(self) -> None:
