@@ -215,6 +215,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "loans-mark-overdue": {"task": "loans.tasks.mark_overdue_loans", "schedule": 60 * 60},
+    "reports-requeue-pending": {
+        "task": "reports.tasks.requeue_pending_reports",
+        "schedule": 5 * 60,
+    },
     "loans-release-expired-reservations": {
         "task": "loans.tasks.release_expired_reservations",
         "schedule": 60 * 60,

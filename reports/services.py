@@ -1,5 +1,6 @@
 """State changes of the reports app: asking for a report, making it, setting KPI targets."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -155,6 +156,37 @@ def report_generate(*, report_id: int) -> bool:
         )
         raise
     return True
+
+
+# A queued report older than this was never picked up (broker down when it was asked for); a
+# running one older than STALE_RUNNING belongs to a worker that died.
+STALE_QUEUED = timedelta(minutes=5)
+STALE_RUNNING = timedelta(hours=1)
+
+
+def reports_requeue_stale(*, now=None) -> list[int]:
+    """Queue again the reports nobody is making: queued for over 5 minutes, or running for over
+    an hour (the worker died; it is put back to queued first). Returns their ids, oldest first.
+
+    The generate task claims queued → running atomically, so a report queued twice is made once.
+    """
+    from project.tasks_util import enqueue
+    from reports.tasks import generate_report
+
+    now = now or timezone.now()
+    GeneratedReport.objects.filter(
+        status=GeneratedReport.Status.RUNNING, started_at__lt=now - STALE_RUNNING
+    ).update(status=GeneratedReport.Status.QUEUED, progress=0)
+    ids = list(
+        GeneratedReport.objects.filter(
+            status=GeneratedReport.Status.QUEUED, requested_at__lt=now - STALE_QUEUED
+        )
+        .order_by("requested_at", "id")
+        .values_list("pk", flat=True)
+    )
+    for report_id in ids:
+        enqueue(generate_report, report_id)
+    return ids
 
 
 def kpi_targets_set(*, fiscal_year: int, targets: dict[int, Decimal | None], by) -> None:

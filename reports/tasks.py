@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reports.services import report_generate
+from reports.services import report_generate, reports_requeue_stale
 
 
 @shared_task(name="reports.tasks.generate_report")
@@ -10,3 +10,10 @@ def generate_report(report_id: int) -> bool:
     """Make the file of GeneratedReport ``report_id`` (a primary key). Returns False when the
     report was already claimed by another run (or no longer exists), True once it is made."""
     return report_generate(report_id=report_id)
+
+
+@shared_task(name="reports.tasks.requeue_pending_reports")
+def requeue_pending_reports() -> dict[str, int]:
+    """Queue again reports left waiting (broker down when asked, or a worker that died); run
+    every 5 minutes by beat. Returns ``{"requeued": n}``."""
+    return {"requeued": len(reports_requeue_stale())}

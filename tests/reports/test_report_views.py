@@ -269,3 +269,39 @@ def test_administrator_sets_kpi_targets_per_fiscal_year(admin_client_, client):
     coordinator = make_user(Role.COORDINATOR)
     client.force_login(coordinator)
     assert client.get(url).status_code == 403
+
+
+def test_reports_left_waiting_are_queued_again_and_made_once(admin_user):
+    import time_machine
+
+    from reports.tasks import requeue_pending_reports
+
+    def waiting(**extra):
+        return GeneratedReport.objects.create(
+            kind="monthly",
+            period_start=jst(2026, 10, 1, 0).date(),
+            period_end=jst(2026, 10, 31, 0).date(),
+            format="csv",
+            requested_by=admin_user,
+            **extra,
+        )
+
+    # Asked while the broker was down: nothing picked it up.
+    with time_machine.travel(jst(2026, 11, 2, 9), tick=False):
+        lost = waiting()
+        fresh_running = waiting(status=GeneratedReport.Status.RUNNING)
+        GeneratedReport.objects.filter(pk=fresh_running.pk).update(started_at=jst(2026, 11, 2, 9))
+    # A worker died while making this one, two hours ago.
+    with time_machine.travel(jst(2026, 11, 2, 7), tick=False):
+        dead = waiting(status=GeneratedReport.Status.RUNNING)
+        GeneratedReport.objects.filter(pk=dead.pk).update(started_at=jst(2026, 11, 2, 7))
+
+    with time_machine.travel(jst(2026, 11, 2, 9, 10), tick=False):
+        assert requeue_pending_reports.delay().get() == {"requeued": 2}
+        assert requeue_pending_reports.delay().get() == {"requeued": 0}
+
+    for report in (lost, dead):
+        report.refresh_from_db()
+        assert report.status == GeneratedReport.Status.DONE and report.file.name.endswith(".csv")
+    fresh_running.refresh_from_db()
+    assert fresh_running.status == GeneratedReport.Status.RUNNING  # its worker is still at it
