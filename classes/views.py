@@ -149,6 +149,26 @@ def session_cancel(request, pk: int):
     return redirect("classes:session_detail", pk=session.pk)
 
 
+# Upcoming sessions listed per page on the phone registration screen.
+PHONE_SESSIONS_PAGE = 30
+
+
+def _positive_int(value, *, default: int, most: int) -> int:
+    """``value`` (query-string text) as an int in [1, most]; ``default`` when it is not one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, 1), most)
+
+
+def _with_param(request, name: str, value: int) -> str:
+    """The current query string with ``name`` set to ``value``, as ``?...`` for a link."""
+    query = request.GET.copy()
+    query[name] = str(value)
+    return "?" + query.urlencode()
+
+
 @role_required(*CHANGE_ROLES)
 def phone_registration(request):
     """One screen for the whole call: find the resident, pick a session, register."""
@@ -161,6 +181,7 @@ def phone_registration(request):
             results = list(resident_search(query=query, limit=30))
     resident = None
     upcoming_sessions = None
+    sessions_next = sessions_previous = ""
     resident_regs = []
     if request.GET.get("resident"):
         try:
@@ -179,13 +200,22 @@ def phone_registration(request):
                 .order_by("session__starts_at")
             )
             registered_ids = {r.session_id for r in resident_regs}
-            upcoming_sessions = [
-                s
-                for s in selectors.session_list(
+            # The next PHONE_SESSIONS_PAGE sessions, with links to later ones: callers want the
+            # next dates, and rendering 200 rows with a form each made this the slowest page.
+            sessions_page = _positive_int(request.GET.get("sessions_page"), default=1, most=50)
+            offset = (sessions_page - 1) * PHONE_SESSIONS_PAGE
+            rows = list(
+                selectors.session_list(
                     start=now, end=now + timedelta(days=62), venue_ids=venue_ids_for(request.user)
-                ).filter(status=Session.Status.SCHEDULED)[:200]
-                if s.pk not in registered_ids
-            ]
+                )
+                .filter(status=Session.Status.SCHEDULED)
+                .exclude(pk__in=registered_ids)[offset : offset + PHONE_SESSIONS_PAGE + 1]
+            )
+            upcoming_sessions = rows[:PHONE_SESSIONS_PAGE]
+            if len(rows) > PHONE_SESSIONS_PAGE:
+                sessions_next = _with_param(request, "sessions_page", sessions_page + 1)
+            if sessions_page > 1:
+                sessions_previous = _with_param(request, "sessions_page", sessions_page - 1)
     if results is not None:
         upcoming_by_resident = selectors.upcoming_registrations_for(residents=results)
         for r in results:
@@ -200,6 +230,8 @@ def phone_registration(request):
             "resident": resident,
             "resident_regs": resident_regs,
             "upcoming_sessions": upcoming_sessions,
+            "sessions_next": sessions_next,
+            "sessions_previous": sessions_previous,
             "register_form": RegisterForm(),
         },
     )

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle timeout: re-saves the session at most once a minute (project.session_idle).
+    "project.session_idle.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -261,10 +263,13 @@ LOAN_HELP_LINE = envstr("LOAN_HELP_LINE")
 MATCHING_TIME_LIMIT_SECONDS = envint("MATCHING_TIME_LIMIT_SECONDS", 8)
 MATCHING_DEFAULT_TRAVEL_MINUTES = envint("MATCHING_DEFAULT_TRAVEL_MINUTES", 30)
 
-# Sessions end after SESSION_COOKIE_AGE seconds without a request (idle timeout: every request
-# pushes the end back) and when the browser closes.
+# Sessions end after SESSION_COOKIE_AGE seconds without a request (idle timeout: a request pushes
+# the end back) and when the browser closes. The push is saved at most every
+# SESSION_IDLE_REFRESH_SECONDS (project.session_idle) rather than on every request (one UPDATE and
+# commit per page), so an idle login ends up to that much before SESSION_COOKIE_AGE, never after.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_IDLE_REFRESH_SECONDS = envint("SESSION_IDLE_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

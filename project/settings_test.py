@@ -27,6 +27,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # force_login an administrator would all land on the activation page.
 # tests/project/test_security_mfa.py turns the rule back on.
 MFA_REQUIRED_FOR_ADMINISTRATORS = False
-# Saving the session on every request (the idle timeout) adds one UPDATE per request, which the
-# query-count tests would count; tests/project/test_security_session.py turns it back on.
+# Saving the session for the idle timeout adds an UPDATE to some requests, which the query-count
+# tests would count; tests/project/test_session_idle.py and test_security_login.py turn it back on.
 SESSION_SAVE_EVERY_REQUEST = False
+SESSION_IDLE_REFRESH_SECONDS = None
