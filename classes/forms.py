@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Organiser, Session, Topic, Venue
+from classes.selectors import active_venues
 from project.forms import ModelMultipleChoiceField
 
 
@@ -43,10 +44,7 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, venue_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        venues = Venue.objects.filter(is_active=True)
-        if venue_ids is not None:
-            venues = venues.filter(pk__in=venue_ids)
-        self.fields["venue"].queryset = venues
+        self.fields["venue"].queryset = active_venues(venue_ids=venue_ids)
         self.fields["topic"].queryset = Topic.objects.all()
         self.fields["organiser"].queryset = Organiser.objects.all()
         if self.instance.pk:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.models import Organiser, Series, Session, Topic, Venue
 from classes.recurrence import Rule, rule_validate
+from classes.selectors import active_venues
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -32,17 +33,10 @@ NTH_CHOICES = [
 ]
 
 
-class SeriesForm(forms.Form):
-    """A series: what, where, when (local times, JST) and the rule. ``cleaned_data["rule"]`` is a
-    validated ``classes.recurrence.Rule``."""
+class SeriesFollowingForm(forms.Form):
+    """Change a session and the later ones of its series (local times, JST). Its fields are also
+    the session template of a new series (``SeriesForm``)."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=Session.Kind.choices)
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.all(), required=False)
-    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.all())
-    organiser = forms.ModelChoiceField(
-        label=_("Organiser"), queryset=Organiser.objects.all(), required=False
-    )
     start_time = forms.TimeField(
         label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -55,6 +49,26 @@ class SeriesForm(forms.Form):
     )
     supporters_needed = forms.IntegerField(label=_("Supporters needed"), min_value=0, initial=0)
     what_to_bring = forms.CharField(label=_("What to bring"), max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("The end time must be after the start time."))
+        return data
+
+
+class SeriesForm(SeriesFollowingForm):
+    """A series: what, where, when (local times, JST) and the rule. ``cleaned_data["rule"]`` is a
+    validated ``classes.recurrence.Rule``."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Session.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.all(), required=False)
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.all())
+    organiser = forms.ModelChoiceField(
+        label=_("Organiser"), queryset=Organiser.objects.all(), required=False
+    )
     frequency = forms.ChoiceField(
         label=_("Repeats"),
         choices=Series.Frequency.choices,
@@ -85,18 +99,25 @@ class SeriesForm(forms.Form):
         label=_("Last date"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    field_order = [
+        "kind",
+        "title",
+        "topic",
+        "venue",
+        "organiser",
+        "start_time",
+        "end_time",
+        "seats",
+        "supporters_needed",
+        "what_to_bring",
+    ]
+
     def __init__(self, *args, venue_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        venues = Venue.objects.filter(is_active=True)
-        if venue_ids is not None:
-            venues = venues.filter(pk__in=venue_ids)
-        self.fields["venue"].queryset = venues
+        self.fields["venue"].queryset = active_venues(venue_ids=venue_ids)
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", _("The end time must be after the start time."))
         if data.get("kind") == Session.Kind.CLASS and not data.get("seats"):
             self.add_error("seats", _("A class needs a number of seats."))
         if not data.get("weekdays"):
@@ -118,28 +139,4 @@ class SeriesForm(forms.Form):
                 self.add_error(None, exc)
             else:
                 data["rule"] = rule
-        return data
-
-
-class SeriesFollowingForm(forms.Form):
-    """Change a session and the later ones of its series (local times, JST)."""
-
-    start_time = forms.TimeField(
-        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    end_time = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
-    seats = forms.IntegerField(
-        label=_("Seats"),
-        min_value=1,
-        required=False,
-        help_text=_("Empty for a drop-in without a limit."),
-    )
-    supporters_needed = forms.IntegerField(label=_("Supporters needed"), min_value=0)
-    what_to_bring = forms.CharField(label=_("What to bring"), max_length=200, required=False)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", _("The end time must be after the start time."))
         return data

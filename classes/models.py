@@ -10,6 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
+def _display_title(obj) -> str:
+    """Title of a Session or Series: its own, else its topic's (one query unless selected), else
+    its kind's label."""
+    if obj.title:
+        return obj.title
+    if obj.topic_id:
+        return obj.topic.title
+    return str(obj.get_kind_display())
+
+
 class Venue(models.Model):
     """A community center (公民館・交流センター) or other place where sessions are held."""
 
@@ -209,11 +219,8 @@ class Session(models.Model):
 
     @property
     def display_title(self) -> str:
-        if self.title:
-            return self.title
-        if self.topic_id:
-            return self.topic.title
-        return str(self.get_kind_display())
+        """The title, else the topic's title, else the kind ("Salon")."""
+        return _display_title(self)
 
     @property
     def seats_left(self) -> int | None:
@@ -228,6 +235,7 @@ class Session(models.Model):
 
     @property
     def place_label(self) -> str:
+        """Where it is held: the venue's name, or the free-text place of a caravan."""
         return self.venue.name if self.venue_id else self.place
 
 
@@ -345,6 +353,7 @@ class CallListEntry(models.Model):
 
     @property
     def is_done(self) -> bool:
+        """True when the call needs no further attempt (reached, or the resident cancelled)."""
         return self.status in (
             self.Status.REMINDED,
             self.Status.CANCELLED_BY_RESIDENT,
@@ -423,14 +432,12 @@ class Series(models.Model):
 
     @property
     def display_title(self) -> str:
-        if self.title:
-            return self.title
-        if self.topic_id:
-            return self.topic.title
-        return str(self.get_kind_display())
+        """The title, else the topic's title, else the kind ("Salon")."""
+        return _display_title(self)
 
     @property
     def weekday_list(self) -> list[int]:
+        """``weekdays`` as Python weekday numbers (Monday=0), e.g. [1, 3]."""
         return [int(d) for d in self.weekdays.split(",") if d.strip()]
 
 

@@ -38,6 +38,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Skipped:
+    """A date the rule gives but no session is held on, and why (translated text)."""
+
     day: date
     reason: str
 

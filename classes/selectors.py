@@ -4,8 +4,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from classes.models import Registration, Session
+from classes.models import Registration, Session, Venue
+from residents.models import OwnDevice
+from volunteers.models import Assignment
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -13,6 +16,12 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(day, time.min), tz)
     return start, start + timedelta(days=1)
+
+
+def active_venues(*, venue_ids=None) -> QuerySet[Venue]:
+    """Active venues, limited to ``venue_ids`` (an iterable of ids) unless it is None (all)."""
+    venues = Venue.objects.filter(is_active=True)
+    return venues if venue_ids is None else venues.filter(pk__in=venue_ids)
 
 
 def session_list(
@@ -48,7 +57,7 @@ def session_list(
         ),
         supporter_count=Count(
             "assignments",
-            filter=Q(assignments__status__in=["proposed", "confirmed"]),
+            filter=Q(assignments__status__in=Assignment.ACTIVE_STATUSES),
             distinct=True,
         ),
     ).order_by("starts_at", "id")
@@ -97,10 +106,6 @@ def what_to_bring_for(*, session: Session, resident) -> list[str]:
     session's and its topic's own ``what_to_bring`` (duplicates dropped). No queries beyond
     ``session.topic`` (select it with the session). Returns translated strings.
     """
-    from django.utils.translation import gettext as _
-
-    from residents.models import OwnDevice
-
     smart = {OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.TABLET}
     items = [
         _("Your own smartphone or tablet")

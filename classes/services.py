@@ -107,36 +107,47 @@ def registration_cancel(*, registration: Registration, by=None) -> Registration 
     with transaction.atomic():
         _lock_session(registration.session_id)
         current = Registration.objects.select_for_update().get(pk=registration.pk)
-        if current.status == Registration.Status.CANCELLED:
-            raise ValidationError(_("This registration is already cancelled."))
-        held_seat = current.status == Registration.Status.REGISTERED
-        current.status = Registration.Status.CANCELLED
-        current.cancelled_at = timezone.now()
-        current.save(update_fields=["status", "cancelled_at"])
+        held_seat = _cancel_locked(current)
         registration.status, registration.cancelled_at = current.status, current.cancelled_at
         if not held_seat:
             return None
         return _promote_from_waitlist(current.session)
 
 
+def _cancel_locked(current: Registration) -> bool:
+    """Mark the locked registration ``current`` cancelled; True when it held a seat.
+
+    Raises ValidationError when it is already cancelled. The caller holds the session row lock.
+    """
+    if current.status == Registration.Status.CANCELLED:
+        raise ValidationError(_("This registration is already cancelled."))
+    held_seat = current.status == Registration.Status.REGISTERED
+    current.status = Registration.Status.CANCELLED
+    current.cancelled_at = timezone.now()
+    current.save(update_fields=["status", "cancelled_at"])
+    return held_seat
+
+
 def _promote_from_waitlist(session: Session) -> Registration | None:
     """Give free seats to the waitlist in order of arrival; return the first promoted, if any.
 
-    The caller holds the lock on the session row.
+    A session without a seat limit (``seats`` None, e.g. changed to drop-in) takes everyone
+    waiting. The caller holds the lock on the session row.
     """
-    if session.seats is None:
-        return None
-    taken = Registration.objects.filter(
-        session=session, status=Registration.Status.REGISTERED
-    ).count()
-    free = session.seats - taken
-    if free <= 0:
-        return None
-    waiting = list(
+    waiting_qs = (
         Registration.objects.filter(session=session, status=Registration.Status.WAITLISTED)
         .select_related("resident")
-        .order_by("created_at", "id")[:free]
+        .order_by("created_at", "id")
     )
+    if session.seats is not None:
+        taken = Registration.objects.filter(
+            session=session, status=Registration.Status.REGISTERED
+        ).count()
+        free = session.seats - taken
+        if free <= 0:
+            return None
+        waiting_qs = waiting_qs[:free]
+    waiting = list(waiting_qs)
     for reg in waiting:
         reg.status = Registration.Status.REGISTERED
         reg.save(update_fields=["status"])
@@ -145,6 +156,34 @@ def _promote_from_waitlist(session: Session) -> Registration | None:
             registration=reg, reason=CallListEntry.Reason.SEAT_OFFERED
         )
     return waiting[0] if waiting else None
+
+
+def session_update(*, form) -> Registration | None:
+    """Save a valid ``SessionForm`` bound to an existing session, under the session's lock.
+
+    Refuses (ValidationError on ``seats``) fewer seats than residents already hold. More seats,
+    or no limit, move the waitlist up in order of arrival (each promoted resident goes on the
+    call list); returns the first promoted Registration for staff to tell, or None.
+    """
+    with transaction.atomic():
+        _lock_session(form.instance.pk)
+        seats = form.cleaned_data.get("seats")
+        if seats is not None:
+            taken = Registration.objects.filter(
+                session_id=form.instance.pk, status=Registration.Status.REGISTERED
+            ).count()
+            if seats < taken:
+                raise ValidationError(
+                    {
+                        "seats": _(
+                            "%(taken)s residents already hold a seat. Keep at least %(taken)s "
+                            "seats, or cancel registrations first."
+                        )
+                        % {"taken": taken}
+                    }
+                )
+        session = form.save()
+        return _promote_from_waitlist(session)
 
 
 def attendance_record(*, session: Session, attended_ids: Iterable[int], by=None) -> tuple[int, int]:
@@ -239,12 +278,7 @@ def registration_move(
             .select_related("resident")
             .get(pk=registration.pk)
         )
-        if current.status not in ACTIVE_STATUSES:
-            raise ValidationError(_("This registration is already cancelled."))
-        held_seat = current.status == Registration.Status.REGISTERED
-        current.status = Registration.Status.CANCELLED
-        current.cancelled_at = timezone.now()
-        current.save(update_fields=["status", "cancelled_at"])
+        held_seat = _cancel_locked(current)
         # Same checks as a new registration; a refusal rolls back the cancellation above too.
         new = registration_create(
             session=target, resident=current.resident, by=by, companion=current.companion

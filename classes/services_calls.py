@@ -31,11 +31,6 @@ ALLOWED_STATUSES = {
 }
 
 
-def _emailable(registration: Registration) -> bool:
-    resident = registration.resident
-    return bool(resident.email) and resident.consent_given
-
-
 def call_list_prepare(*, day: date, venue_ids=None) -> int:
     """Create the reminder entries for the registered residents of sessions starting on ``day``.
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,23 +160,30 @@ def series_update_following(
                 )
                 .order_by("starts_at", "id")
             )
+        # Seats taken and waitlist length per session, in one query (FOR UPDATE cannot group).
+        counts = {
+            row["session_id"]: row
+            for row in Registration.objects.filter(session__in=targets)
+            .values("session_id")
+            .annotate(
+                taken=Count("id", filter=Q(status=Registration.Status.REGISTERED)),
+                waiting=Count("id", filter=Q(status=Registration.Status.WAITLISTED)),
+            )
+        }
         for target in targets:
-            if seats is not None:
-                taken = Registration.objects.filter(
-                    session=target, status=Registration.Status.REGISTERED
-                ).count()
-                if taken > seats:
-                    raise ValidationError(
-                        _(
-                            "On %(when)s %(taken)d residents are registered, more than %(seats)d "
-                            "seats. Cancel registrations first or choose more seats."
-                        )
-                        % {
-                            "when": timezone.localtime(target.starts_at).strftime("%Y-%m-%d"),
-                            "taken": taken,
-                            "seats": seats,
-                        }
+            taken = counts.get(target.pk, {}).get("taken", 0)
+            if seats is not None and taken > seats:
+                raise ValidationError(
+                    _(
+                        "On %(when)s %(taken)d residents are registered, more than %(seats)d "
+                        "seats. Cancel registrations first or choose more seats."
                     )
+                    % {
+                        "when": timezone.localtime(target.starts_at).strftime("%Y-%m-%d"),
+                        "taken": taken,
+                        "seats": seats,
+                    }
+                )
             day = timezone.localtime(target.starts_at).date()
             target.starts_at, target.ends_at = _aware(day, start_time), _aware(day, end_time)
             target.seats = seats
@@ -190,7 +198,9 @@ def series_update_following(
                     "what_to_bring",
                 ]
             )
-            services._promote_from_waitlist(target)
+            waiting = counts.get(target.pk, {}).get("waiting")
+            if waiting and (seats is None or seats > taken):
+                services._promote_from_waitlist(target)
         Series.objects.filter(pk=session.series_id).update(
             start_time=start_time,
             end_time=end_time,

@@ -6,21 +6,38 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from classes import selectors, services
+from classes import selectors, services, services_series
 from classes.forms import PhoneSearchForm, RegisterForm, SessionFilterForm, SessionForm
-from classes.models import Registration, Session
+from classes.forms_series import SeriesFollowingForm, SeriesForm
+from classes.models import Registration, Series, Session
 from project.models import Role
+from project.redirects import safe_next
 from project.roles import can_change_venue, role_required, user_role, venue_ids_for
 from residents.models import Resident
 from residents.selectors import resident_search
+from volunteers.models import Assignment
 
 VIEW_ROLES = (Role.ADMINISTRATOR, Role.STAFF, Role.COORDINATOR)
 CHANGE_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
+
+
+def _can_change(user, venue_id: int | None) -> bool:
+    """True when the user may change sessions (and their registrations) at ``venue_id``."""
+    return user_role(user) in CHANGE_ROLES and can_change_venue(user, venue_id)
+
+
+def _check_venue_access(user, venue_id: int | None, *, change: bool = False) -> None:
+    """404 for staff of another venue (the registrant list is personal data); with ``change``,
+    403 unless the user may change things at ``venue_id``."""
+    if user_role(user) == Role.STAFF and not can_change_venue(user, venue_id):
+        raise Http404
+    if change and not _can_change(user, venue_id):
+        raise PermissionDenied
 
 
 def _get_session_for_user(user, pk: int, *, change: bool = False) -> Session:
@@ -28,23 +45,46 @@ def _get_session_for_user(user, pk: int, *, change: bool = False) -> Session:
     session = get_object_or_404(
         Session.objects.select_related("venue", "topic", "organiser"), pk=pk
     )
-    if not can_change_venue(user, session.venue_id):
-        # Staff see only their venues' sessions (the registrant list is personal data).
-        if user_role(user) == Role.STAFF:
-            raise Http404
-    if change and (
-        user_role(user) not in CHANGE_ROLES or not can_change_venue(user, session.venue_id)
-    ):
-        raise PermissionDenied
+    _check_venue_access(user, session.venue_id, change=change)
     return session
 
 
 def _first_error(exc: ValidationError) -> str:
+    """Every message of ``exc`` as one line for ``messages.error``."""
     return " ".join(exc.messages)
+
+
+def _tell_promoted(request, promoted: Registration | None) -> None:
+    """Ask staff to phone the resident who just got a seat from the waitlist, if any."""
+    if promoted is not None:
+        messages.warning(
+            request,
+            _("%(name)s moved up from the waitlist and now has a seat. Please call them: %(phone)s")
+            % {"name": promoted.resident.name, "phone": promoted.resident.phone or "-"},
+        )
+
+
+def _resident_from(value) -> Resident | None:
+    """The resident whose id is the posted or query text ``value``; None when there is none."""
+    try:
+        return Resident.objects.filter(pk=int(value)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def _resident_search(request, *, allowed: bool) -> tuple[PhoneSearchForm, list | None]:
+    """The resident search form of a page and its results (up to 10; None when not searched or
+    the user may not change the page)."""
+    form = PhoneSearchForm(request.GET or None)
+    results = None
+    if allowed and form.is_valid() and form.cleaned_data["q"]:
+        results = list(resident_search(query=form.cleaned_data["q"], limit=10))
+    return form, results
 
 
 @role_required(*VIEW_ROLES)
 def session_list(request):
+    """Sessions from a day (default today, JST) for 14 days, filtered by venue and kind."""
     venue_ids = venue_ids_for(request.user)
     form = SessionFilterForm(request.GET or None, venue_ids=venue_ids)
     today = timezone.localdate()
@@ -76,17 +116,13 @@ def session_list(request):
 
 @role_required(*VIEW_ROLES)
 def session_detail(request, pk: int):
-    session = _get_session_for_user(request.user, pk)
-    session = selectors.session_list().get(pk=session.pk)
+    """One session: facts, registrants, waitlist, attendance and the walk-in search."""
+    session = get_object_or_404(selectors.session_list(), pk=pk)
+    _check_venue_access(request.user, session.venue_id)
     registrations = list(selectors.session_registrations(session=session))
-    can_change = user_role(request.user) in CHANGE_ROLES and can_change_venue(
-        request.user, session.venue_id
-    )
+    can_change = _can_change(request.user, session.venue_id)
     today = timezone.localdate()
-    walk_in_results = None
-    walk_in_form = PhoneSearchForm(request.GET or None)
-    if can_change and walk_in_form.is_valid() and walk_in_form.cleaned_data["q"]:
-        walk_in_results = resident_search(query=walk_in_form.cleaned_data["q"], limit=10)
+    walk_in_form, walk_in_results = _resident_search(request, allowed=can_change)
     return render(
         request,
         "classes/session_detail.html",
@@ -95,7 +131,7 @@ def session_detail(request, pk: int):
             "registered": [r for r in registrations if r.status == Registration.Status.REGISTERED],
             "waitlisted": [r for r in registrations if r.status == Registration.Status.WAITLISTED],
             "cancelled": [r for r in registrations if r.status == Registration.Status.CANCELLED],
-            "assignments": session.assignments.filter(status__in=["proposed", "confirmed"])
+            "assignments": session.assignments.filter(status__in=Assignment.ACTIVE_STATUSES)
             .select_related("supporter")
             .order_by("-is_lead", "supporter__name_kana"),
             "can_change": can_change,
@@ -110,6 +146,7 @@ def session_detail(request, pk: int):
 
 @role_required(*CHANGE_ROLES)
 def session_create(request):
+    """Create a session at one of the user's venues."""
     venue_ids = venue_ids_for(request.user)
     form = SessionForm(request.POST or None, venue_ids=venue_ids)
     if request.method == "POST" and form.is_valid():
@@ -121,20 +158,27 @@ def session_create(request):
 
 @role_required(*CHANGE_ROLES)
 def session_edit(request, pk: int):
+    """Edit a session of one of the user's venues."""
     session = _get_session_for_user(request.user, pk, change=True)
     form = SessionForm(
         request.POST or None, instance=session, venue_ids=venue_ids_for(request.user)
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The session was saved."))
-        return redirect("classes:session_detail", pk=session.pk)
+        try:
+            promoted = services.session_update(form=form)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The session was saved."))
+            _tell_promoted(request, promoted)
+            return redirect("classes:session_detail", pk=session.pk)
     return render(request, "classes/session_form.html", {"form": form, "session": session})
 
 
 @require_POST
 @role_required(*CHANGE_ROLES)
 def session_cancel(request, pk: int):
+    """Cancel a session (POST); everyone registered goes on the "tell them" call list."""
     session = _get_session_for_user(request.user, pk, change=True)
     try:
         count = services.session_cancel(session=session, by=request.user)
@@ -184,9 +228,8 @@ def phone_registration(request):
     sessions_next = sessions_previous = ""
     resident_regs = []
     if request.GET.get("resident"):
-        try:
-            resident = Resident.objects.get(pk=int(request.GET["resident"]))
-        except (ValueError, Resident.DoesNotExist):
+        resident = _resident_from(request.GET["resident"])
+        if resident is None:
             messages.error(request, _("That resident was not found. Please search again."))
         else:
             now = timezone.now()
@@ -240,6 +283,7 @@ def phone_registration(request):
 @require_POST
 @role_required(*CHANGE_ROLES)
 def registration_create(request):
+    """Register the chosen resident for the chosen session (POST), then show the read-back."""
     form = RegisterForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a resident and a session."))
@@ -255,14 +299,8 @@ def registration_create(request):
         )
     except ValidationError as exc:
         messages.error(request, _first_error(exc))
-        return redirect(f"{_phone_url()}?resident={resident.pk}")
+        return redirect(f"{reverse('classes:phone')}?resident={resident.pk}")
     return redirect("classes:readback", pk=registration.pk)
-
-
-def _phone_url() -> str:
-    from django.urls import reverse
-
-    return reverse("classes:phone")
 
 
 @role_required(*CHANGE_ROLES)
@@ -274,8 +312,8 @@ def registration_readback(request, pk: int):
         ),
         pk=pk,
     )
-    _get_session_for_user(request.user, registration.session_id, change=True)
     session = registration.session
+    _check_venue_access(request.user, session.venue_id, change=True)
     bring = selectors.what_to_bring_for(session=session, resident=registration.resident)
     return render(
         request,
@@ -292,8 +330,12 @@ def registration_readback(request, pk: int):
 @require_POST
 @role_required(*CHANGE_ROLES)
 def registration_cancel(request, pk: int):
-    registration = get_object_or_404(Registration.objects.select_related("resident"), pk=pk)
-    session = _get_session_for_user(request.user, registration.session_id, change=True)
+    """Cancel a registration (POST); back to ``next`` (a path on this site) or the session."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("resident", "session"), pk=pk
+    )
+    session = registration.session
+    _check_venue_access(request.user, session.venue_id, change=True)
     try:
         promoted = services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as exc:
@@ -303,27 +345,16 @@ def registration_cancel(request, pk: int):
             request,
             _("The registration of %(name)s was cancelled.") % {"name": registration.resident.name},
         )
-        if promoted is not None:
-            messages.warning(
-                request,
-                _(
-                    "%(name)s moved up from the waitlist and now has a seat. "
-                    "Please call them: %(phone)s"
-                )
-                % {"name": promoted.resident.name, "phone": promoted.resident.phone or "-"},
-            )
-    next_url = request.POST.get("next", "")
-    # Only a path on this site: redirect() would take any other word for a view name (500).
-    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}
-    ):
-        return redirect(next_url)
-    return redirect("classes:session_detail", pk=session.pk)
+        _tell_promoted(request, promoted)
+    return redirect(
+        safe_next(request) or reverse("classes:session_detail", kwargs={"pk": session.pk})
+    )
 
 
 @require_POST
 @role_required(*CHANGE_ROLES)
 def attendance_take(request, pk: int):
+    """Save attendance (POST ``attended``: registration ids present; the others are absent)."""
     session = _get_session_for_user(request.user, pk, change=True)
     try:
         attended_ids = [int(v) for v in request.POST.getlist("attended")]
@@ -348,10 +379,10 @@ def attendance_take(request, pk: int):
 @require_POST
 @role_required(*CHANGE_ROLES)
 def walk_in_add(request, pk: int):
+    """Add a resident who came without registering (POST ``resident``), counted present."""
     session = _get_session_for_user(request.user, pk, change=True)
-    try:
-        resident = Resident.objects.get(pk=int(request.POST.get("resident", "")))
-    except (ValueError, Resident.DoesNotExist):
+    resident = _resident_from(request.POST.get("resident"))
+    if resident is None:
         messages.error(request, _("That resident was not found. Please search again."))
         return redirect("classes:session_detail", pk=session.pk)
     try:
@@ -368,23 +399,16 @@ def walk_in_add(request, pk: int):
 # --- Series (定期開催) -------------------------------------------------------------------------
 
 
-def _get_series_for_user(user, pk: int, *, change: bool = False):
+def _get_series_for_user(user, pk: int, *, change: bool = False) -> Series:
     """The series if the user may see it (404 for staff of another venue) and change it (403)."""
-    from classes.models import Series
-
     series = get_object_or_404(Series.objects.select_related("venue", "topic", "organiser"), pk=pk)
-    allowed = can_change_venue(user, series.venue_id)
-    if not allowed and user_role(user) == Role.STAFF:
-        raise Http404
-    if change and (user_role(user) not in CHANGE_ROLES or not allowed):
-        raise PermissionDenied
+    _check_venue_access(user, series.venue_id, change=change)
     return series
 
 
 @role_required(*VIEW_ROLES)
 def series_list(request):
-    from classes.models import Series
-
+    """Series (定期開催) of the user's venues, newest first (at most 200)."""
     series = Series.objects.select_related("venue", "topic").order_by("-first_date", "id")
     venue_ids = venue_ids_for(request.user)
     if venue_ids is not None:
@@ -399,9 +423,6 @@ def series_list(request):
 @role_required(*CHANGE_ROLES)
 def series_create(request):
     """Step 1 "preview": the dates to create and the skipped ones; step 2 "save" creates them."""
-    from classes import services_series
-    from classes.forms_series import SeriesForm
-
     form = SeriesForm(request.POST or None, venue_ids=venue_ids_for(request.user))
     plan = None
     if request.method == "POST" and form.is_valid():
@@ -437,8 +458,7 @@ def series_create(request):
 
 @role_required(*VIEW_ROLES)
 def series_detail(request, pk: int):
-    from classes import services_series
-
+    """A series: its sessions, skipped dates and the whole-course registration search."""
     series = _get_series_for_user(request.user, pk)
     sessions = list(selectors.session_list().filter(series=series).order_by("starts_at", "id"))
     try:
@@ -447,13 +467,8 @@ def series_detail(request, pk: int):
         ).skipped
     except ValidationError:
         skipped = []
-    can_change = user_role(request.user) in CHANGE_ROLES and can_change_venue(
-        request.user, series.venue_id
-    )
-    search_form = PhoneSearchForm(request.GET or None)
-    results = None
-    if can_change and search_form.is_valid() and search_form.cleaned_data["q"]:
-        results = resident_search(query=search_form.cleaned_data["q"], limit=10)
+    can_change = _can_change(request.user, series.venue_id)
+    search_form, results = _resident_search(request, allowed=can_change)
     now = timezone.now()
     return render(
         request,
@@ -473,9 +488,6 @@ def series_detail(request, pk: int):
 @role_required(*CHANGE_ROLES)
 def series_edit_following(request, pk: int):
     """Edit session ``pk`` and the later sessions of its series that have not started."""
-    from classes import services_series
-    from classes.forms_series import SeriesFollowingForm
-
     session = _get_session_for_user(request.user, pk, change=True)
     if session.series_id is None:
         raise Http404
@@ -510,12 +522,9 @@ def series_edit_following(request, pk: int):
 @role_required(*CHANGE_ROLES)
 def series_register_course(request, pk: int):
     """Register one resident for every future session of the series; show each outcome."""
-    from classes import services_series
-
     series = _get_series_for_user(request.user, pk, change=True)
-    try:
-        resident = Resident.objects.get(pk=int(request.POST.get("resident", "")))
-    except (ValueError, Resident.DoesNotExist):
+    resident = _resident_from(request.POST.get("resident"))
+    if resident is None:
         messages.error(request, _("That resident was not found. Please search again."))
         return redirect("classes:series_detail", pk=series.pk)
     try:
@@ -540,9 +549,10 @@ def registration_move(request, pk: int):
     """Move a registration to another date of its series: GET lists the dates with seats left,
     POST (``session``) moves it and shows the read-back of the new registration."""
     registration = get_object_or_404(
-        Registration.objects.select_related("resident", "session"), pk=pk
+        Registration.objects.select_related("resident", "session__venue", "session__topic"), pk=pk
     )
-    session = _get_session_for_user(request.user, registration.session_id, change=True)
+    session = registration.session
+    _check_venue_access(request.user, session.venue_id, change=True)
     if session.series_id is None:
         raise Http404
     if request.method == "POST":
@@ -563,15 +573,7 @@ def registration_move(request, pk: int):
             request,
             _("%(name)s was moved to the new date.") % {"name": registration.resident.name},
         )
-        if promoted is not None:
-            messages.warning(
-                request,
-                _(
-                    "%(name)s moved up from the waitlist and now has a seat. "
-                    "Please call them: %(phone)s"
-                )
-                % {"name": promoted.resident.name, "phone": promoted.resident.phone or "-"},
-            )
+        _tell_promoted(request, promoted)
         return redirect("classes:readback", pk=new.pk)
     dates = [
         s

@@ -12,8 +12,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from classes import selectors_calls, services_calls
+from classes import selectors, selectors_calls, services_calls
 from classes.models import CallListEntry, Venue
+from classes.views import _first_error
 from project.models import Role
 from project.roles import can_change_venue, role_required, venue_ids_for
 from reports.call_list_pdf import CallListRenderer
@@ -21,15 +22,9 @@ from reports.call_list_pdf import CallListRenderer
 CALL_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
 
 
-def _venues_for(user):
-    venues = Venue.objects.filter(is_active=True)
-    ids = venue_ids_for(user)
-    return venues if ids is None else venues.filter(pk__in=ids)
-
-
 def _venue_and_day(request) -> tuple[Venue | None, date, list]:
     """The venue (404 when the user may not see it) and day asked for; day defaults to tomorrow."""
-    venues = list(_venues_for(request.user))
+    venues = list(selectors.active_venues(venue_ids=venue_ids_for(request.user)))
     day = timezone.localdate() + timedelta(days=1)
     raw_day = request.GET.get("day", "")
     if raw_day:
@@ -55,6 +50,7 @@ def _list_url(venue_id: int, day: date) -> str:
 
 @role_required(*CALL_ROLES)
 def call_list(request):
+    """The call list of one venue and day: reminders for that day, then "tell them" calls."""
     venue, day, venues = _venue_and_day(request)
     reminders, tell = [], []
     if venue is not None:
@@ -79,6 +75,7 @@ def call_list(request):
 
 @role_required(*CALL_ROLES)
 def call_list_pdf(request):
+    """The reminder call list of one venue and day as a printable PDF."""
     venue, day, _venues = _venue_and_day(request)
     if venue is None:
         raise Http404
@@ -93,6 +90,7 @@ def call_list_pdf(request):
 @require_POST
 @role_required(*CALL_ROLES)
 def call_entry_update(request, pk: int):
+    """Record the result of one call (POST ``status``, ``note``), back to the list."""
     entry = get_object_or_404(
         CallListEntry.objects.select_related("registration__session", "registration__resident"),
         pk=pk,
@@ -108,7 +106,7 @@ def call_entry_update(request, pk: int):
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, _first_error(exc))
     else:
         messages.success(
             request,

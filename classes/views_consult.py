@@ -9,13 +9,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from classes import services_consult
-from classes.forms import PhoneSearchForm
 from classes.forms_consult import ConsultationBookForm, ConsultationRecordForm, WalkInCountForm
 from classes.models import Consultation, Session
-from classes.views import CHANGE_ROLES, VIEW_ROLES, _get_session_for_user
-from project.roles import can_change_venue, role_required, user_role
-from residents.models import Resident
-from residents.selectors import resident_search
+from classes.views import (
+    CHANGE_ROLES,
+    VIEW_ROLES,
+    _can_change,
+    _first_error,
+    _get_session_for_user,
+    _resident_from,
+    _resident_search,
+)
+from project.roles import role_required
 
 
 def _get_kind_session(user, pk: int, kind: str, *, change: bool = False) -> Session:
@@ -26,25 +31,17 @@ def _get_kind_session(user, pk: int, kind: str, *, change: bool = False) -> Sess
     return session
 
 
-def _can_change(user, session: Session) -> bool:
-    return user_role(user) in CHANGE_ROLES and can_change_venue(user, session.venue_id)
-
-
 @role_required(*VIEW_ROLES)
 def consult_slots(request, pk: int):
     """The slot grid: free slots can be booked for the chosen resident (or a walk-up), booked
     slots get their category and outcome recorded."""
     session = _get_kind_session(request.user, pk, Session.Kind.CONSULTATION)
-    can_change = _can_change(request.user, session)
-    search_form = PhoneSearchForm(request.GET or None)
-    results = None
-    if can_change and search_form.is_valid() and search_form.cleaned_data["q"]:
-        results = list(resident_search(query=search_form.cleaned_data["q"], limit=10))
+    can_change = _can_change(request.user, session.venue_id)
+    search_form, results = _resident_search(request, allowed=can_change)
     chosen = None
     if request.GET.get("resident"):
-        try:
-            chosen = Resident.objects.get(pk=int(request.GET["resident"]))
-        except (ValueError, Resident.DoesNotExist):
+        chosen = _resident_from(request.GET["resident"])
+        if chosen is None:
             messages.error(request, _("That resident was not found. Please search again."))
     return render(
         request,
@@ -64,6 +61,7 @@ def consult_slots(request, pk: int):
 @require_POST
 @role_required(*CHANGE_ROLES)
 def consult_book(request, pk: int):
+    """Book a free slot (POST ``slot``, optional ``resident`` and ``category``)."""
     session = _get_kind_session(request.user, pk, Session.Kind.CONSULTATION, change=True)
     form = ConsultationBookForm(request.POST)
     if not form.is_valid():
@@ -71,7 +69,7 @@ def consult_book(request, pk: int):
         return redirect("classes:consult_slots", pk=session.pk)
     resident = None
     if form.cleaned_data["resident"]:
-        resident = Resident.objects.filter(pk=form.cleaned_data["resident"]).first()
+        resident = _resident_from(form.cleaned_data["resident"])
         if resident is None:
             messages.error(request, _("That resident was not found. Please search again."))
             return redirect("classes:consult_slots", pk=session.pk)
@@ -84,7 +82,7 @@ def consult_book(request, pk: int):
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, _first_error(exc))
     else:
         messages.success(
             request,
@@ -104,6 +102,7 @@ def _local_hm(value) -> str:
 @require_POST
 @role_required(*CHANGE_ROLES)
 def consult_record(request, pk: int):
+    """Record a booked consultation's category, outcome and note (POST)."""
     consultation = get_object_or_404(Consultation, pk=pk)
     session = _get_kind_session(
         request.user, consultation.session_id, Session.Kind.CONSULTATION, change=True
@@ -117,7 +116,7 @@ def consult_record(request, pk: int):
             consultation=consultation, by=request.user, **form.cleaned_data
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, _first_error(exc))
     else:
         messages.success(
             request,
@@ -130,6 +129,7 @@ def consult_record(request, pk: int):
 @require_POST
 @role_required(*CHANGE_ROLES)
 def consult_cancel(request, pk: int):
+    """Free a booked slot (POST)."""
     consultation = get_object_or_404(Consultation, pk=pk)
     session = _get_kind_session(
         request.user, consultation.session_id, Session.Kind.CONSULTATION, change=True
@@ -159,7 +159,7 @@ def salon_count(request, pk: int):
                     by=request.user,
                 )
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, _first_error(exc))
             else:
                 messages.success(request, _("Walk-ins counted: %(count)d.") % {"count": count})
                 return redirect("classes:salon_count", pk=session.pk)
@@ -168,5 +168,9 @@ def salon_count(request, pk: int):
     return render(
         request,
         "classes/consult_salon_count.html",
-        {"session": session, "form": form, "can_change": _can_change(request.user, session)},
+        {
+            "session": session,
+            "form": form,
+            "can_change": _can_change(request.user, session.venue_id),
+        },
     )

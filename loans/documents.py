@@ -201,6 +201,7 @@ class LoanAgreementRenderer(_LoanDocumentRenderer):
     top_margin = 12 * mm
 
     def renewals_text(self) -> str:
+        """How often and by how many days the loan may be renewed, and renewals used."""
         policy = self.loan.policy
         if policy is None or policy.max_renewals == 0:
             text = LABELS["renewals_none"]
@@ -211,6 +212,7 @@ class LoanAgreementRenderer(_LoanDocumentRenderer):
         return text
 
     def loan_rows(self) -> list[tuple[str, str]]:
+        """(label, value) rows of the loan period section: dates, renewals, kit, venue."""
         loan = self.loan
         return [
             (LABELS["start"], japanese_date(loan.start_date)),
@@ -221,6 +223,7 @@ class LoanAgreementRenderer(_LoanDocumentRenderer):
         ]
 
     def rules_table(self) -> Table:
+        """The numbered usage rules, then who to call, as a table."""
         data = [[f"{n}.", self._p(rule)] for n, rule in enumerate(RULES, start=1)]
         help_line = help_line_text(self.loan)
         if help_line:
@@ -276,6 +279,7 @@ class ReturnReceiptRenderer(_LoanDocumentRenderer):
     title = LABELS["receipt_title"]
 
     def return_rows(self) -> list[tuple[str, str]]:
+        """(label, value) rows of the return section; the wipe time is local (JST)."""
         loan = self.loan
         wiped = ""
         if loan.data_wiped_at:

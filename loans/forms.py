@@ -92,6 +92,7 @@ class CheckoutForm(forms.Form):
             self.fields["venue"].initial = device.home_venue_id
 
     def clean_start_date(self):
+        """Refuse a start date in the future."""
         return _not_in_future(
             self.cleaned_data.get("start_date"), _("The start date cannot be in the future.")
         )
@@ -141,6 +142,7 @@ class ReturnForm(forms.Form):
         self.fields["condition"].initial = loan.device.condition
 
     def clean_returned_on(self):
+        """Refuse a return date in the future."""
         return _not_in_future(
             self.cleaned_data.get("returned_on"), _("The return date cannot be in the future.")
         )
@@ -200,6 +202,7 @@ class LoanCheckInForm(forms.Form):
         self.fields["on"].initial = timezone.localdate()
 
     def clean_on(self):
+        """Refuse a check-in date in the future."""
         return _not_in_future(
             self.cleaned_data.get("on"), _("The check-in date cannot be in the future.")
         )
@@ -232,6 +235,7 @@ class ReserveForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def clean_until(self):
+        """Between today and 90 days from today (local dates)."""
         day = self.cleaned_data.get("until")
         if day and day < timezone.localdate():
             raise forms.ValidationError(_("The reservation must last until today or later."))

@@ -120,14 +120,17 @@ class Device(models.Model):
 
     @property
     def kit_items(self) -> list[str]:
+        """Kit items normally lent with the device, from ``accessories``."""
         return split_kit(self.accessories)
 
     @property
     def is_lendable(self) -> bool:
+        """True when the device may be lent now: available, or reserved (for its resident)."""
         return self.status in (self.Status.AVAILABLE, self.Status.RESERVED)
 
     @property
     def preinstalled_app_items(self) -> list[str]:
+        """The pre-installed apps as a list, from the comma-separated field."""
         return split_kit(self.preinstalled_apps)
 
 
@@ -320,14 +323,17 @@ class Loan(models.Model):
         return f"{self.device} → {self.resident}"
 
     def is_overdue_on(self, day) -> bool:
+        """True when the loan is active and was due before ``day`` (a local date)."""
         return self.status == self.Status.ACTIVE and self.due_date < day
 
     @property
     def kit_handed_over_items(self) -> list[str]:
+        """Kit items handed over at checkout, in recorded order."""
         return split_kit(self.kit_handed_over)
 
     @property
     def kit_returned_items(self) -> list[str]:
+        """Kit items ticked back at return (empty while the loan is active)."""
         return split_kit(self.kit_returned)
 
     @property
@@ -385,10 +391,12 @@ class LoanCheckIn(models.Model):
 
     @property
     def function_values(self) -> list[str]:
+        """The Function values used, in Function order."""
         return [v for v in (self.functions_used or "").split(",") if v]
 
     @property
     def function_labels(self) -> list[str]:
+        """The functions used as display labels in the current language."""
         labels = dict(self.Function.choices)
         return [str(labels.get(v, v)) for v in self.function_values]
 

@@ -3,7 +3,7 @@
 A device is scarce: every change that depends on a device's status locks the device row first
 (``select_for_update``), then checks, then writes, all in one transaction. The partial unique
 constraint ``loan_one_active_per_device`` is the last line of defence. On PostgreSQL a lock that cannot
-be had within ``LOCK_TIMEOUT`` becomes a "try again" message instead of a hung request.
+be had within ``project.locking.LOCK_TIMEOUT`` becomes a "try again" message instead of a hung request.
 """
 
 import random
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
@@ -26,22 +26,16 @@ from loans.models import (
     LoanPolicy,
     split_kit,
 )
-from project.locking import LOCK_TIMEOUT, is_lock_timeout
+from loans.selectors import loan_policies_active
+from project.locking import bounded_lock_wait
 from residents.models import Household, OwnDevice, Resident
 
 
-def _busy_error() -> ValidationError:
-    return ValidationError(
-        _("Someone else is changing this device right now. Please wait a moment and try again."),
-        code="busy",
+def _bounded_device_lock_wait():
+    """``project.locking.bounded_lock_wait`` with the device desk's "try again" message."""
+    return bounded_lock_wait(
+        _("Someone else is changing this device right now. Please wait a moment and try again.")
     )
-
-
-def _set_lock_timeout() -> None:
-    """Bound how long this transaction waits for row locks (see project.locking)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
 
 
 def _lock_device(device_id: int) -> Device:
@@ -115,7 +109,7 @@ def loan_policy_active() -> LoanPolicy:
 
     Raises ValidationError when the administrator has not set up an active policy.
     """
-    policy = LoanPolicy.objects.filter(is_active=True).order_by("-id").first()
+    policy = loan_policies_active().first()
     if policy is None:
         raise ValidationError(
             _(
@@ -366,8 +360,7 @@ def loan_checkout(
     due = start + timedelta(days=term)
     kit_text = _join_kit(device.kit_items if kit is None else kit)
     try:
-        with transaction.atomic():
-            _set_lock_timeout()
+        with transaction.atomic(), _bounded_device_lock_wait():
             locked = _lock_device(device.pk)
             if not locked.is_lendable:
                 raise _unavailable_error(locked)
@@ -414,10 +407,6 @@ def loan_checkout(
                 code="too_many_loans",
             ) from exc
         raise
-    except OperationalError as exc:
-        if is_lock_timeout(exc):
-            raise _busy_error() from exc
-        raise
     device.status = Device.Status.ON_LOAN
     return loan
 
@@ -437,14 +426,8 @@ def _lock_active_loan(loan: Loan) -> tuple[Loan, Device]:
 
 def _with_lock_errors(func):
     """Run ``func`` in a transaction with a bounded lock wait; lock timeouts become a message."""
-    try:
-        with transaction.atomic():
-            _set_lock_timeout()
-            return func()
-    except OperationalError as exc:
-        if is_lock_timeout(exc):
-            raise _busy_error() from exc
-        raise
+    with transaction.atomic(), _bounded_device_lock_wait():
+        return func()
 
 
 def _append_note(existing: str, line: str) -> str:

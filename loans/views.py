@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from classes.models import Venue
+from classes.selectors import active_venues
 from loans import selectors, services
 from loans.forms import (
     ApplicationAddForm,
@@ -46,11 +46,7 @@ DEVICE_PAGE_SIZE = 50
 
 def _venues_for(user):
     """Venues where ``user`` may lend and receive devices."""
-    ids = venue_ids_for(user)
-    qs = Venue.objects.filter(is_active=True)
-    if ids is not None:
-        qs = Venue.objects.filter(pk__in=ids)
-    return qs.order_by("name_kana", "code")
+    return active_venues(venue_ids=venue_ids_for(user)).order_by("name_kana", "code")
 
 
 def _can_see_loan(user, loan: Loan) -> bool:
@@ -81,8 +77,50 @@ def _error_messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
+def _pick_from_query(request, url_name: str) -> dict:
+    """What the lend or reserve page (``url_name``) has picked so far, from its query string.
+
+    Returns the part of the page context both pages share: ``device`` and ``resident`` (or None;
+    an unknown id is dropped with a message), the resident search ``query`` and its matches
+    ``residents`` as (resident, URL choosing them) pairs, ``picker_url`` (the page's own URL for
+    the step forms), ``change_device_url`` and ``change_resident_url``, and ``url_with``, a
+    function giving the page's URL with the current picks and some of them changed
+    (``url_with(device=pk)``; an empty value drops that pick).
+    """
+    from residents.selectors import resident_search
+
+    pick = CheckoutPickForm(request.GET)
+    pick.is_valid()  # unknown ids are dropped, with a message
+    picked = getattr(pick, "cleaned_data", {})
+    device, resident, query = picked.get("device"), picked.get("resident"), picked.get("q", "")
+    if pick.errors.get("device") or pick.errors.get("resident"):
+        messages.error(request, _("That device or resident no longer exists. Choose again."))
+    picker_url = reverse(url_name)
+
+    def url_with(**params) -> str:
+        current = {
+            "device": device.pk if device else "",
+            "resident": resident.pk if resident else "",
+        }
+        current.update(params)
+        return picker_url + "?" + urlencode({k: v for k, v in current.items() if v})
+
+    found = list(resident_search(query=query, limit=20)) if resident is None and query else []
+    return {
+        "device": device,
+        "resident": resident,
+        "query": query,
+        "residents": [(r, url_with(resident=r.pk)) for r in found],
+        "picker_url": picker_url,
+        "change_device_url": url_with(device=""),
+        "change_resident_url": url_with(resident=""),
+        "url_with": url_with,
+    }
+
+
 @role_required(*LOAN_ROLES)
 def device_list(request):
+    """The device inventory, filtered by status and search, 50 a page, with counts per status."""
     form = DeviceFilterForm(request.GET or None)
     status, search = "", ""
     if form.is_valid():
@@ -108,6 +146,7 @@ def device_list(request):
 
 @role_required(*LOAN_ROLES)
 def device_detail(request, pk: int):
+    """One device: details, status history and loans (other venues' residents hidden)."""
     device = get_object_or_404(Device.objects.select_related("home_venue", "reserved_for"), pk=pk)
     venue_ids = venue_ids_for(request.user)
     history = list(selectors.device_loan_history(device=device))
@@ -125,18 +164,10 @@ def device_detail(request, pk: int):
 @role_required(*LOAN_ROLES)
 def checkout(request):
     """Lend a device: choose the device, find the resident, then record the loan (one page)."""
-    from residents.selectors import resident_search
-
     venues = _venues_for(request.user)
     has_venues = venues.exists()
-    pick = CheckoutPickForm(request.GET)
-    pick.is_valid()  # unknown ids are dropped below, with a message
-    picked = getattr(pick, "cleaned_data", {})
-    device = picked.get("device")
-    resident = picked.get("resident")
-    query = picked.get("q", "")
-    if pick.errors.get("device") or pick.errors.get("resident"):
-        messages.error(request, _("That device or resident no longer exists. Choose again."))
+    pick = _pick_from_query(request, "loans:checkout")
+    device, resident, url_with = pick["device"], pick["resident"], pick.pop("url_with")
 
     try:
         policy = services.loan_policy_active()
@@ -201,18 +232,6 @@ def checkout(request):
     elif request.method == "POST":
         messages.error(request, _("Choose a device that can be lent and a resident first."))
 
-    residents = []
-    if resident is None and query:
-        residents = list(resident_search(query=query, limit=20))
-
-    def url_with(**params):
-        current = {
-            "device": device.pk if device else "",
-            "resident": resident.pk if resident else "",
-        }
-        current.update(params)
-        return reverse("loans:checkout") + "?" + urlencode({k: v for k, v in current.items() if v})
-
     resident_active_loans = []
     resident_reservations = []
     if resident is not None:
@@ -228,19 +247,14 @@ def checkout(request):
         )
 
     context = {
-        "device": device,
+        **pick,
         "device_problem": device_problem,
         "device_form": DeviceChoiceForm(
             initial={"device": device.pk if device else None},
             devices=selectors.devices_lendable(),
         ),
-        "resident": resident,
         "resident_active_loans": resident_active_loans,
         "resident_reservations": resident_reservations,
-        "query": query,
-        "residents": [(r, url_with(resident=r.pk)) for r in residents],
-        "change_device_url": url_with(device=""),
-        "change_resident_url": url_with(resident=""),
         "form": form,
         "policy": policy,
         "due_preview": (
@@ -253,6 +267,7 @@ def checkout(request):
 
 @role_required(*LOAN_ROLES)
 def loan_list(request):
+    """Active, due-soon or overdue loans (``?show=``), staff: their venues only."""
     show = request.GET.get("show", "active")
     if show not in LOAN_LIST_VIEWS:
         show = "active"
@@ -291,6 +306,7 @@ def _loan_detail_context(request, loan: Loan, check_in_form=None) -> dict:
 
 @role_required(*LOAN_ROLES)
 def loan_detail(request, pk: int):
+    """One loan with its check-ins and the actions the user may take (404: other venue)."""
     loan = _get_loan_for_user(request.user, pk)
     return render(request, "loans/loan_detail.html", _loan_detail_context(request, loan))
 
@@ -345,6 +361,7 @@ def loan_receive(request, pk: int):
 @require_POST
 @role_required(*LOAN_ROLES)
 def loan_renew(request, pk: int):
+    """Renew the loan by its policy's term (POST), then back to the loan page."""
     loan = _get_loan_for_change(request.user, pk)
     try:
         loan = services.loan_renew(loan=loan, by=request.user)
@@ -363,6 +380,7 @@ def loan_renew(request, pk: int):
 @require_POST
 @role_required(*LOAN_ROLES)
 def loan_lost(request, pk: int):
+    """Record the lent device as lost after a confirmation (POST), then back to the loan page."""
     loan = _get_loan_for_change(request.user, pk)
     form = MarkLostForm(request.POST)
     if not form.is_valid():
@@ -549,28 +567,12 @@ def reserve(request):
 
     Reached from a device page (``?device=``) or from a selected application (``?resident=``).
     """
-    from residents.selectors import resident_search
-
-    pick = CheckoutPickForm(request.GET)
-    pick.is_valid()
-    picked = getattr(pick, "cleaned_data", {})
-    device, resident, query = picked.get("device"), picked.get("resident"), picked.get("q", "")
-    if pick.errors.get("device") or pick.errors.get("resident"):
-        messages.error(request, _("That device or resident no longer exists. Choose again."))
-
-    def url_with(**params):
-        current = {
-            "device": device.pk if device else "",
-            "resident": resident.pk if resident else "",
-        }
-        current.update(params)
-        return reverse("loans:reserve") + "?" + urlencode({k: v for k, v in current.items() if v})
+    pick = _pick_from_query(request, "loans:reserve")
+    del pick["url_with"]
+    device, resident = pick["device"], pick["resident"]
 
     device_problem = ""
-    if device is not None and device.status not in (
-        Device.Status.AVAILABLE,
-        Device.Status.RESERVED,
-    ):
+    if device is not None and not device.is_lendable:
         device_problem = _("Device %(tag)s cannot be reserved now: it is %(status)s.") % {
             "tag": device.asset_tag,
             "status": device.get_status_display(),
@@ -607,22 +609,16 @@ def reserve(request):
     elif request.method == "POST":
         messages.error(request, _("Choose a device that can be reserved and a resident first."))
 
-    residents = list(resident_search(query=query, limit=20)) if resident is None and query else []
     context = {
-        "device": device,
+        **pick,
         "device_problem": device_problem,
         "device_form": DeviceChoiceForm(
             initial={"device": device.pk if device else None},
             devices=Device.objects.filter(status=Device.Status.AVAILABLE).order_by("asset_tag"),
         ),
-        "resident": resident,
         "resident_reservations": list(selectors.device_reservations(resident=resident))
         if resident is not None
         else [],
-        "query": query,
-        "residents": [(r, url_with(resident=r.pk)) for r in residents],
-        "change_device_url": url_with(device=""),
-        "change_resident_url": url_with(resident=""),
         "form": form,
     }
     return render(request, "loans/reserve.html", context)

@@ -42,6 +42,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("venues"))
     def venue_names(self, obj: Profile) -> str:
+        """The profile's venues joined with "、" (prefetched by ``get_queryset``)."""
         return "、".join(venue.name for venue in obj.venues.all())
 
 
@@ -82,6 +83,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Send an invitation to set a password"))
     def send_invitation(self, request, queryset) -> None:
+        """Admin action: mail each chosen user a link to set a password; errors per user."""
         sent = 0
         for user in queryset:
             try:
@@ -97,6 +99,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description=_("role"), ordering="profile__role")
     def role(self, obj) -> str:
+        """The user's role for the list ("Program administrator" for superusers, "—" if none)."""
         profile = getattr(obj, "profile", None)
         if obj.is_superuser:
             return _("Program administrator")

@@ -51,8 +51,8 @@ AUDITED_READS: dict[str, tuple[str, str, str | None]] = {
     "reports:attendance_sheet": (AuditAction.EXPORT, "classes.session", "pk"),
 }
 
-# Models whose changes are recorded. Fields left out of the "changed" list: derived search keys
-# and bookkeeping timestamps.
+# Models whose changes are recorded. Fields left out of the "changed" list: bookkeeping
+# timestamps and the derived search keys a model names in ``SEARCH_KEY_FIELDS``.
 AUDITED_MODELS = (
     "residents.Resident",
     "loans.Loan",
@@ -60,15 +60,7 @@ AUDITED_MODELS = (
     "loans.LoanApplication",
     "loans.LoanCheckIn",
 )
-_IGNORED_FIELDS = {
-    "search_kana",
-    "search_kana_given",
-    "search_name",
-    "search_name_given",
-    "phone_digits",
-    "phone_digits_reversed",
-    "created_at",
-}
+_IGNORED_FIELDS = {"created_at"}
 # Fields whose values are not personal and help to read the trail.
 _SHOWN_VALUES = {"status"}
 
@@ -158,11 +150,8 @@ class AuditMiddleware:
 
 
 def _audited_fields(model) -> list:
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if not f.primary_key and f.name not in _IGNORED_FIELDS
-    ]
+    ignored = _IGNORED_FIELDS.union(getattr(model, "SEARCH_KEY_FIELDS", ()))
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in ignored]
 
 
 def _before_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
@@ -172,6 +161,10 @@ def _before_save(sender, instance, raw=False, update_fields=None, **kwargs) -> N
     fields = _audited_fields(sender)
     if update_fields is not None:
         fields = [f for f in fields if f.name in update_fields or f.attname in update_fields]
+        if not fields:
+            # Only unaudited fields are saved (values() with no field would read the whole row).
+            instance._audit_old = None
+            return
     instance._audit_old = (
         sender._base_manager.filter(pk=instance.pk).values(*[f.attname for f in fields]).first()
     )

@@ -111,6 +111,8 @@ class NamePool:
 
     @classmethod
     def build(cls) -> NamePool:
+        """Pools of (kanji, kana) names: Faker's ja_JP pairs plus this city's extra family names."""
+
         def pairs(items) -> tuple[tuple[str, str], ...]:
             return tuple((kanji, kana) for kanji, kana, *_ in items)
 

@@ -16,6 +16,9 @@ from volunteers.selectors_replies import late_cancellations
 
 @role_required(*ALL_ROLES)
 def dashboard(request):
+    """GET: today's and this week's sessions, loans due soon or overdue, understaffed sessions
+    (and late cancellations for administrators and coordinators), limited to the user's venues.
+    Days are Asia/Tokyo. Supporters are sent to their own assignments page."""
     if user_role(request.user) == Role.SUPPORTER:
         return redirect("volunteers:my_assignments")
     today = timezone.localdate()

@@ -83,6 +83,8 @@ def audit_events(
 
 @role_required(Role.ADMINISTRATOR)
 def audit_list(request):
+    """GET: the audit trail, newest first, filtered by ``AuditFilterForm``, 50 a page.
+    Administrators only; an invalid filter shows its error and every event."""
     form = AuditFilterForm(request.GET or None)
     filters = (
         {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}

@@ -16,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from reports.attendance import KIND_LABELS as SESSION_KIND_LABELS
+from reports.attendance import session_title_ja
 from reports.pdf import PdfRenderer
 from volunteers.models import Assignment, Supporter
 
@@ -94,13 +94,16 @@ class ActivityCertificateRenderer(PdfRenderer):
 
     @property
     def total_minutes(self) -> int:
+        """Approved minutes of all rows (an int; a row without approved minutes counts 0)."""
         return sum(row.approved_minutes or 0 for row in self.rows)
 
     @property
     def session_count(self) -> int:
+        """How many approved assignments (one per session) the certificate lists."""
         return len(self.rows)
 
     def period_text(self) -> str:
+        """The period, both dates inclusive: "2026年4月1日〜2027年3月31日"."""
         return f"{japanese_day(self.date_from)}〜{japanese_day(self.date_to)}"
 
     def footer_text(self) -> str:
@@ -109,15 +112,8 @@ class ActivityCertificateRenderer(PdfRenderer):
     def _cell(self, text: str, style: str = "TableCell") -> Paragraph:
         return Paragraph(escape(text), self.styles[style])
 
-    def _topic(self, row: Assignment) -> str:
-        session = row.session
-        if session.title:
-            return session.title
-        if session.topic_id:
-            return session.topic.title
-        return SESSION_KIND_LABELS.get(session.kind, session.kind)
-
     def info_table(self) -> Table:
+        """The name, kind, school or organisation, period and activity table."""
         supporter = self.supporter
         kind = SUPPORTER_KIND_LABELS.get(supporter.kind, supporter.get_kind_display())
         data = [
@@ -138,6 +134,7 @@ class ActivityCertificateRenderer(PdfRenderer):
         return table
 
     def totals_table(self) -> Table:
+        """Total approved time (hours and minutes, then minutes) and number of sessions."""
         total = self.total_minutes
         data = [
             [
@@ -154,6 +151,7 @@ class ActivityCertificateRenderer(PdfRenderer):
         return table
 
     def sessions_table(self) -> Table:
+        """One line per approved assignment: No., date (JST), place, topic, approved time."""
         header = [
             self._cell(LABELS[key], "TableHeader")
             for key in ("no", "date", "venue", "topic", "hours")
@@ -167,7 +165,7 @@ class ActivityCertificateRenderer(PdfRenderer):
                     str(number),
                     self._cell(japanese_day(day)),
                     self._cell(row.session.place_label),
-                    self._cell(self._topic(row)),
+                    self._cell(session_title_ja(row.session)),
                     self._cell(minutes_text(row.approved_minutes or 0)),
                 ]
             )
@@ -185,6 +183,7 @@ class ActivityCertificateRenderer(PdfRenderer):
         return table
 
     def issuer_block(self) -> Table:
+        """The issuer's name with a box for the seal (印), right-aligned."""
         right = ParagraphStyle("Right", parent=self.styles["Normal"], alignment=TA_RIGHT)
         text = Paragraph(
             f"{escape(LABELS['issuer'])}　{escape(self.issuer)}", ParagraphStyle("I", parent=right)

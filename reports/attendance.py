@@ -63,6 +63,17 @@ def japanese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日({WEEKDAYS[day.weekday()]})"
 
 
+def session_title_ja(session: Session) -> str:
+    """The session's title, else its topic's title, else its kind in Japanese ("スマホサロン"):
+    ``Session.display_title`` with the kind not translated into the UI language, for the
+    Japanese forms. Reads ``session.topic`` (select it with the session)."""
+    if session.title:
+        return session.title
+    if session.topic_id:
+        return session.topic.title
+    return KIND_LABELS.get(session.kind, session.kind)
+
+
 def _time_range(start: datetime, end: datetime) -> str:
     return f"{start:%H:%M}〜{end:%H:%M}"
 
@@ -92,20 +103,24 @@ class AttendanceSheetRenderer(PdfRenderer):
     # --- text ------------------------------------------------------------------------------
 
     def document_title(self) -> str:
+        """The title: "出席簿", with "（中止）" after it for a cancelled session."""
         if self.session.status == Session.Status.CANCELLED:
             return LABELS["title"] + LABELS["cancelled"]
         return LABELS["title"]
 
     def place_text(self) -> str:
+        """The venue's name, or the free-text place of a session away from a venue."""
         session = self.session
         if session.venue_id:
             return session.venue.name
         return session.place
 
     def date_text(self) -> str:
+        """The session's date with weekday and its time range, in JST."""
         return f"{japanese_date(self.starts.date())} {_time_range(self.starts, self.ends)}"
 
     def topic_text(self) -> str:
+        """The session's title, with the curriculum topic in brackets when it differs."""
         session = self.session
         topic_title = session.topic.title if session.topic_id else ""
         if session.title and topic_title and session.title != topic_title:
@@ -113,6 +128,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         return session.title or topic_title
 
     def supporters_text(self) -> str:
+        """Proposed and confirmed supporters, "、"-separated, marked lead or proposed."""
         names = []
         for assignment in self.session.sheet_assignments:
             marks = []
@@ -125,6 +141,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         return "、".join(names)
 
     def registered_text(self) -> str:
+        """Number of registered residents, with the seat limit when there is one."""
         text = f"{len(self.registrations())}{LABELS['people']}"
         if self.session.seats is not None:
             text += f"（{LABELS['seats']} {self.session.seats}{LABELS['people']}）"
@@ -150,6 +167,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         )
 
     def notes_text(self, registration: Registration) -> str:
+        """Accessibility needs, companion and walk-in mark of one registration, "／"-separated."""
         parts = []
         if registration.resident.accessibility_needs:
             parts.append(registration.resident.accessibility_needs)
@@ -160,6 +178,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         return "／".join(parts)
 
     def attendance_mark(self, registration: Registration) -> str:
+        """✓ attended, 欠 absent, □ not yet recorded."""
         if registration.attendance == Registration.Attendance.ATTENDED:
             return LABELS["attended"]
         if registration.attendance == Registration.Attendance.ABSENT:
@@ -170,6 +189,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         return Paragraph(escape(text), self.styles[style])
 
     def resident_row(self, number: int, registration: Registration) -> list:
+        """The register line of one registration (age on the session's date)."""
         resident = registration.resident
         age = resident.age_on(self.starts.date())
         return [
@@ -184,6 +204,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         ]
 
     def blank_row(self, number: int) -> list:
+        """An empty register line numbered ``number``, for a walk-in to fill in by hand."""
         return [str(number), "", "", "", "", "", LABELS["not_yet"], ""]
 
     def _row_height(self, row: list, widths: list[float]) -> float:
@@ -198,6 +219,8 @@ class AttendanceSheetRenderer(PdfRenderer):
     # --- story -----------------------------------------------------------------------------
 
     def info_table(self) -> Table:
+        """The session's place, date, kind, organiser, topic, supporters and head count."""
+
         def label(key: str) -> Paragraph:
             return self._cell(LABELS[key], "TableHeader")
 
@@ -238,6 +261,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         return table
 
     def register_table(self) -> Table:
+        """The register: registered residents in kana order, then blank rows."""
         headers = ["no", "name", "kana", "age", "district", "notes", "attendance", "signature"]
         rows: list[list] = [[self._cell(LABELS[key], "TableHeader") for key in headers]]
         registrations = self.registrations()
@@ -269,6 +293,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         return table
 
     def summary_table(self) -> Table:
+        """Boxes to fill in by hand: attendees, of which walk-ins, recorded by."""
         blank = "　" * 4
         data = [
             [

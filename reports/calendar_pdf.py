@@ -5,8 +5,7 @@ Like the attendance sheet, this is a Japanese notice: its labels are Japanese wh
 language. No personal data is printed.
 """
 
-from calendar import monthrange
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from xml.sax.saxutils import escape
 
 from django.db.models import QuerySet
@@ -19,7 +18,8 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from classes.models import Session, Venue
 from classes.selectors import session_list
-from reports.attendance import KIND_LABELS, WEEKDAYS
+from reports.attendance import KIND_LABELS, WEEKDAYS, session_title_ja
+from reports.figures import month_period
 from reports.pdf import PdfRenderer
 
 LABELS = {
@@ -38,22 +38,11 @@ LABELS = {
 BODY_SIZE = 16  # points: large print for older readers at a notice board
 
 
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """Aware [start, end) datetimes of the month in the current time zone (JST).
-    Raises ValueError for a month outside 1..12 or a year outside 1..9998."""
-    first = date(year, month, 1)
-    last_day = monthrange(year, month)[1]
-    tz = timezone.get_current_timezone()
-    start = timezone.make_aware(datetime.combine(first, time.min), tz)
-    end = timezone.make_aware(datetime.combine(first + timedelta(days=last_day), time.min), tz)
-    return start, end
-
-
 def venue_month_sessions(*, venue: Venue, year: int, month: int) -> QuerySet[Session]:
     """Sessions at ``venue`` starting in the month (JST), cancelled ones included, in start
     order, with venue and topic. One query. Raises ValueError for an impossible month."""
-    start, end = month_bounds(year, month)
-    return session_list(start=start, end=end, venue_ids=[venue.pk])
+    period = month_period(year, month)
+    return session_list(start=period.start_at, end=period.end_before, venue_ids=[venue.pk])
 
 
 class VenueMonthCalendarRenderer(PdfRenderer):
@@ -98,9 +87,10 @@ class VenueMonthCalendarRenderer(PdfRenderer):
         return Paragraph(text, self.styles["Cell"])
 
     def _what_cell(self, session: Session) -> Paragraph:
-        parts = [f"<b>{escape(session.display_title)}</b>"]
+        title = session_title_ja(session)
+        parts = [f"<b>{escape(title)}</b>"]
         kind = KIND_LABELS.get(session.kind, "")
-        details = [kind] if kind and kind != session.display_title else []
+        details = [kind] if kind and kind != title else []
         if session.seats and session.kind == Session.Kind.CLASS:
             details.append(LABELS["seats"].format(seats=session.seats))
         if details:

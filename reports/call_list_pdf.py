@@ -13,6 +13,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from classes.formatting import date_ja
 from classes.models import CallListEntry, Venue
+from reports.attendance import session_title_ja
 from reports.pdf import PdfRenderer
 
 LABELS = {
@@ -55,6 +56,7 @@ class CallListRenderer(PdfRenderer):
         return Paragraph(escape(text), self.styles[style])
 
     def phone_text(self, entry: CallListEntry) -> str:
+        """The resident's phone, else the proxy's phone marked 代理, else "—"."""
         resident = entry.registration.resident
         if resident.phone:
             return resident.phone
@@ -64,11 +66,13 @@ class CallListRenderer(PdfRenderer):
         return "—"
 
     def result_text(self, entry: CallListEntry) -> str:
+        """The result cell: "メール送信済" when the reminder went by e-mail, else boxes to tick."""
         if entry.sent_at and entry.status == CallListEntry.Status.REMINDED:
             return LABELS["email"]
         return LABELS["boxes"]
 
     def row(self, entry: CallListEntry) -> list:
+        """The line of one call-list entry: name, kana, phone, session, time (JST), result."""
         session = entry.registration.session
         resident = entry.registration.resident
         start = timezone.localtime(session.starts_at)
@@ -77,12 +81,13 @@ class CallListRenderer(PdfRenderer):
             self._cell(resident.name),
             self._cell(resident.name_kana, "Small"),
             self._cell(self.phone_text(entry), "Small"),
-            self._cell(session.display_title, "Small"),
+            self._cell(session_title_ja(session), "Small"),
             f"{start:%H:%M}〜{end:%H:%M}",
             self._cell(self.result_text(entry), "Small"),
         ]
 
     def table(self) -> Table:
+        """The call list table, one line per entry under a repeated header."""
         headers = ["name", "kana", "phone", "session", "time", "result"]
         rows: list[list] = [[self._cell(LABELS[k], "TableHeader") for k in headers]]
         rows += [self.row(entry) for entry in self.entries]

@@ -57,8 +57,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from classes.models import Consultation, Registration, Session
 from loans.models import Loan, LoanCheckIn
@@ -140,6 +140,8 @@ class Period:
         return fiscal_year_of(self.start)
 
     def label(self) -> str:
+        """How the period is printed: "FY2027 (2027-04-01 to 2028-03-31)" (translated) for a
+        fiscal year, "2028-02" for a calendar month, else "start – end" (ISO dates)."""
         if self == fiscal_year_period(self.fiscal_year):
             return _("FY%(year)d (%(start)s to %(end)s)") % {
                 "year": self.fiscal_year,
@@ -197,6 +199,7 @@ class Scope:
         return Q()
 
     def label(self) -> str:
+        """How the scope is printed, translated: "Whole program", "Venue: <name>"..."""
         if self.kind == self.PROGRAM:
             return _("Whole program")
         if self.kind == self.VENUE:
@@ -227,20 +230,25 @@ class Row:
     """One line of a table: its label and one value per column.
 
     ``people``: the row's counts are counts of residents (or their visits, loans, check-ins),
-    so the published report suppresses the small ones.
+    so the published report suppresses the small ones. ``derived_from``: keys of rows of the
+    same table this row is worked out from (a share of a count): where one of them is hidden,
+    so is this row's cell, else it would give the hidden count away.
     """
 
     label: str
     values: tuple[CellValue, ...]
     people: bool = True
     key: str = ""
+    derived_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Table:
     """A table of a section. ``people_columns``: indexes of the columns that count residents.
     ``additive``: the rows partition the total row, so one hidden cell could be worked out by
-    subtraction (secondary suppression applies). ``chart``: "bar" or "pie" for the PDF."""
+    subtraction (secondary suppression applies). ``derived_columns``: (derived, source) column
+    index pairs; in a row where the source cell is hidden, the derived one is too (a KPI's
+    achievement with its actual). ``chart``: "bar" or "pie" for the PDF."""
 
     key: str
     title: str
@@ -250,16 +258,20 @@ class Table:
     total: Row | None = None
     people_columns: frozenset[int] = frozenset()
     additive: bool = False
+    derived_columns: tuple[tuple[int, int], ...] = ()
     chart: str = ""
     chart_column: int = 0
     note: str = ""
 
     def all_rows(self) -> tuple[Row, ...]:
+        """The rows followed by the total row, if any."""
         return self.rows + ((self.total,) if self.total is not None else ())
 
 
 @dataclass(frozen=True)
 class Section:
+    """A part of the report (sessions, participants...): its tables and an optional note."""
+
     key: str
     title: str
     tables: tuple[Table, ...]
@@ -279,9 +291,11 @@ class ReportFigures:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def section(self, key: str) -> Section:
+        """The section with ``key``; raises StopIteration when there is none."""
         return next(s for s in self.sections if s.key == key)
 
     def table(self, key: str) -> Table:
+        """The table with ``key``, in any section; raises StopIteration when there is none."""
         return next(t for s in self.sections for t in s.tables if t.key == key)
 
     def value(self, table_key: str, row_key: str, column: int = 0) -> CellValue:
@@ -415,7 +429,13 @@ class _Builder:
                 Row(_("Sessions cancelled"), (s["cancelled"],), people=False, key="cancelled"),
                 Row(_("Seats offered"), (s["seats"] or 0,), people=False, key="seats_offered"),
                 Row(_("Seats filled"), (r["filled"],), key="seats_filled"),
-                Row(_("Seat fill rate (%)"), (_percent(r["filled"], s["seats"]),), False, "fill"),
+                Row(
+                    _("Seat fill rate (%)"),
+                    (_percent(r["filled"], s["seats"]),),
+                    people=False,
+                    key="fill",
+                    derived_from=("seats_filled",),
+                ),
                 Row(_("Still on a waitlist"), (r["waitlisted"],), key="waitlisted"),
                 Row(_("No-shows"), (r["no_shows"],), key="no_shows"),
                 Row(_("Attendances (named)"), (r["attended"],), key="attended"),
@@ -995,6 +1015,8 @@ class _Builder:
             "supporter_hours": self.totals.get("supporter_hours"),
         }
         people_kpis = {"participants_unique", "loans_started"}
+        # The English name where one is recorded, for a report made in English.
+        english = not (get_language() or "ja").startswith("ja")
         rows = []
         for kpi in kpis:
             target = kpi.year_target
@@ -1009,7 +1031,7 @@ class _Builder:
             achievement = _percent(actual, target) if actual is not None else None
             rows.append(
                 Row(
-                    kpi.name,
+                    kpi.name_en if english and kpi.name_en else kpi.name,
                     (kpi.unit, baseline, _plain(target), actual, achievement),
                     people=kpi.code in people_kpis,
                     key=kpi.code,
@@ -1038,6 +1060,7 @@ class _Builder:
                     ),
                     rows=tuple(rows),
                     people_columns=frozenset({3}),
+                    derived_columns=((4, 3),),
                     note=note,
                 ),
             ),
@@ -1115,9 +1138,11 @@ def suppress(figures: ReportFigures, threshold: int) -> ReportFigures:
     Primary suppression applies to every people-count cell (``Row.people`` and the table's
     ``people_columns``), totals included. Secondary suppression: in a table whose rows add up to
     its total row (``additive``), a column with exactly one hidden row cell would give that cell
-    away by subtraction, so the smallest other non-zero cell of the column is hidden too. A KPI's
-    achievement is hidden with its actual. Figures that are not counts of people (sessions,
-    seats, hours, shares) are never hidden. ``threshold`` <= 1 changes nothing.
+    away by subtraction, so the smallest other non-zero cell of the column is hidden too. A
+    share worked out from a hidden count is hidden with it (``Row.derived_from``,
+    ``Table.derived_columns``: the seat fill rate, a KPI's achievement). Other figures that are
+    not counts of people (sessions, seats, hours) are never hidden. ``threshold`` <= 1 changes
+    nothing.
     """
     if threshold <= 1:
         return dataclasses.replace(figures, threshold=threshold)
@@ -1148,10 +1173,18 @@ def suppress(figures: ReportFigures, threshold: int) -> ReportFigures:
                     if candidates:
                         smallest = min(candidates, key=lambda r: r[column])
                         smallest[column] = Suppressed(threshold)
-            if table.key == "kpis":
+            for derived, source in table.derived_columns:
                 for r in rows:
-                    if isinstance(r[3], Suppressed):
-                        r[4] = Suppressed(threshold)
+                    if isinstance(r[source], Suppressed):
+                        r[derived] = Suppressed(threshold)
+            hidden_keys = {
+                row.key
+                for row, values in zip(table.rows, rows, strict=True)
+                if any(isinstance(v, Suppressed) for v in values)
+            }
+            for row, values in zip(table.rows, rows, strict=True):
+                if hidden_keys.intersection(row.derived_from):
+                    values[:] = [Suppressed(threshold) if v is not None else v for v in values]
             new_rows = tuple(
                 dataclasses.replace(row, values=tuple(values))
                 for row, values in zip(table.rows, rows, strict=True)

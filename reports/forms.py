@@ -32,7 +32,6 @@ class ReportRequestForm(forms.Form):
 
     def __init__(self, *args, venue_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.venue_ids = venue_ids
         venues = Venue.objects.all()
         if venue_ids is not None:
             venues = venues.filter(pk__in=venue_ids)
@@ -66,6 +65,7 @@ class ReportRequestForm(forms.Form):
 
     @property
     def period(self) -> Period:
+        """The report's period, once the form is valid (KeyError before)."""
         return self.cleaned_data["period"]
 
 
@@ -101,4 +101,5 @@ class KpiTargetsForm(forms.Form):
             )
 
     def targets(self) -> dict[int, object]:
+        """``{KPI id: Decimal or None}`` from a valid form; None means the field was left blank."""
         return {kpi.pk: self.cleaned_data.get(f"kpi_{kpi.pk}") for kpi in self.kpis}

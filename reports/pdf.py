@@ -127,6 +127,7 @@ class PdfRenderer:
 
     @property
     def content_width(self) -> float:
+        """Width between the left and right margins, in points."""
         return self.pagesize[0] - self.left_margin - self.right_margin
 
     def get_stylesheet(self) -> dict[str, ParagraphStyle]:

@@ -87,6 +87,7 @@ class ProgramReportRenderer(PdfRenderer):
     # --- blocks ----------------------------------------------------------------------------
 
     def cover(self) -> list[Flowable]:
+        """The heading, period, scope, time of the figures (JST) and published/internal line."""
         f = self.figures
         made = timezone.localtime(f.as_of)
         lines = [
@@ -107,6 +108,7 @@ class ProgramReportRenderer(PdfRenderer):
         return [self._p(self.heading, "Title")] + [self._p(line) for line in lines]
 
     def table(self, table: FigureTable) -> list[Flowable]:
+        """A figures table as a title, a PDF table (total row shaded), its note and its chart."""
         columns = len(table.columns)
         number_width = (self.content_width - self.label_width) / max(columns, 1)
         if columns == 1:
@@ -179,6 +181,7 @@ class ProgramReportRenderer(PdfRenderer):
         return drawing
 
     def pie(self, labels: list[str], values: list[float], caption: str) -> Drawing:
+        """A pie chart of ``values`` (one slice per label) with a caption, as a Drawing."""
         width, height = self.content_width, 55 * mm
         drawing = self._drawing(width, height)
         pie = Pie()

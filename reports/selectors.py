@@ -8,8 +8,6 @@ from django.db.models import Prefetch, QuerySet
 from classes.models import Registration, Session
 from volunteers.models import Assignment
 
-SHEET_ASSIGNMENT_STATUSES = (Assignment.Status.PROPOSED, Assignment.Status.CONFIRMED)
-
 
 def attendance_sheet_sessions(*, venue_ids: Iterable[int] | None) -> QuerySet[Session]:
     """Sessions ready for the attendance sheet (出席簿), three queries when evaluated.
@@ -31,7 +29,7 @@ def attendance_sheet_sessions(*, venue_ids: Iterable[int] | None) -> QuerySet[Se
         ),
         Prefetch(
             "assignments",
-            queryset=Assignment.objects.filter(status__in=SHEET_ASSIGNMENT_STATUSES)
+            queryset=Assignment.objects.filter(status__in=Assignment.ACTIVE_STATUSES)
             .select_related("supporter")
             .order_by("-is_lead", "supporter__name_kana", "id"),
             to_attr="sheet_assignments",

@@ -15,6 +15,7 @@ from reports.figures import (
     Period,
     ReportFigures,
     Scope,
+    fiscal_year_of,
     fiscal_year_period,
     month_period,
     report_figures,
@@ -36,6 +37,7 @@ def report_period(*, kind: str, year: int, month: int | None = None) -> Period:
 
 
 def report_heading(kind: str) -> str:
+    """The printed title of a report kind ("Monthly report"...), in the active language."""
     return str(dict(GeneratedReport.Kind.choices).get(kind, kind))
 
 
@@ -87,6 +89,8 @@ def report_request(
 
 
 def report_scope(report: GeneratedReport) -> Scope:
+    """The figures' ``Scope`` of a generated report (venue or organiser loaded: no query when
+    selected with them)."""
     if report.scope == GeneratedReport.ScopeKind.VENUE:
         return Scope(Scope.VENUE, report.venue_id, report.venue.name)
     if report.scope == GeneratedReport.ScopeKind.ORGANISER:
@@ -212,6 +216,5 @@ def kpi_targets_set(*, fiscal_year: int, targets: dict[int, Decimal | None], by)
 
 
 def today_fiscal_year() -> int:
-    from reports.figures import fiscal_year_of
-
+    """The fiscal year (年度, from 1 April) of today's date in Japan."""
     return fiscal_year_of(timezone.localdate())

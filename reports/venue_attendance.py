@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from classes.models import Registration, Session, Venue
-from reports.attendance import KIND_LABELS, WEEKDAYS
+from reports.attendance import KIND_LABELS, WEEKDAYS, session_title_ja
 from reports.figures import month_period
 from reports.pdf import PdfRenderer
 
@@ -86,7 +86,8 @@ class VenueMonthAttendanceRenderer(PdfRenderer):
     ``sessions`` from ``venue_month_attendance()``; rendering makes no query.
     """
 
-    column_widths_mm = (24, 22, 26, 48, 12, 12, 12, 14, 10)
+    # date, time, kind, what, then five counts: 180 mm, the A4 content width.
+    column_widths_mm = (24, 26, 26, 38, 12, 12, 12, 18, 12)
 
     def __init__(self, *, venue: Venue, year: int, month: int, sessions) -> None:
         self.venue = venue
@@ -100,6 +101,7 @@ class VenueMonthAttendanceRenderer(PdfRenderer):
         return self.title
 
     def rows(self) -> tuple[list[list], dict[str, int]]:
+        """The table lines, one per session, and the totals of the sessions not cancelled."""
         rows = []
         totals = dict.fromkeys(COUNT_KEYS, 0)
         for session in self.sessions:
@@ -107,7 +109,7 @@ class VenueMonthAttendanceRenderer(PdfRenderer):
             ends = timezone.localtime(session.ends_at)
             cancelled = session.status == Session.Status.CANCELLED
             counts = session_counts(session)
-            what = session.display_title + (LABELS["cancelled"] if cancelled else "")
+            what = session_title_ja(session) + (LABELS["cancelled"] if cancelled else "")
             rows.append(
                 [
                     f"{starts.month}/{starts.day}({WEEKDAYS[starts.weekday()]})",

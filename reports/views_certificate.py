@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from project.models import Role
 from project.roles import role_required, user_role
 from reports.activity_certificate import ActivityCertificateRenderer
+from reports.figures import fiscal_year_of, fiscal_year_period
 from volunteers.forms_hours import CertificateForm, PeriodForm
 from volunteers.models import Supporter
 from volunteers.selectors_hours import approved_hours_rows
@@ -28,12 +29,7 @@ def activity_certificate(request: HttpRequest) -> HttpResponse:
             raise Http404
     form_class = PeriodForm if own is not None else CertificateForm
     today = timezone.localdate()
-    initial = {
-        "date_from": today.replace(month=4, day=1)
-        if today.month >= 4
-        else today.replace(year=today.year - 1, month=4, day=1),
-        "date_to": today,
-    }
+    initial = {"date_from": fiscal_year_period(fiscal_year_of(today)).start, "date_to": today}
     if "date_from" not in request.GET:
         form = form_class(initial=initial)
         return render(request, "reports/activity_certificate_form.html", {"form": form, "own": own})

@@ -23,16 +23,8 @@ class ResidentImportAdmin(admin.ModelAdmin):
         "rows_flagged",
         "rows_rejected",
     )
-    readonly_fields = (
-        "file_name",
-        "created_at",
-        "created_by",
-        "rows_total",
-        "rows_imported",
-        "rows_flagged",
-        "rows_rejected",
-        "report",
-    )
+    # Nothing about a run is edited afterwards: the report is what was done.
+    readonly_fields = (*list_display, "report")
 
     def has_add_permission(self, request):
         return False  # imports run through the upload page or the command, which check the file

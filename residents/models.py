@@ -154,6 +154,7 @@ class Resident(models.Model):
 
     @property
     def age(self) -> int | None:
+        """Age in whole years today (Asia/Tokyo), or None without a birth date."""
         from django.utils import timezone
 
         return self.age_on(timezone.localdate())

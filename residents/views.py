@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from project.models import Role
+from project.redirects import safe_next
 from project.roles import role_required, user_role
 from residents import selectors, services
 from residents.forms import ImportForm, ResidentCreateForm, ResidentForm, SearchForm
@@ -36,6 +36,8 @@ def _add_form_errors(form, exc: ValidationError) -> None:
 
 @role_required(*VIEW_ROLES)
 def resident_list(request):
+    """GET: the search box and its matches (50 at most), or every resident in kana order,
+    50 a page. Office roles; supporters 403."""
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     context = {"form": form, "query": query, "can_manage": user_role(request.user) in MANAGE_ROLES}
@@ -52,6 +54,7 @@ def resident_list(request):
 
 @role_required(*VIEW_ROLES)
 def resident_detail(request, pk: int):
+    """GET: one resident with their registrations and loans (404 if unknown). Office roles."""
     try:
         history = selectors.resident_detail(pk=pk)
     except Resident.DoesNotExist as exc:
@@ -67,18 +70,11 @@ def resident_detail(request, pk: int):
     )
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a path on this site: redirect() would take any other word for a view name (500).
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
-
-
 @role_required(*MANAGE_ROLES)
 def resident_create(request):
+    """GET/POST: register a resident. A likely duplicate is listed and must be confirmed with
+    "create anyway". Redirects to the detail page, or back to a safe ``next`` path with
+    ``?resident=<id>`` (the phone-registration screen). Administrators and staff."""
     form = ResidentCreateForm(request.POST or None)
     duplicates = []
     if request.method == "POST" and form.is_valid():
@@ -105,7 +101,7 @@ def resident_create(request):
                 _add_form_errors(form, exc)
             else:
                 messages.success(request, _("%(name)s was registered.") % {"name": resident.name})
-                if next_url := _safe_next(request):
+                if next_url := safe_next(request):
                     # Back to the phone screen with the new resident chosen.
                     joiner = "&" if "?" in next_url else "?"
                     return redirect(f"{next_url}{joiner}resident={resident.pk}")
@@ -113,12 +109,13 @@ def resident_create(request):
     return render(
         request,
         "residents/resident_form.html",
-        {"form": form, "duplicates": duplicates, "next": _safe_next(request)},
+        {"form": form, "duplicates": duplicates, "next": safe_next(request)},
     )
 
 
 @role_required(*MANAGE_ROLES)
 def resident_edit(request, pk: int):
+    """GET/POST: change a resident's details (404 if unknown). Administrators and staff."""
     resident = get_object_or_404(Resident, pk=pk)
     initial = {f: getattr(resident, f) for f in FORM_FIELDS}
     form = ResidentForm(request.POST or None, initial=initial)
@@ -136,6 +133,8 @@ def resident_edit(request, pk: int):
 
 @role_required(*MANAGE_ROLES)
 def import_upload(request):
+    """GET/POST: upload a staff-kept CSV list (``residents.importer``); redirects to its report.
+    Shows the last 10 runs. Administrators and staff."""
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -167,12 +166,14 @@ def import_upload(request):
 
 @role_required(*MANAGE_ROLES)
 def import_detail(request, pk: int):
+    """GET: one import run's counts and row-by-row report (404 if unknown)."""
     run = get_object_or_404(ResidentImport.objects.select_related("created_by"), pk=pk)
     return render(request, "residents/import_detail.html", {"run": run})
 
 
 @role_required(*MANAGE_ROLES)
 def duplicate_list(request):
+    """GET: residents flagged as possible duplicates, waiting for a person (200 at most)."""
     flagged = list(selectors.resident_duplicates_pending()[:200])
     return render(request, "residents/duplicates.html", {"flagged": flagged})
 
@@ -180,6 +181,8 @@ def duplicate_list(request):
 @require_POST
 @role_required(*MANAGE_ROLES)
 def duplicate_resolve(request, pk: int):
+    """POST ``action=merge|different``: merge the flagged resident into the one it matched, or
+    keep it as a different person. Redirects to the duplicates list with a message."""
     resident = get_object_or_404(Resident, pk=pk)
     action = request.POST.get("action")
     if action not in ("merge", "different"):

@@ -70,6 +70,8 @@ def _csv(data: dict) -> bytes:
 
 @role_required(Role.ADMINISTRATOR)
 def disclosure_export(request, pk: int, fmt: str):
+    """GET: everything held about one resident as a download, ``fmt`` ``json`` or ``csv``
+    (UTF-8 with BOM); recorded in the audit trail. Administrators only; 404 for another format."""
     if fmt not in FORMATS:
         raise Http404
     resident = get_object_or_404(Resident, pk=pk)
@@ -105,6 +107,8 @@ class EraseForm(forms.Form):
 
 @role_required(Role.ADMINISTRATOR)
 def erase(request, pk: int):
+    """GET/POST: erase a resident's personal data on request (a reason and a confirmation tick),
+    keeping the anonymous figures. Administrators only."""
     resident = get_object_or_404(Resident, pk=pk)
     form = EraseForm(request.POST or None)
     if resident.anonymised_at is not None:

@@ -7,6 +7,7 @@ import pytest
 
 from project.models import Role
 from tests.factories import SupporterFactory, VenueFactory, make_user
+from tests.workers import celery_worker_process  # noqa: F401 - fixture for the worker tests
 
 
 def in_ci() -> bool:

@@ -60,6 +60,7 @@ class PeriodForm(forms.Form):
 
     @staticmethod
     def this_month_initial(today: date | None = None) -> dict[str, date]:
+        """``{"date_from", "date_to"}``: the first and last JST dates of ``today``'s month."""
         today = today or timezone.localdate()
         first = today.replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)

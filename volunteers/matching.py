@@ -106,14 +106,17 @@ class Slot:
     # Cached: the solver asks these for every (slot, supporter) pair.
     @cached_property
     def local_start(self) -> datetime:
+        """``start`` in JST."""
         return self.start.astimezone(TOKYO)
 
     @cached_property
     def local_end(self) -> datetime:
+        """``end`` in JST."""
         return self.end.astimezone(TOKYO)
 
     @cached_property
     def day(self) -> date:
+        """The JST date the session starts on."""
         return self.local_start.date()
 
     @cached_property
@@ -131,6 +134,7 @@ class Slot:
 
     @cached_property
     def month(self) -> tuple[int, int]:
+        """(year, month) of the JST start date: the monthly maximum counts per this."""
         day = self.day
         return (day.year, day.month)
 
@@ -162,6 +166,7 @@ class SupporterData:
 
     @property
     def can_lead(self) -> bool:
+        """Has the lead skill (may take a session's lead position)."""
         return LEAD_SKILL in self.skills
 
     @cached_property
@@ -182,6 +187,8 @@ class SupporterData:
 
 @dataclass(frozen=True)
 class Placement:
+    """Supporter ``supporter_id`` on slot ``slot_id``, as its lead or not."""
+
     slot_id: int
     supporter_id: int
     is_lead: bool = False
@@ -201,6 +208,7 @@ class Problem:
     default_travel: int = DEFAULT_TRAVEL_MINUTES
 
     def travel_minutes(self, a: str, b: str) -> int:
+        """Minutes between districts ``a`` and ``b`` (0 within one district)."""
         if a == b:
             return 0
         found = self.travel.get((a, b))
@@ -238,6 +246,8 @@ class MatchResult:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """Figures for one answer; see ``evaluate``. Positions and sessions are counts."""
+
     required: int
     filled: int
     fairness: float  # mean |placed - fair share| in sessions, see the module docstring
@@ -247,6 +257,7 @@ class Evaluation:
 
     @property
     def share_filled(self) -> float:
+        """Filled positions over required ones, 0..1 (1.0 when nothing is required)."""
         return self.filled / self.required if self.required else 1.0
 
 
@@ -354,24 +365,14 @@ def _prepare(problem: Problem) -> _Prepared:
         lead_open[slot.id] = slot.lead_needed and not any(p.is_lead for p in fixed)
     month_room = _month_room(fixed_by_sup, problem, slot_by_id)
 
-    eligible: dict[int, list[int]] = {}
-    for slot in problem.slots:
-        ids: list[int] = []
-        if capacity[slot.id] > 0:
-            on_slot = {p.supporter_id for p in fixed_by_slot.get(slot.id, [])}
-            for sup in problem.supporters:
-                if sup.id in on_slot or (slot.id, sup.id) in problem.forbidden:
-                    continue
-                if month_room[(sup.id, slot.month)] <= 0:
-                    continue
-                if not (has_skills(sup, slot) and is_valid_on_day(sup, slot)):
-                    continue
-                if not is_available(sup, slot):
-                    continue
-                if _clashes_with_commitments(problem, sup, slot, fixed_by_sup, slot_by_id):
-                    continue
-                ids.append(sup.id)
-        eligible[slot.id] = ids
+    eligible = {
+        slot.id: (
+            _eligible_ids(problem, slot, fixed_by_slot, fixed_by_sup, slot_by_id, month_room)
+            if capacity[slot.id] > 0
+            else []
+        )
+        for slot in problem.slots
+    }
     return _Prepared(
         slot_by_id,
         sup_by_id,
@@ -382,6 +383,49 @@ def _prepare(problem: Problem) -> _Prepared:
         month_room,
         eligible,
     )
+
+
+def _eligible_ids(problem, slot, fixed_by_slot, fixed_by_sup, slot_by_id, month_room) -> list[int]:
+    """Supporters who pass the static rules for one more position on ``slot`` (1, 2, 3 without
+    the lead skill, 5, 6, not removed, not already on it), in ``problem.supporters`` order."""
+    on_slot = {p.supporter_id for p in fixed_by_slot.get(slot.id, [])}
+    ids: list[int] = []
+    for sup in problem.supporters:
+        if sup.id in on_slot or (slot.id, sup.id) in problem.forbidden:
+            continue
+        if month_room[(sup.id, slot.month)] <= 0:
+            continue
+        if not (has_skills(sup, slot) and is_valid_on_day(sup, slot)):
+            continue
+        if not is_available(sup, slot):
+            continue
+        if _clashes_with_commitments(problem, sup, slot, fixed_by_sup, slot_by_id):
+            continue
+        ids.append(sup.id)
+    return ids
+
+
+def slot_candidates(problem: Problem, slot_id: int) -> dict[int, int]:
+    """Who may be added to slot ``slot_id`` now, by the solver's own hard rules: available,
+    free (travel time between districts included), skills, trained and insured on the day, under
+    the monthly maximum, not removed, not already on the slot. When the lead is still missing
+    and at most one position is open, only those who can lead (rule 4).
+
+    Used for one-off suggestions (replacements), so a slot already full still gets its
+    candidates (an extra supporter is the coordinator's choice). Returns supporter id -> their
+    sessions in the slot's JST month (commitments and fixed placements), in
+    ``problem.supporters`` order; empty for an unknown slot id.
+    """
+    prep = _prepare(problem)
+    slot = prep.slot_by_id.get(slot_id)
+    if slot is None:
+        return {}
+    ids = _eligible_ids(
+        problem, slot, prep.fixed_by_slot, prep.fixed_by_sup, prep.slot_by_id, prep.month_room
+    )
+    if prep.lead_open[slot_id] and prep.capacity[slot_id] <= 1:
+        ids = [i for i in ids if prep.sup_by_id[i].can_lead]
+    return {i: prep.sup_by_id[i].max_per_month - prep.month_room[(i, slot.month)] for i in ids}
 
 
 def _clashes_with_commitments(problem, sup, slot, fixed_by_sup, slot_by_id) -> bool:

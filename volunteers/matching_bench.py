@@ -34,6 +34,28 @@ def _at(day: date, t: time) -> datetime:
     return datetime.combine(day, t, tzinfo=TOKYO)
 
 
+def _slot(
+    slot_id: int,
+    day: date,
+    start: time,
+    minutes: int,
+    district: str,
+    needs: tuple[int, bool, frozenset[str]],
+    series: int | None = None,
+) -> Slot:
+    needed, lead, skills = needs
+    return Slot(
+        id=slot_id,
+        start=_at(day, start),
+        end=_at(day, start) + timedelta(minutes=minutes),
+        needed=needed,
+        district=district,
+        lead_needed=lead,
+        skills=skills,
+        series=series,
+    )
+
+
 def generate(
     *, seed: int = 1, sessions: int = 400, supporters: int = 300, month: date = date(2027, 1, 1)
 ) -> Problem:
@@ -59,36 +81,18 @@ def generate(
         weekday = rng.choices(range(7), weekday_weights)[0]
         start, minutes = rng.choice(TIMES)
         district = rng.choice(DISTRICTS)
-        needed, lead, skills = _needs(rng)
+        needs = _needs(rng)
         for day in days:
             if day.weekday() == weekday and len(slots) < sessions // 3:
                 slots.append(
-                    Slot(
-                        id=len(slots) + 1,
-                        start=_at(day, start),
-                        end=_at(day, start) + timedelta(minutes=minutes),
-                        needed=needed,
-                        district=district,
-                        lead_needed=lead,
-                        skills=skills,
-                        series=series_id,
-                    )
+                    _slot(len(slots) + 1, day, start, minutes, district, needs, series=series_id)
                 )
     while len(slots) < sessions:
         day = rng.choices(days, [weekday_weights[d.weekday()] for d in days])[0]
         start, minutes = rng.choice(TIMES)
-        needed, lead, skills = _needs(rng)
-        slots.append(
-            Slot(
-                id=len(slots) + 1,
-                start=_at(day, start),
-                end=_at(day, start) + timedelta(minutes=minutes),
-                needed=needed,
-                district=rng.choice(DISTRICTS),
-                lead_needed=lead,
-                skills=skills,
-            )
-        )
+        needs = _needs(rng)
+        district = rng.choice(DISTRICTS)  # drawn after the needs: the seeded figures stay the same
+        slots.append(_slot(len(slots) + 1, day, start, minutes, district, needs))
 
     people = [_supporter(rng, i + 1, first, days) for i in range(supporters)]
     return Problem(slots=slots, supporters=people, travel=travel, default_travel=30)

@@ -66,6 +66,7 @@ class HoursSummary:
 
     @property
     def approved_hours(self) -> float:
+        """Approved time in hours, rounded to two decimals."""
         return round(self.approved_minutes / 60, 2)
 
 

@@ -266,6 +266,9 @@ def match_run_list() -> QuerySet[MatchRun]:
 
 @dataclass
 class SessionRow:
+    """One session on the run page: supporters needed, skill names, active assignments,
+    proposals (removed ones apart) and the gap explanation when short."""
+
     session: Session
     needed: int
     skills: list[str]
@@ -277,6 +280,8 @@ class SessionRow:
 
 @dataclass
 class DayGroup:
+    """The rows of one JST day, in start order."""
+
     day: date
     rows: list[SessionRow]
 

@@ -7,15 +7,17 @@ both with the same instant, while the coordinator's ``services.assignment_cancel
 ``responded_at`` at the earlier acceptance (or empty).
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from classes.models import Session
+from volunteers import matching
 from volunteers.models import Assignment, Supporter
-from volunteers.selectors import candidates_for_session, session_local_day
+from volunteers.selectors import session_local_day
+from volunteers.selectors_matching import match_problem_build
 
 # A supporter withdrawing less than this before the session starts alerts the coordinators.
 LATE_CANCELLATION_WINDOW = timedelta(hours=48)
@@ -24,47 +26,6 @@ LATE_CANCELLATION_WINDOW = timedelta(hours=48)
 def is_late(*, session: Session, at: datetime) -> bool:
     """True when ``at`` (aware) is less than 48 hours before ``session`` starts (or after)."""
     return at > session.starts_at - LATE_CANCELLATION_WINDOW
-
-
-def required_skill_ids(session: Session) -> set[int]:
-    """Skill ids every supporter of ``session`` needs: the session's own list, else its topic's
-    defaults, else none. Tolerates a schema without these fields (empty set)."""
-    own = getattr(session, "required_skills", None)
-    if own is not None:
-        ids = set(own.values_list("pk", flat=True))
-        if ids:
-            return ids
-    topic = session.topic if session.topic_id else None
-    defaults = getattr(topic, "default_skills", None) if topic is not None else None
-    if defaults is not None:
-        return set(defaults.values_list("pk", flat=True))
-    return set()
-
-
-def _exception_verdicts(
-    supporter_ids: list[int], day: date, start: time, end: time
-) -> dict[int, bool]:
-    """Dated availability exceptions that decide the day: supporter id -> available or not.
-
-    A blocking exception (``available=False``) touching the session's times wins over an
-    exception that opens a window; supporters without a relevant exception are not in the dict.
-    """
-    try:
-        from volunteers.models import AvailabilityException
-    except ImportError:  # the exceptions model is not there: only the weekly pattern counts
-        return {}
-    verdicts: dict[int, bool] = {}
-    rows = AvailabilityException.objects.filter(
-        supporter_id__in=supporter_ids, date_from__lte=day, date_to__gte=day
-    )
-    for row in rows:
-        whole_day = row.start_time is None
-        if not row.available:
-            if whole_day or (row.start_time < end and row.end_time > start):
-                verdicts[row.supporter_id] = False
-        elif row.start_time <= start and row.end_time >= end:
-            verdicts.setdefault(row.supporter_id, True)
-    return verdicts
 
 
 def last_asked_by_supporter(supporter_ids: list[int]) -> dict[int, datetime]:
@@ -82,44 +43,42 @@ def last_asked_by_supporter(supporter_ids: list[int]) -> dict[int, datetime]:
 def replacement_candidates(*, session: Session) -> list[Supporter]:
     """Supporters who could replace someone on ``session``, least recently asked first.
 
-    Only eligible supporters are returned: active; not already on the session and not someone
-    who declined or cancelled it; free at that time (no overlapping active assignment); under
-    their monthly maximum; available per the weekly pattern and the dated exceptions; training
-    completed by the session's day; volunteer insurance valid on that day (JST); holding every
-    skill the session needs (see ``required_skill_ids``).
+    Eligibility is the matching solver's (``matching.slot_candidates`` on the problem
+    ``selectors_matching.match_problem_build`` builds for the session's JST day and venue):
+    active; available per the weekly pattern and the dated exceptions; free at that time with
+    the travel time between districts; under their monthly maximum; trained and insured on the
+    day; holding every skill the session needs; able to lead when only the lead position is
+    open. Supporters already on the session, or who declined or cancelled it, are left out.
+    A session the matching does not plan (not scheduled, or needing no supporter) has none.
 
-    Each supporter carries ``last_asked`` (aware datetime or None: never asked) and the
-    annotations of ``selectors.candidates_for_session``. Order: never asked, then the oldest
+    Each supporter carries ``month_count`` (active sessions in the session's JST month) and
+    ``last_asked`` (aware datetime or None: never asked). Order: never asked, then the oldest
     ``last_asked``, then fewest sessions that month, then kana. A fixed number of queries.
     """
-    tz = timezone.get_default_timezone()
-    local_start = timezone.localtime(session.starts_at, tz)
-    local_end = timezone.localtime(session.ends_at, tz)
     day = session_local_day(session)
+    built = match_problem_build(
+        date_from=day, date_to=day, venue=session.venue if session.venue_id else None
+    )
     withdrew = set(
         Assignment.objects.filter(
             session=session,
             status__in=[Assignment.Status.DECLINED, Assignment.Status.CANCELLED],
         ).values_list("supporter_id", flat=True)
     )
-    needed = required_skill_ids(session)
-    pool = [s for s in candidates_for_session(session=session) if s.pk not in withdrew]
-    verdicts = _exception_verdicts([s.pk for s in pool], day, local_start.time(), local_end.time())
     eligible = []
-    for s in pool:
-        available = verdicts.get(s.pk, s.is_available)
-        trained = s.training_completed_on is not None and s.training_completed_on <= day
-        insured = s.insurance_valid_until is not None and s.insurance_valid_until >= day
-        skilled = needed <= {skill.pk for skill in s.skills.all()}
-        if s.is_free and s.under_max and available and trained and insured and skilled:
-            eligible.append(s)
+    for sup_id, month_count in matching.slot_candidates(built.problem, session.pk).items():
+        if sup_id in withdrew:
+            continue
+        supporter = built.supporters[sup_id]
+        supporter.month_count = month_count
+        eligible.append(supporter)
     last = last_asked_by_supporter([s.pk for s in eligible])
     for s in eligible:
         s.last_asked = last.get(s.pk)
     eligible.sort(
         key=lambda s: (
             s.last_asked is not None,
-            s.last_asked or local_start,
+            s.last_asked or session.starts_at,
             s.month_count,
             s.name_kana,
             s.pk,

@@ -22,7 +22,9 @@ from project.locking import bounded_lock_wait
 from project.models import Role
 from volunteers import services
 from volunteers.models import Assignment, Supporter
+from volunteers.selectors import active_assignments
 from volunteers.selectors_replies import is_late
+from volunteers.skills import LEAD_SKILL_CODE
 
 REASON_MAX_LENGTH = 300
 
@@ -112,11 +114,22 @@ def replacement_ask(*, session: Session, supporter: Supporter, by: Any) -> Assig
     see the request on their page). Asking the same person twice is refused by the
     one-active-assignment rule, so a double click sends one email.
 
+    When the session needs a lead, has none among its active assignments and ``supporter`` has
+    the lead skill, they are asked as the lead (the replacement list offers only people who can
+    lead when that is the last open position).
+
     Returns the assignment (``warnings`` as in ``assignment_create``). Raises ValidationError
     with the reason when the supporter cannot be asked.
     """
     with transaction.atomic():
-        assignment = services.assignment_create(session=session, supporter=supporter, by=by)
+        as_lead = (
+            session.lead_needed
+            and not active_assignments().filter(session=session, is_lead=True).exists()
+            and supporter.skills.filter(code=LEAD_SKILL_CODE).exists()
+        )
+        assignment = services.assignment_create(
+            session=session, supporter=supporter, by=by, is_lead=as_lead
+        )
         if supporter.email:
             from project.tasks_util import enqueue
             from volunteers.tasks import send_assignment_request

@@ -22,8 +22,12 @@ from volunteers.forms import AssignForm, AvailabilityFormSet, SupporterFilterFor
 from volunteers.models import Assignment, Supporter
 from volunteers.selectors import session_local_day
 from volunteers.selectors_mine import session_residents_for_supporter
-
-MANAGER_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
+from volunteers.view_helpers import (
+    MANAGER_ROLES,
+    error_text,
+    own_supporter,
+    own_supporter_or_404,
+)
 
 
 def _can_manage(user) -> bool:
@@ -36,17 +40,9 @@ def _require_manager(user) -> None:
         raise PermissionDenied
 
 
-def _own_supporter(user) -> Supporter | None:
-    """The Supporter linked to this login, or None."""
-    return Supporter.objects.filter(user=user).first()
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
 @role_required(*OFFICE_ROLES)
 def supporter_list(request):
+    """Supporters with their skills and this month's sessions; filter by name, kind, skill."""
     form = SupporterFilterForm(request.GET or None)
     filters = {}
     if form.is_bound and form.is_valid():
@@ -69,6 +65,7 @@ def supporter_list(request):
 
 @role_required(*OFFICE_ROLES)
 def supporter_detail(request, pk: int):
+    """One supporter's profile, weekly availability and upcoming assignments."""
     try:
         supporter = selectors.supporter_detail(pk=pk)
     except Supporter.DoesNotExist:
@@ -99,11 +96,13 @@ def _supporter_form_page(request, supporter: Supporter | None):
 
 @role_required(*OFFICE_ROLES)
 def supporter_create(request):
+    """Register a new supporter with skills and weekly availability."""
     return _supporter_form_page(request, None)
 
 
 @role_required(*OFFICE_ROLES)
 def supporter_edit(request, pk: int):
+    """Edit a supporter's profile, skills and weekly availability."""
     return _supporter_form_page(request, get_object_or_404(Supporter, pk=pk))
 
 
@@ -128,7 +127,7 @@ def assign(request, session_pk: int):
                 is_lead=form.cleaned_data["is_lead"],
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
                 request,
@@ -152,12 +151,13 @@ def assign(request, session_pk: int):
 @require_POST
 @role_required(*OFFICE_ROLES)
 def assignment_cancel(request, pk: int):
+    """POST: the coordinator cancels a proposed or confirmed assignment."""
     _require_manager(request.user)
     assignment = get_object_or_404(Assignment.objects.select_related("supporter"), pk=pk)
     try:
         services.assignment_cancel(assignment=assignment, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,
@@ -180,7 +180,7 @@ def assignment_respond(request, pk: int):
     try:
         services.assignment_respond(assignment=assignment, accept=accept, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         if is_supporter:
             text = _("Thank you. You accepted.") if accept else _("You declined. Thank you.")
@@ -196,7 +196,8 @@ def assignment_respond(request, pk: int):
 
 @role_required(Role.SUPPORTER)
 def my_assignments(request):
-    supporter = _own_supporter(request.user)
+    """The supporter's own upcoming assignments, to accept, decline or cancel."""
+    supporter = own_supporter(request.user)
     context = {
         "supporter": supporter,
         "assignments": selectors.supporter_assignments(supporter=supporter) if supporter else [],
@@ -207,11 +208,10 @@ def my_assignments(request):
 @role_required(Role.SUPPORTER)
 def my_assignment_detail(request, pk: int):
     """What one session needs from the supporter: when, where, topic, how many registered."""
-    supporter = _own_supporter(request.user)
-    if supporter is None:
-        raise Http404
     try:
-        assignment = selectors.supporter_assignment(supporter=supporter, pk=pk)
+        assignment = selectors.supporter_assignment(
+            supporter=own_supporter_or_404(request.user), pk=pk
+        )
     except Assignment.DoesNotExist:
         raise Http404 from None
     context = {

@@ -14,24 +14,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from classes.models import Session
 from classes.selectors import session_list
 from project.models import Role
+from project.redirects import safe_next
 from project.roles import ALL_ROLES, OFFICE_ROLES, role_required, user_role, venue_ids_for
 from volunteers import selectors_hours, services_hours
 from volunteers.forms_hours import CheckTimeForm, PeriodForm, parse_approvals
-from volunteers.models import Assignment, Supporter
+from volunteers.models import Assignment
 from volunteers.selectors import session_local_day
-
-MANAGER_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+from volunteers.view_helpers import MANAGER_ROLES, error_text, own_supporter_or_404
 
 
 def _assignment_for(user, pk: int) -> Assignment:
@@ -50,16 +45,6 @@ def _assignment_for(user, pk: int) -> Assignment:
     return assignment
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    # Only a path on this site: redirect() would take any other word for a view name (500).
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 @require_POST
 @role_required(*ALL_ROLES)
 def assignment_check(request, pk: int):
@@ -74,7 +59,7 @@ def assignment_check(request, pk: int):
     form = CheckTimeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give a valid time, like 13:30, or leave it empty."))
-        return redirect(_safe_next(request, fallback))
+        return redirect(safe_next(request, fallback))
     at = None
     given = form.cleaned_data["time"]
     if given is not None and not is_supporter:
@@ -91,8 +76,8 @@ def assignment_check(request, pk: int):
             services_hours.hours_check_out(assignment=assignment, by=request.user, at=at)
             messages.success(request, _("%(name)s checked out.") % {"name": name})
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(_safe_next(request, fallback))
+        messages.error(request, error_text(exc))
+    return redirect(safe_next(request, fallback))
 
 
 @role_required(*OFFICE_ROLES)
@@ -126,9 +111,7 @@ def _month_param(raw: str | None) -> date:
 @role_required(Role.SUPPORTER)
 def my_hours(request):
     """The supporter's sessions of one month (``?month=YYYY-MM``) with times and approved hours."""
-    supporter = Supporter.objects.filter(user=request.user).first()
-    if supporter is None:
-        raise Http404
+    supporter = own_supporter_or_404(request.user)
     first = _month_param(request.GET.get("month"))
     period = PeriodForm.this_month_initial(first)
     summary = selectors_hours.supporter_hours(
@@ -171,7 +154,7 @@ def hours_approval(request):
                     assignment_ids=ids, by=request.user, minutes=minutes
                 )
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Approved the hours of %(n)d rows.") % {"n": count})
                 return redirect(request.get_full_path())

@@ -20,15 +20,14 @@ from volunteers import selectors_matching, services_matching
 from volunteers.forms import AvailabilityFormSet
 from volunteers.forms_matching import AvailabilityExceptionForm, MatchRunForm
 from volunteers.models import AvailabilityException, MatchProposal, MatchRun, Supporter
-
-MANAGERS = (Role.ADMINISTRATOR, Role.COORDINATOR)
+from volunteers.view_helpers import MANAGER_ROLES, own_supporter_or_404
 
 
 def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-@role_required(*MANAGERS)
+@role_required(*MANAGER_ROLES)
 def matching_home(request):
     """Choose a range (and venue) and compute a proposal; recent runs below."""
     today = timezone.localdate()
@@ -52,8 +51,9 @@ def matching_home(request):
     return render(request, "volunteers/matching_home.html", context)
 
 
-@role_required(*MANAGERS)
+@role_required(*MANAGER_ROLES)
 def match_run_detail(request, pk: int):
+    """A matching run's proposals by day, with gaps and pin/remove/publish buttons."""
     run = get_object_or_404(selectors_matching.match_run_list(), pk=pk)
     context = {
         "run": run,
@@ -64,8 +64,9 @@ def match_run_detail(request, pk: int):
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*MANAGER_ROLES)
 def match_run_rerun(request, pk: int):
+    """POST: solve a draft run again, keeping pinned and removed proposals."""
     run = get_object_or_404(MatchRun, pk=pk)
     try:
         services_matching.match_run_rerun(run=run, by=request.user)
@@ -78,8 +79,9 @@ def match_run_rerun(request, pk: int):
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*MANAGER_ROLES)
 def match_run_publish(request, pk: int):
+    """POST: turn a draft run's proposals into proposed assignments and notify supporters."""
     run = get_object_or_404(MatchRun, pk=pk)
     try:
         created = services_matching.match_run_publish(run=run, by=request.user)
@@ -96,7 +98,7 @@ def match_run_publish(request, pk: int):
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*MANAGER_ROLES)
 def match_proposal_action(request, pk: int, action: str):
     """Pin, unpin (also: put back a removed one) or remove one proposed placement."""
     proposal = get_object_or_404(MatchProposal.objects.select_related("supporter"), pk=pk)
@@ -177,12 +179,12 @@ def _availability_page(request, supporter: Supporter, *, own: bool):
 
 @role_required(Role.SUPPORTER)
 def my_availability(request):
-    supporter = Supporter.objects.filter(user=request.user).first()
-    if supporter is None:
-        raise Http404
+    """The supporter's own weekly availability and dated exceptions."""
+    supporter = own_supporter_or_404(request.user)
     return _availability_page(request, supporter, own=True)
 
 
-@role_required(*MANAGERS)
+@role_required(*MANAGER_ROLES)
 def supporter_availability(request, pk: int):
+    """A supporter's weekly availability and dated exceptions, edited by the office."""
     return _availability_page(request, get_object_or_404(Supporter, pk=pk), own=False)

@@ -19,21 +19,8 @@ from project.roles import role_required
 from volunteers import selectors, selectors_replies, services_replies
 from volunteers.forms import AssignForm
 from volunteers.forms_hours import WithdrawForm
-from volunteers.models import Assignment, Supporter
-
-MANAGER_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
-def _own_supporter_or_404(user) -> Supporter:
-    """The Supporter linked to this login; 404 when there is none."""
-    supporter = Supporter.objects.filter(user=user).first()
-    if supporter is None:
-        raise Http404
-    return supporter
+from volunteers.models import Assignment
+from volunteers.view_helpers import MANAGER_ROLES, error_text, own_supporter_or_404
 
 
 @role_required(Role.SUPPORTER)
@@ -41,7 +28,7 @@ def my_assignment_withdraw(request, pk: int):
     """The supporter declines a proposal or cancels a confirmed assignment, with a reason."""
     try:
         assignment = selectors.supporter_assignment(
-            supporter=_own_supporter_or_404(request.user), pk=pk
+            supporter=own_supporter_or_404(request.user), pk=pk
         )
     except Assignment.DoesNotExist:
         raise Http404 from None
@@ -52,7 +39,7 @@ def my_assignment_withdraw(request, pk: int):
                 assignment=assignment, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             if result.is_late:
                 messages.warning(
@@ -101,7 +88,7 @@ def replacements(request, session_pk: int):
                     session=session, supporter=supporter, by=request.user
                 )
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 if supporter.email:
                     text = _("%(name)s was asked by email and can now accept or decline.")

@@ -5,66 +5,20 @@ receives the device back (kit ticked, condition, data wipe), sees the device ava
 opens the return receipt PDF.
 """
 
-import os
-import shutil
 from datetime import date
 
 import pytest
 
-from project.models import Role
-from tests.factories import (
-    DeviceFactory,
-    LoanPolicyFactory,
-    ResidentFactory,
-    VenueFactory,
-    make_user,
-)
+from tests.browser.helpers import assert_pdf
+from tests.factories import DeviceFactory, LoanPolicyFactory, ResidentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
-
-@pytest.fixture
-def page():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are safe (they happen before and after, not during, page actions).
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="ja-JP", accept_downloads=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-def _assert_pdf(page, url: str) -> None:
-    response = page.request.get(url)
-    assert response.status == 200
-    assert response.headers["content-type"] == "application/pdf"
-    assert response.body()[:5] == b"%PDF-"
-
-
-def test_staff_lend_a_device_and_receive_it_back(page, live_server):
+def test_staff_lend_a_device_and_receive_it_back(staff_page, live_server, venue):
     from loans.models import Device, Loan
 
-    venue = VenueFactory(name="いわき市中央公民館")
-    make_user(Role.STAFF, venues=[venue], username="desk")
+    page = staff_page
     LoanPolicyFactory(term_days=182, min_age=65)
     device = DeviceFactory(
         asset_tag="SP-0700", home_venue=venue, accessories="充電器,ケーブル,ケース"
@@ -72,12 +26,6 @@ def test_staff_lend_a_device_and_receive_it_back(page, live_server):
     resident = ResidentFactory(
         name="鈴木 幸子", name_kana="スズキ サチコ", birth_date=date(1948, 5, 3)
     )
-
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill("desk")
-    page.get_by_label("パスワード").fill("pass-1234-word")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/")
 
     # 1. Lend: choose the device, find the resident by hiragana, tick the kit.
     page.goto(f"{live_server.url}/loans/lend/")
@@ -106,7 +54,7 @@ def test_staff_lend_a_device_and_receive_it_back(page, live_server):
 
     # 2. The loan agreement PDF.
     agreement = page.locator(f"a[href$='/loans/loans/{loan.pk}/agreement.pdf']")
-    _assert_pdf(page, live_server.url + agreement.get_attribute("href"))
+    assert_pdf(page, live_server.url + agreement.get_attribute("href"))
 
     # 3. Receive back: tick every kit item, condition, data wipe.
     page.locator(f"a.button[href$='/loans/loans/{loan.pk}/return/']").click()
@@ -135,4 +83,4 @@ def test_staff_lend_a_device_and_receive_it_back(page, live_server):
     # 5. The return receipt PDF, linked from the loan page.
     page.goto(f"{live_server.url}/loans/loans/{loan.pk}/")
     receipt = page.locator(f"a[href$='/loans/loans/{loan.pk}/return-receipt.pdf']")
-    _assert_pdf(page, live_server.url + receipt.get_attribute("href"))
+    assert_pdf(page, live_server.url + receipt.get_attribute("href"))

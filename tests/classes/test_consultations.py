@@ -1,16 +1,15 @@
 """Consultation desk (相談会): a slot grid from the session times, booking one slot at a time."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
 from classes import services_consult
 from classes.models import Consultation, Session
+from tests.concurrency import run_at_once, skip_unless_postgresql
 from tests.factories import ResidentFactory, SessionFactory
 
 
@@ -194,7 +193,7 @@ def test_staff_records_category_and_resolved_from_the_page(staff_client, venue):
     )
     assert "The 13:00 consultation was recorded." in resp.content.decode()
     c.refresh_from_db()
-    assert (c.category, c.resolved) == ("my_number", True)
+    assert (c.category, c.resolved, c.note) == ("my_number", True, "暗証番号")
 
 
 @pytest.mark.django_db
@@ -235,6 +234,7 @@ def test_coordinator_sees_the_grid_but_cannot_book(coordinator_client, venue):
     session = _consult_session(venue)
     page = coordinator_client.get(reverse("classes:consult_slots", args=[session.pk]))
     assert page.status_code == 200
+    assert "13:00〜13:20" in page.content.decode()  # the grid is shown
     assert "Book 13:00" not in page.content.decode()
     resp = coordinator_client.post(
         reverse("classes:consult_book", args=[session.pk]),
@@ -246,43 +246,23 @@ def test_coordinator_sees_the_grid_but_cannot_book(coordinator_client, venue):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_desks_booking_the_same_slot_at_the_same_moment_get_exactly_one(venue):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL with concurrent connections (set DATABASE_URL)")
+    skip_unless_postgresql("concurrent connections with row locks")
     session = _consult_session(venue)
     callers = [ResidentFactory() for _ in range(2)]
-    barrier = threading.Barrier(len(callers))
-    booked: list[int] = []
-    refused: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
     def call(resident):
-        try:
-            barrier.wait()
-            c = services_consult.consultation_book(
-                session=session, resident=resident, slot_start=session.starts_at
-            )
-            with lock:
-                booked.append(c.resident_id)
-        except ValidationError as exc:
-            with lock:
-                refused.append(" ".join(exc.messages))
-        except BaseException as exc:  # noqa: BLE001 - any other escape is a failure we report
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
+        consultation = services_consult.consultation_book(
+            session=session, resident=resident, slot_start=session.starts_at
+        )
+        return consultation.resident_id
 
-    threads = [threading.Thread(target=call, args=(r,)) for r in callers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcome = run_at_once(call, [(r,) for r in callers])
 
-    assert errors == []
-    assert len(booked) == 1
-    assert len(refused) == 1 and "slot was just taken" in refused[0]
-    assert Consultation.objects.filter(session=session).count() == 1
+    assert outcome.unexpected == []
+    assert len(outcome.results) == 1
+    assert len(outcome.refused) == 1 and "slot was just taken" in outcome.refused_messages[0]
+    booked = Consultation.objects.get(session=session)
+    assert booked.resident_id == outcome.results[0]
 
 
 @pytest.mark.django_db

@@ -100,9 +100,12 @@ def test_cancel_from_session_page_promotes_and_asks_to_call(staff_client, venue)
     response = staff_client.post(
         reverse("classes:registration_cancel", args=[seated.pk]), follow=True
     )
-    body = response.content.decode()
-    assert waiting.resident.name in body
-    assert "0246-12-3456" in body
+    # The name and phone are on the page anyway (now in the registered list): check the message.
+    shown = [str(m) for m in response.context["messages"]]
+    assert (
+        f"{waiting.resident.name} moved up from the waitlist and now has a seat. "
+        "Please call them: 0246-12-3456"
+    ) in shown
     waiting.refresh_from_db()
     assert waiting.status == "registered"
 
@@ -246,3 +249,32 @@ def test_phone_search_query_count_does_not_grow(
     with django_assert_max_num_queries(8):
         response = staff_client.get(reverse("classes:phone"), {"q": "やまだ"})
     assert response.content.decode().count("ヤマダ") >= min(rows, 30)
+
+
+def test_walk_in_found_on_the_session_page_is_added_present(staff_client, venue, time_machine):
+    session = SessionFactory(venue=venue, seats=1)
+    RegistrationFactory(session=session)  # the class is full: a walk-in still gets a place
+    walker = ResidentFactory(name="飛込 太郎", name_kana="とびこみ たろう")
+    time_machine.move_to(session.starts_at + timedelta(minutes=5))
+    url = reverse("classes:session_detail", args=[session.pk])
+    page = staff_client.get(url, {"q": "とびこみ"}).content.decode()
+    assert "飛込 太郎" in page and reverse("classes:walk_in_add", args=[session.pk]) in page
+
+    response = staff_client.post(
+        reverse("classes:walk_in_add", args=[session.pk]), {"resident": walker.pk}, follow=True
+    )
+
+    assert "飛込 太郎 was added as a walk-in." in [str(m) for m in response.context["messages"]]
+    reg = Registration.objects.get(session=session, resident=walker)
+    assert (reg.status, reg.is_walk_in, reg.attendance) == ("registered", True, "attended")
+
+
+def test_walk_in_with_an_unknown_resident_gives_a_message(staff_client, venue):
+    session = SessionFactory(venue=venue)
+    response = staff_client.post(
+        reverse("classes:walk_in_add", args=[session.pk]), {"resident": "999999"}, follow=True
+    )
+    assert "That resident was not found. Please search again." in [
+        str(m) for m in response.context["messages"]
+    ]
+    assert not Registration.objects.filter(session=session).exists()

@@ -1,36 +1,24 @@
 """A reminder claimed by a worker that died before sending is sent later, once; a claim still
 in progress is left alone (classes.services_calls.reminder_send, REMINDER_CLAIM_TIMEOUT)."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.core import mail
 from django.utils import timezone
 
 from classes import tasks
 from classes.models import CallListEntry
-from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
+from tests.factories import RegistrationFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
-JST = timezone.get_fixed_timezone(9 * 60)
-NOW = datetime(2030, 12, 4, 15, 0, tzinfo=JST)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
 
 @pytest.fixture
-def entry(venue, settings):
+def entry(reminder_session, settings):
     settings.REMINDER_CLAIM_TIMEOUT = 600
-    start = datetime(2030, 12, 5, 10, 0, tzinfo=JST)
-    session = SessionFactory(venue=venue, starts_at=start, ends_at=start + timedelta(minutes=90))
     registration = RegistrationFactory(
-        session=session, resident=ResidentFactory(email="hanako@example.jp")
+        session=reminder_session, resident=ResidentFactory(email="hanako@example.jp")
     )
     return CallListEntry.objects.create(registration=registration, reason="reminder")
 

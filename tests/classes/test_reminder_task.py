@@ -1,36 +1,21 @@
 import smtplib
-from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
-import time_machine
 from celery.exceptions import Retry
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from classes import tasks
 from classes.models import CallListEntry
-from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
+from tests.factories import RegistrationFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
-JST = timezone.get_fixed_timezone(9 * 60)
-NOW = datetime(2030, 12, 4, 15, 0, tzinfo=JST)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
 
 @pytest.fixture
-def registrations(venue):
-    start = datetime(2030, 12, 5, 10, 0, tzinfo=JST)
-    session = SessionFactory(
-        venue=venue, starts_at=start, ends_at=start + timedelta(minutes=90), title="LINE入門"
-    )
+def registrations(reminder_session):
+    session = reminder_session
     emailed = RegistrationFactory(
         session=session, resident=ResidentFactory(name="山田 花子", email="hanako@example.jp")
     )

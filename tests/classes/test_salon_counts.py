@@ -115,5 +115,6 @@ def test_coordinator_sees_the_count_but_cannot_change_it(coordinator_client, ven
     url = reverse("classes:salon_count", args=[salon.pk])
     page = coordinator_client.get(url)
     assert page.status_code == 200
+    assert "Walk-ins counted without names: <strong>4</strong>" in page.content.decode()
     assert "+1 walk-in" not in page.content.decode()
     assert coordinator_client.post(url, {"add": "1"}).status_code == 403

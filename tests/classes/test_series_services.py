@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from classes.models import Registration, Series, Session, VenueClosure
+from classes.models import CallListEntry, Registration, Series, Session, VenueClosure
 from classes.recurrence import MONTHLY, WEEKLY, Rule
 from classes.services_series import (
     series_create,
@@ -174,6 +174,12 @@ def test_more_seats_promote_the_waitlist(venue):
     Session.objects.filter(series=series).update(seats=1)
     RegistrationFactory(session=sessions[0])
     waiting = RegistrationFactory(session=sessions[0], status=Registration.Status.WAITLISTED)
+    # A later date with two waiting for one new seat: only the first in line moves up.
+    RegistrationFactory(session=sessions[2])
+    first, second = (
+        RegistrationFactory(session=sessions[2], status=Registration.Status.WAITLISTED)
+        for _ in range(2)
+    )
     series_update_following(
         session=sessions[0],
         start_time=time(10),
@@ -182,8 +188,36 @@ def test_more_seats_promote_the_waitlist(venue):
         supporters_needed=0,
         what_to_bring="",
     )
-    waiting.refresh_from_db()
-    assert waiting.status == Registration.Status.REGISTERED
+    for reg in (waiting, first, second):
+        reg.refresh_from_db()
+    assert waiting.status == first.status == Registration.Status.REGISTERED
+    assert second.status == Registration.Status.WAITLISTED
+    # Each resident who moved up is on the call list to be told.
+    assert set(
+        CallListEntry.objects.filter(reason="seat_offered").values_list("registration", flat=True)
+    ) == {waiting.pk, first.pk}
+
+
+def test_dropping_the_seat_limit_gives_everyone_waiting_a_place(venue):
+    series, sessions = _weekly_series(venue)
+    Session.objects.filter(series=series).update(seats=1)
+    RegistrationFactory(session=sessions[1])
+    waiting = [
+        RegistrationFactory(session=sessions[1], status=Registration.Status.WAITLISTED)
+        for _ in range(2)
+    ]
+    series_update_following(
+        session=sessions[0],
+        start_time=time(10),
+        end_time=time(11, 30),
+        seats=None,
+        supporters_needed=0,
+        what_to_bring="",
+    )
+    for reg in waiting:
+        reg.refresh_from_db()
+        assert reg.status == Registration.Status.REGISTERED
+    assert CallListEntry.objects.filter(reason="seat_offered").count() == 2
 
 
 def test_whole_course_registers_future_sessions_and_reports_each(venue):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from classes.models import Registration, Series, Session
 from classes.recurrence import WEEKLY, Rule
 from classes.services_series import series_create
-from tests.factories import ResidentFactory, TopicFactory
+from tests.factories import RegistrationFactory, ResidentFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")
@@ -175,6 +175,26 @@ def test_edit_following_bad_times_shows_message(staff_client, venue):
     )
     assert response.status_code == 200
     assert "The end time must be after the start time." in response.content.decode()
+
+
+def test_edit_following_with_too_few_seats_shows_why_above_the_form(staff_client, venue):
+    series = _series(venue)
+    first, *_, last = series.sessions.order_by("starts_at")
+    for _ in range(3):
+        RegistrationFactory(session=last)
+    response = staff_client.post(
+        reverse("classes:series_edit_following", args=[first.pk]),
+        {"start_time": "13:00", "end_time": "14:00", "seats": "2", "supporters_needed": "0"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "On 2026-12-24 3 residents are registered, more than 2 seats. "
+        "Cancel registrations first or choose more seats."
+    ]
+    assert '<div role="alert"><ul class="errorlist nonfield"><li>On 2026-12-24' in (
+        response.content.decode()
+    )
+    assert {s.seats for s in series.sessions.all()} == {10}
 
 
 def test_whole_course_page_reports_each_session(staff_client, venue):

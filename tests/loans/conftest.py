@@ -1,9 +1,11 @@
 """Fixtures shared by the loan tests."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
+from loans.services import loan_checkout
 from tests.factories import DeviceFactory, LoanPolicyFactory, ResidentFactory
 
 
@@ -22,3 +24,15 @@ def device(db, venue):
 @pytest.fixture
 def resident(db):
     return ResidentFactory(name="山田 花子", name_kana="ヤマダ ハナコ", birth_date=date(1950, 4, 1))
+
+
+@pytest.fixture
+def loan(policy, device, resident, venue, staff_user):
+    """An active loan of ``device`` to ``resident`` at ``venue``, lent 30 days ago."""
+    return loan_checkout(
+        device=device,
+        resident=resident,
+        venue=venue,
+        by=staff_user,
+        start_date=timezone.localdate() - timedelta(days=30),
+    )

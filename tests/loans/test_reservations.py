@@ -1,12 +1,11 @@
 """Reserving a device for a resident before checkout, and the per-resident limit in the database."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from loans.models import Device, DeviceEvent, Loan, LoanApplication
@@ -20,6 +19,7 @@ from loans.services import (
 )
 from loans.tasks import release_expired_reservations
 from project.models import Role
+from tests.concurrency import run_at_once, skip_unless_postgresql
 from tests.factories import (
     DeviceFactory,
     LoanFactory,
@@ -337,81 +337,42 @@ def test_staff_cannot_file_an_application_at_another_venue(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_desks_reserving_one_device_for_different_residents_end_with_one_reservation():
-    if connection.vendor != "postgresql":
-        pytest.skip("Needs PostgreSQL: SQLite has no row locks and serialises all writers.")
+    skip_unless_postgresql("SQLite has no row locks and serialises all writers.")
     LoanPolicyFactory()
     venue = VenueFactory()
     user = make_user(Role.STAFF, venues=[venue])
     device = DeviceFactory(asset_tag="SP-HOLD")
     residents = [ResidentFactory(birth_date=date(1945, 1, 1)) for _ in range(2)]
-    barrier = threading.Barrier(2)
-    done, refused, unexpected = [], [], []
-    lock = threading.Lock()
 
     def reserve(resident):
-        try:
-            barrier.wait(timeout=10)
-            device_reserve(device=device, resident=resident, by=user)
-            with lock:
-                done.append(resident.pk)
-        except ValidationError as exc:
-            with lock:
-                refused.extend(exc.messages)
-        except BaseException as exc:  # noqa: BLE001 - any other error is the failure
-            with lock:
-                unexpected.append(exc)
-        finally:
-            connections.close_all()
+        device_reserve(device=device, resident=resident, by=user)
+        return resident.pk
 
-    threads = [threading.Thread(target=reserve, args=(r,)) for r in residents]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcome = run_at_once(reserve, [(r,) for r in residents])
 
-    assert unexpected == []
-    assert len(done) == 1 and len(refused) == 1
-    assert "reserved for another resident" in refused[0]
+    assert outcome.unexpected == []
+    assert len(outcome.results) == 1 and len(outcome.refused) == 1
+    assert "reserved for another resident" in outcome.refused_messages[0]
     device.refresh_from_db()
-    assert device.reserved_for_id == done[0]
+    assert device.reserved_for_id == outcome.results[0]
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_desks_lending_two_devices_to_one_resident_end_with_one_loan():
-    if connection.vendor != "postgresql":
-        pytest.skip("Needs PostgreSQL: SQLite has no row locks and serialises all writers.")
+    skip_unless_postgresql("SQLite has no row locks and serialises all writers.")
     LoanPolicyFactory(max_active_loans=1)
     venue = VenueFactory()
     user = make_user(Role.STAFF, venues=[venue])
     resident = ResidentFactory(birth_date=date(1945, 1, 1))
     devices = [DeviceFactory() for _ in range(2)]
-    barrier = threading.Barrier(2)
-    loans, refused, unexpected = [], [], []
-    lock = threading.Lock()
 
     def lend(device):
-        try:
-            barrier.wait(timeout=10)
-            loan = loan_checkout(device=device, resident=resident, venue=venue, by=user)
-            with lock:
-                loans.append(loan)
-        except ValidationError as exc:
-            with lock:
-                refused.extend(exc.messages)
-        except BaseException as exc:  # noqa: BLE001
-            with lock:
-                unexpected.append(exc)
-        finally:
-            connections.close_all()
+        return loan_checkout(device=device, resident=resident, venue=venue, by=user)
 
-    threads = [threading.Thread(target=lend, args=(d,)) for d in devices]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcome = run_at_once(lend, [(d,) for d in devices])
 
-    assert unexpected == []
-    assert len(loans) == 1 and len(refused) == 1
-    assert "the policy allows 1 per resident" in refused[0]
+    assert outcome.unexpected == []
+    assert len(outcome.results) == 1 and len(outcome.refused) == 1
+    assert "the policy allows 1 per resident" in outcome.refused_messages[0]
     assert Loan.objects.filter(resident=resident, status="active").count() == 1

@@ -12,17 +12,6 @@ from loans.services import loan_checkout, loan_mark_lost, loan_renew, loan_retur
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def loan(policy, device, resident, venue, staff_user):
-    return loan_checkout(
-        device=device,
-        resident=resident,
-        venue=venue,
-        by=staff_user,
-        start_date=timezone.localdate() - timedelta(days=30),
-    )
-
-
 def test_return_makes_the_device_available_again(loan, device, staff_user):
     returned = loan_return(
         loan=loan,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from loans.models import Device, Loan
 from loans.services import loan_checkout
-from tests.factories import DeviceFactory, LoanFactory, ResidentFactory
+from tests.factories import DeviceFactory, LoanFactory, ResidentFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,8 +152,39 @@ def test_lend_page_finds_the_resident_by_kana(staff_client, policy, device, resi
 def test_lend_page_finds_the_resident_by_phone(staff_client, policy, device):
     found = ResidentFactory(name="電話 太郎", phone="0246-22-1234")
     response = staff_client.get(reverse("loans:checkout"), {"q": "０２４６２２１２３４"})
-    assert "電話 太郎" in response.content.decode()
-    assert found.pk
+    content = response.content.decode()
+    assert "電話 太郎" in content
+    assert f'href="{reverse("loans:checkout")}?resident={found.pk}"' in content
+
+
+@pytest.mark.parametrize("url_name", ["loans:checkout", "loans:reserve"])
+def test_resident_search_stays_on_its_own_page_and_keeps_the_device(
+    staff_client, policy, device, resident, url_name
+):
+    """The lend and reserve pages share the search step; each must search and choose on itself."""
+    page_url = reverse(url_name)
+    response = staff_client.get(page_url, {"device": device.pk, "q": "やまだ"})
+    content = response.content.decode()
+    assert f'<form method="get" action="{page_url}" role="search">' in content
+    assert f'<input type="hidden" name="device" value="{device.pk}">' in content
+    choose = f'href="{page_url}?device={device.pk}&amp;resident={resident.pk}"'
+    assert choose in content
+
+    chosen = staff_client.get(page_url, {"device": device.pk, "resident": resident.pk})
+    assert chosen.context["resident"] == resident
+    assert chosen.context["form"] is not None
+    assert f'href="{page_url}?device={device.pk}"' in chosen.content.decode()  # change resident
+
+
+def test_lend_page_offers_only_the_staff_members_active_venues(
+    staff_client, staff_user, policy, device, resident, venue
+):
+    closed = VenueFactory(name="閉館した公民館", is_active=False)
+    staff_user.profile.venues.add(closed)
+    response = staff_client.get(
+        reverse("loans:checkout"), {"device": device.pk, "resident": resident.pk}
+    )
+    assert list(response.context["form"].fields["venue"].queryset) == [venue]
 
 
 def test_lend_page_shows_kit_and_term_from_the_policy(staff_client, policy, device, resident):

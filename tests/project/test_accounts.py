@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from project.models import Profile, Role
+from tests.project.admin_forms import user_add_data
 
 pytestmark = pytest.mark.django_db
 
@@ -84,20 +85,12 @@ def test_administrator_creates_an_account_with_role_and_venues_in_the_admin(
 
     response = client.post(
         reverse("admin:auth_user_add"),
-        {
-            "username": "tanaka",
-            "first_name": "花子",
-            "last_name": "田中",
-            "email": "",
-            "password1": "Kouminkan-2024!",
-            "password2": "Kouminkan-2024!",
-            "profile-TOTAL_FORMS": "1",
-            "profile-INITIAL_FORMS": "0",
-            "profile-MIN_NUM_FORMS": "1",
-            "profile-MAX_NUM_FORMS": "1",
-            "profile-0-role": Role.STAFF,
-            "profile-0-venues": [str(venue.pk)],
-        },
+        user_add_data(
+            username="tanaka",
+            venue=venue,
+            password1="Kouminkan-2024!",
+            password2="Kouminkan-2024!",
+        ),
     )
 
     assert response.status_code == 302, response.content.decode()[:3000]

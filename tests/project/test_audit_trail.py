@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -91,6 +92,16 @@ def test_editing_a_resident_records_the_changed_field_names_not_the_values(
     assert set(event.summary.split("; ")) == {"phone", "district"}
     assert "8888" not in event.summary and "小名浜" not in event.summary
     assert event.path == f"/residents/{resident.pk}/edit/"
+
+
+def test_saving_only_derived_search_keys_records_nothing_and_reads_nothing():
+    resident = ResidentFactory(name="山田 太郎")
+    before = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        resident.save(update_fields=["search_kana", "phone_digits"])
+    assert AuditEvent.objects.count() == before
+    # Only the UPDATE: no read of the old row for fields the trail leaves out.
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["UPDATE"]
 
 
 def test_checkout_renew_and_return_of_a_loan_are_recorded_with_the_device_status(staff_user, venue):

@@ -7,21 +7,16 @@ production), and an email backend that records each delivered message in a file.
 """
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
-from celery import Celery
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -29,48 +24,27 @@ from django.utils import timezone
 from classes.models import CallListEntry
 from loans.models import Loan
 from tests.factories import LoanFactory, RegistrationFactory, ResidentFactory, SessionFactory
+from tests.workers import (
+    delete_queue,
+    new_queue,
+    send_task,
+    skip_unless_workers_can_run,
+    start_worker,
+    stop_worker,
+    wait_for,
+    worker_database_url,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 WAIT_SECONDS = 60  # worker start-up (Django setup), redelivery after the visibility timeout, tasks
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _redis_answers(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping())
-    except redis.exceptions.RedisError:
-        return False
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "", safe="")
-    password = quote(db.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{auth}{host}:{port}/{quote(db['NAME'], safe='')}"
-
-
-def _wait_for(predicate, what: str, seconds: float = WAIT_SECONDS, logs=()):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    text = "\n".join(f"--- {p}\n{Path(p).read_text(errors='replace')}" for p in logs)
-    pytest.fail(f"timed out waiting for {what}\n{text}")
 
 
 class Workers:
     """Start and kill `celery worker` processes that all consume one queue of their own."""
 
     def __init__(self, tmp: Path):
-        self.queue = f"digisupport-redelivery-{uuid.uuid4().hex}"
+        self.queue = new_queue("digisupport-redelivery")
         self.tmp = tmp
         self.mail_file = tmp / "mail.jsonl"
         self.procs: list[tuple[subprocess.Popen, Path]] = []
@@ -78,48 +52,25 @@ class Workers:
     def start(self, *, mail_sleep: float = 0) -> tuple[subprocess.Popen, Path]:
         n = len(self.procs) + 1
         log = self.tmp / f"worker{n}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.project.worker_settings",
-            "DEBUG": "true",
-            "CELERY_BROKER_URL": BROKER_URL,
-            "DATABASE_URL": _database_url(),
-            "DB_CONN_MAX_AGE": "0",
-            "TEST_WORKER_QUEUE": self.queue,
-            "RECORDING_MAIL_FILE": str(self.mail_file),
-            "RECORDING_MAIL_SLEEP": str(mail_sleep),
-        }
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "project",
-                    "worker",
-                    "--pool=solo",
-                    "--concurrency=1",
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    f"--hostname=w{n}-{self.queue}@%h",
-                    "-Q",
-                    self.queue,
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        proc = start_worker(
+            queue=self.queue,
+            log_path=log,
+            hostname=f"w{n}-{self.queue}",
+            settings_module="tests.project.worker_settings",
+            env={
+                "TEST_WORKER_QUEUE": self.queue,
+                "RECORDING_MAIL_FILE": str(self.mail_file),
+                "RECORDING_MAIL_SLEEP": str(mail_sleep),
+            },
+        )
         self.procs.append((proc, log))
         return proc, log
 
     def send(self, task_name: str, *args):
-        sender = Celery("digisupport-test-sender", broker=BROKER_URL)
-        sender.conf.task_always_eager = False
-        sender.signature(task_name, args=args).apply_async(queue=self.queue)
+        send_task(task_name, *args, queue=self.queue)
+
+    def wait_for(self, predicate, what: str):
+        wait_for(predicate, what, seconds=WAIT_SECONDS, logs=self.logs)
 
     def delivered(self) -> list[dict]:
         if not self.mail_file.exists():
@@ -138,25 +89,13 @@ class Workers:
 
     def stop_all(self):
         for proc, _ in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
-        Celery(broker=BROKER_URL).connection_for_write().default_channel.queue_delete(self.queue)
+            stop_worker(proc)
+        delete_queue(self.queue)
 
 
 @pytest.fixture
 def workers():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: worker processes cannot see the SQLite test database; "
-            "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
-        )
-    if not _redis_answers(BROKER_URL):
-        pytest.skip(f"needs Redis at {BROKER_URL} (set CELERY_TEST_BROKER_URL)")
+    skip_unless_workers_can_run()
     with tempfile.TemporaryDirectory(prefix="redelivery-") as tmp:
         w = Workers(Path(tmp))
         try:
@@ -176,13 +115,13 @@ def test_a_worker_killed_while_sending_a_reminder_leaves_each_reminder_sent_exac
 
     first, _ = workers.start(mail_sleep=120)  # a mail server that hangs
     workers.send("classes.tasks.send_due_reminders")
-    _wait_for(lambda: workers.started(), "the first worker to start sending", logs=workers.logs)
+    workers.wait_for(lambda: workers.started(), "the first worker to start sending")
     assert workers.delivered() == []
     first.send_signal(signal.SIGKILL)  # no warm shutdown, no acknowledgement
     first.wait(timeout=10)
 
     second, second_log = workers.start()
-    _wait_for(lambda: len(workers.delivered()) >= 3, "three reminders", logs=workers.logs)
+    workers.wait_for(lambda: len(workers.delivered()) >= 3, "three reminders")
     # Celery beat's next scan finds nothing left to send; a late duplicate delivery of a
     # reminder message sends nothing either.
     workers.send("classes.tasks.send_due_reminders")
@@ -191,10 +130,9 @@ def test_a_worker_killed_while_sending_a_reminder_leaves_each_reminder_sent_exac
         workers.send("classes.tasks.send_reminder", pk)
     # Every task the second worker runs: the 3 sends (one redelivered), the scan, the duplicates.
     expected = 3 + 1 + len(entries)
-    _wait_for(
+    workers.wait_for(
         lambda: second_log.read_text(errors="replace").count(" succeeded in ") >= expected,
         f"{expected} tasks on the second worker",
-        logs=workers.logs,
     )
     time.sleep(5)  # longer than the visibility and claim timeouts: a late duplicate would show
 
@@ -222,7 +160,7 @@ def test_a_worker_killed_inside_the_overdue_check_notes_each_loan_once(workers, 
 
     # Another session holds a lock on the loans table, so the worker stops inside the task, in
     # the middle of its transaction; then the worker is killed.
-    dsn = _database_url().replace("postgres://", "postgresql://", 1)
+    dsn = worker_database_url().replace("postgres://", "postgresql://", 1)
     blocker = _lock_loans(dsn)
     try:
         first, _ = workers.start()
@@ -238,7 +176,7 @@ def test_a_worker_killed_inside_the_overdue_check_notes_each_loan_once(workers, 
                 )
                 return cursor.fetchone()[0] > 0
 
-        _wait_for(worker_waits_on_lock, "the worker to block inside the task", logs=workers.logs)
+        workers.wait_for(worker_waits_on_lock, "the worker to block inside the task")
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     finally:
@@ -251,12 +189,11 @@ def test_a_worker_killed_inside_the_overdue_check_notes_each_loan_once(workers, 
     def noted():
         return Loan.objects.filter(overdue_noted_on=today).count() == 2
 
-    _wait_for(noted, "the redelivered overdue check", logs=workers.logs)
+    workers.wait_for(noted, "the redelivered overdue check")
     workers.send("loans.tasks.mark_overdue_loans")  # the next hourly run
-    _wait_for(
+    workers.wait_for(
         lambda: second_log.read_text(errors="replace").count("succeeded") >= 2,
         "the second run",
-        logs=workers.logs,
     )
     log = second_log.read_text(errors="replace")
     assert log.count("'newly_overdue': 2") == 1, log

@@ -18,6 +18,7 @@ from django.urls import reverse
 from classes import feeds
 from project.models import Role
 from tests.factories import SupporterFactory, make_user
+from tests.project.admin_forms import user_add_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_clear_cache")]
 
@@ -232,21 +233,14 @@ def test_inviting_an_inactive_account_is_refused(root_client, invitee):
 def test_administrator_can_create_an_account_without_a_password_then_invite(root_client, venue):
     response = root_client.post(
         reverse("admin:auth_user_add"),
-        {
-            "username": "tanaka",
-            "first_name": "花子",
-            "last_name": "田中",
-            "email": "tanaka@example.jp",
-            "usable_password": "false",
-            "password1": "",
-            "password2": "",
-            "profile-TOTAL_FORMS": "1",
-            "profile-INITIAL_FORMS": "0",
-            "profile-MIN_NUM_FORMS": "1",
-            "profile-MAX_NUM_FORMS": "1",
-            "profile-0-role": Role.STAFF,
-            "profile-0-venues": [str(venue.pk)],
-        },
+        user_add_data(
+            username="tanaka",
+            venue=venue,
+            email="tanaka@example.jp",
+            usable_password="false",
+            password1="",
+            password2="",
+        ),
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     user = get_user_model().objects.get(username="tanaka")

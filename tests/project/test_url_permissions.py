@@ -18,10 +18,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from classes.models import CallListEntry, Consultation, Series, Session
-from loans.models import LoanLottery
+from classes.models import CallListEntry, Consultation, Series, Session, VenueClosure
+from loans.models import LoanApplication, LoanLottery
 from project.models import Role
-from reports.models import GeneratedReport
+from reports.models import GeneratedReport, Kpi
 from residents.models import ResidentImport
 from tests.factories import (
     AssignmentFactory,
@@ -34,7 +34,7 @@ from tests.factories import (
     make_user,
 )
 from tests.project import url_permissions as table
-from volunteers.models import MatchProposal, MatchRun
+from volunteers.models import DistrictTravel, MatchProposal, MatchRun
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +91,11 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
     device = DeviceFactory(home_venue=venue)
     loan = LoanFactory(venue=venue, resident=resident, policy=policy)
     lottery = LoanLottery.objects.create(policy=policy, seed=1, places=1)
+    # Objects made only in the admin site, so that its object pages are walked too.
+    VenueClosure.objects.create(venue=venue, date=now.date(), reason="点検")
+    LoanApplication.objects.create(resident=resident, policy=policy)
+    Kpi.objects.create(code="participants", name="参加者数")
+    DistrictTravel.objects.create(from_district="平", to_district="小名浜", minutes=20)
     report = GeneratedReport.objects.create(
         kind=GeneratedReport.Kind.MONTHLY,
         period_start=now.date().replace(day=1),
@@ -201,6 +206,8 @@ def _admin_kwargs(name: str, arg_names: list[str]) -> dict | None:
 
 
 ADMIN_LINES_SKIPPED = ("admin:view_on_site",)
+# Admin object pages of other packages' models, of which the world has no object.
+ADMIN_NO_OBJECT_PREFIXES = ("admin:account_emailaddress_", "admin:auth_group_", "admin:mfa_")
 
 
 def test_every_url_name_has_an_entry():
@@ -223,6 +230,7 @@ def test_every_url_answers_each_role_as_the_table_says(world, persona_clients):
     dump_path = os.environ.get("URL_PERMISSIONS_DUMP")
     wrong: list[str] = []
     dump: list[str] = []
+    checked = 0
     for name, arg_names in sorted(names.items()):
         if name.startswith("admin:") and name not in table.ADMIN_EXCEPTIONS:
             if arg_names:
@@ -239,6 +247,7 @@ def test_every_url_answers_each_role_as_the_table_says(world, persona_clients):
         else:
             kwargs = _kwargs(name, arg_names, world)
         url = reverse(name, kwargs=kwargs)
+        checked += 1
         got_row = []
         for persona, client in persona_clients.items():
             got = _outcome(client.get(url))
@@ -255,6 +264,10 @@ def test_every_url_answers_each_role_as_the_table_says(world, persona_clients):
         with open(dump_path, "w") as out:
             out.write("\n".join(dump) + "\n")
     assert not wrong, "Answers differ from the table:\n" + "\n".join(wrong)
+    # Every line of the table was requested (none skipped), and the admin site too.
+    admin_names = [n for n in names if n.startswith("admin:")]
+    assert len(admin_names) > 20
+    assert checked == len(table.URLS) + len(admin_names)
 
 
 def _code_name(code: object) -> str:
@@ -283,12 +296,16 @@ def test_the_admin_site_works_for_a_superuser(world):
     client = Client()
     client.force_login(superuser)
     failures = []
+    object_pages = 0
     for name, arg_names in sorted(walk_url_names().items()):
         if not name.startswith("admin:") or name in ADMIN_LINES_SKIPPED:
             continue
         kwargs = _admin_kwargs(name, arg_names)
         if kwargs is None:
-            continue  # no object of that model in the world
+            if not name.startswith(ADMIN_NO_OBJECT_PREFIXES):
+                failures.append(f"{name}: no object in the world to open it with")
+            continue
+        object_pages += bool(kwargs)
         status = client.get(reverse(name, kwargs=kwargs)).status_code
         allowed = {200, 302, 405} if name in ("admin:logout",) else {200, 302}
         if name.endswith("_add") or name == "admin:autocomplete":
@@ -300,3 +317,23 @@ def test_the_admin_site_works_for_a_superuser(world):
         if status not in allowed:
             failures.append(f"{name}: {status}")
     assert not failures, "Admin pages failing for a superuser: " + ", ".join(failures)
+    assert object_pages > 30  # change, delete and history pages were opened, not skipped
+
+
+def test_post_only_urls_send_an_anonymous_post_to_the_login_page(world, persona_clients):
+    """The table's GET shows only 405 for POST-only views; their login check is checked here."""
+    post_only = [
+        name
+        for name, entry in table.URLS.items()
+        if all(entry.for_persona(p) == table.NOT_ALLOWED for p in table.PERSONAS)
+    ]
+    assert len(post_only) > 20
+    wrong = []
+    for name in post_only:
+        url = reverse(name, kwargs=_kwargs(name, walk_url_names()[name], world))
+        got = _outcome(persona_clients["anonymous"].post(url, {}))
+        if got != table.LOGIN:
+            wrong.append(f"{name} ({url}): {got}")
+    assert not wrong, "POST-only views answering an anonymous POST without a login: " + ", ".join(
+        wrong
+    )

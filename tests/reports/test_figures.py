@@ -210,6 +210,26 @@ def test_kpi_table(figures):
     assert "デジタル活用に自信がある市民の割合" in figures.table("kpis").note
 
 
+def test_kpi_names_follow_the_report_language(program):
+    from django.utils import translation
+
+    from reports.models import Kpi
+
+    Kpi.objects.filter(code="classes_held").update(name_en="ICT classes held")
+    with translation.override("en"):
+        english = {
+            r.key: r.label for r in report_figures(period=FY2027, as_of=AS_OF).table("kpis").rows
+        }
+    with translation.override("ja"):
+        japanese = {
+            r.key: r.label for r in report_figures(period=FY2027, as_of=AS_OF).table("kpis").rows
+        }
+    assert english["classes_held"] == "ICT classes held"
+    assert japanese["classes_held"] == "ICT講座の開催回数"
+    # Without an English name the Japanese one is printed in both.
+    assert english["loans_started"] == japanese["loans_started"] == "スマートフォン貸与件数"
+
+
 def test_previous_fiscal_year_gets_the_last_evening_of_march(program):
     figures = report_figures(period=fiscal_year_period(2026), as_of=AS_OF)
     s = rows(figures, "sessions_summary")

@@ -26,10 +26,10 @@ pytestmark = pytest.mark.django_db
 FY2027 = fiscal_year_period(2027)
 
 
-def add_more_data(n: int) -> None:
-    """``n`` more sessions at a new venue, each with residents, a consultation, assignments and
-    a loan with a check-in, spread over the year."""
-    venue = VenueFactory(district="勿来")
+def add_more_data(n: int, venue=None) -> None:
+    """``n`` more sessions at ``venue`` (default: a new one), each with residents, a
+    consultation, assignments and a loan with a check-in, spread over the year."""
+    venue = venue or VenueFactory(district="勿来")
     for i in range(n):
         starts = jst(2027, 4 + i % 9, 1 + i % 27, 10, 0)
         kind = [Session.Kind.CLASS, Session.Kind.SALON, Session.Kind.CONSULTATION][i % 3]
@@ -64,9 +64,17 @@ def count_queries(func) -> int:
 def test_query_count_does_not_grow_with_the_data(scope_kind):
     program = build_program()
     scope = Scope() if scope_kind == Scope.PROGRAM else Scope(Scope.VENUE, program.central.pk, "")
+    small_figures = report_figures(period=FY2027, scope=scope, as_of=AS_OF)
     small = count_queries(lambda: report_figures(period=FY2027, scope=scope, as_of=AS_OF))
-    add_more_data(12)
+    # The new rows are inside the scope (at the central venue for the venue's report).
+    add_more_data(12, venue=program.central)
+    bigger_figures = report_figures(period=FY2027, scope=scope, as_of=AS_OF)
     bigger = count_queries(lambda: report_figures(period=FY2027, scope=scope, as_of=AS_OF))
+    # The added data shows in the figures: 12 more sessions held, 12 more loans started.
+    held = small_figures.value("sessions_summary", "held")
+    assert bigger_figures.value("sessions_summary", "held") == held + 12
+    started = small_figures.value("loans_summary", "started")
+    assert bigger_figures.value("loans_summary", "started") == started + 12
     assert small == bigger
     assert small <= 25
 

@@ -4,6 +4,7 @@ versions hide small counts in a way subtraction cannot undo."""
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -45,14 +46,44 @@ def pdf_text(figures) -> tuple[bytes, str]:
 
 
 def assert_pdf_shows_every_row(figures, text: str) -> None:
-    """Each row prints as its label followed by its values, cell after cell."""
+    """Each row prints as its label followed by its values, cell after cell; every note too."""
     for section in figures.sections:
         assert squeeze(section.title) in text
+        if section.note:
+            assert squeeze(section.note) in text
         for table in section.tables:
             assert squeeze(table.title) in text
+            if table.note:
+                assert squeeze(table.note) in text
             for row in table.all_rows():
                 printed = squeeze(row.label + "".join(format_value(v) for v in row.values))
                 assert printed in text, f"{table.key}: {row.label} {row.values}"
+    for note in figures.notes:
+        assert squeeze(note) in text
+
+
+def every_cell(figures) -> list[list[str]]:
+    """[section, table, row, column, printed value] of every cell, read from the figures
+    themselves (not through the exporter under test)."""
+    cells = []
+    for section in figures.sections:
+        for table in section.tables:
+            for row in table.all_rows():
+                for i, column in enumerate(table.columns):
+                    value = format_value(row.values[i])
+                    cells.append([section.title, table.title, row.label, column, value])
+    return cells
+
+
+def assert_csv_holds_every_cell(figures, content: bytes) -> list[list[str]]:
+    """The CSV's body is every cell of the figures, in order; returns the body lines."""
+    assert content.startswith("\ufeff".encode())
+    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert lines[0] == ["section", "table", "row", "column", "value"]
+    body = [line for line in lines[1:] if line[0]]
+    assert body == every_cell(figures)
+    assert {line[0] for line in body} == {s.title for s in figures.sections if s.tables}
+    return body
 
 
 def test_pdf_is_a4_with_embedded_font_page_numbers_and_every_figure(figures):
@@ -76,11 +107,7 @@ def test_pdf_is_a4_with_embedded_font_page_numbers_and_every_figure(figures):
 
 
 def test_csv_holds_the_same_cells_as_the_figures_and_the_pdf(figures):
-    content = report_csv(figures)
-    assert content.startswith("\ufeff".encode())
-    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert lines[0] == ["section", "table", "row", "column", "value"]
-    body = [line for line in lines[1:] if line[0]]
+    body = assert_csv_holds_every_cell(figures, report_csv(figures))
     assert body == csv_rows(figures)
     cells = {(line[1], line[2], line[3]): line[4] for line in body}
     assert cells[("Sessions", "Sessions held", "Value")] == "4"
@@ -104,12 +131,19 @@ def excel_text(cell) -> str | None:
     return None if value is None else str(value)
 
 
-def test_excel_has_a_sheet_per_section_with_the_same_numbers(figures):
-    book = load_workbook(io.BytesIO(report_workbook(figures)))
+def assert_workbook_shows_every_row(figures, content: bytes):
+    """A cover sheet with the notes, then a sheet per section whose tables show every row of
+    the figures, value for value. Returns the workbook."""
+    book = load_workbook(io.BytesIO(content))
     assert book.sheetnames == ["Report"] + [s.title for s in figures.sections]
+    cover = [row[0] for row in book["Report"].iter_rows(values_only=True)]
+    for note in figures.notes:
+        assert note in cover
     for section in figures.sections:
         lines = [[excel_text(c) for c in row] for row in book[section.title].iter_rows()]
         titles = [line[0] for line in lines]
+        if section.note:
+            assert section.note in titles
         for table in section.tables:
             start = titles.index(table.title)
             header = lines[start + 1][: len(table.columns) + 1]
@@ -117,6 +151,11 @@ def test_excel_has_a_sheet_per_section_with_the_same_numbers(figures):
             for offset, row in enumerate(table.all_rows(), start=2):
                 shown = lines[start + offset][: len(row.values) + 1]
                 assert shown == [row.label, *(format_value(v) for v in row.values)]
+    return book
+
+
+def test_excel_has_a_sheet_per_section_with_the_same_numbers(figures):
+    book = assert_workbook_shows_every_row(figures, report_workbook(figures))
     # Counts are numbers in Excel, not text.
     sheet = book["Sessions held"]
     assert sheet.cell(row=3, column=1).value == "Sessions held"
@@ -149,11 +188,32 @@ def test_published_version_hides_small_counts_in_all_three_formats(figures):
     assert "Stillonawaitlist<5" in text
     assert "thenextsmallestcountofthesamecolumnishiddentoo" in text
     assert_pdf_shows_every_row(published, text)
-    csv_text = report_csv(published).decode("utf-8-sig")
-    assert "<5" in csv_text
-    book = load_workbook(io.BytesIO(report_workbook(published)))
+    body = assert_csv_holds_every_cell(published, report_csv(published))
+    cells = {(line[1], line[2], line[3]): line[4] for line in body}
+    assert cells[("Participants by age band", "85+", "Attendances")] == "<5"
+    assert cells[("Participants by age band", "Total", "Unique residents")] == "6"
+    book = assert_workbook_shows_every_row(published, report_workbook(published))
     values = [c for row in book["Participants"].iter_rows(values_only=True) for c in row]
     assert "<5" in values
+    assert ["suppression threshold", 5] in [list(r[:2]) for r in book["Report"].values]
+
+
+def test_shares_worked_out_from_a_hidden_count_are_hidden_with_it(figures):
+    # At 7 the 6 seats filled are hidden; their 40.0 % of the 15 seats offered would give
+    # them away, so the fill rate is hidden too.
+    published = suppress(figures, 7)
+    summary = {r.key: r.values for r in published.table("sessions_summary").rows}
+    assert summary["seats_filled"] == (Suppressed(7),)
+    assert summary["seats_offered"] == (15,)
+    assert summary["fill"] == (Suppressed(7),)
+    # A KPI's achievement goes with its actual: 5 loans started of a target of 10 (50.0 %).
+    kpis = {r.key: r.values for r in published.table("kpis").rows}
+    assert kpis["loans_started"][2:] == (Decimal(10), Suppressed(7), Suppressed(7))
+    # Classes held are not people: the actual and its achievement stay.
+    assert kpis["classes_held"][3:] == (2, Decimal("50.0"))
+    # At 5 the seats filled are shown, and so is their rate.
+    at_five = {r.key: r.values for r in suppress(figures, 5).table("sessions_summary").rows}
+    assert at_five["fill"] == (Decimal("40.0"),)
 
 
 def _table(values, additive=True) -> ReportFigures:

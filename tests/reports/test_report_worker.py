@@ -1,21 +1,16 @@
 """A report made by a real Celery worker through Redis (the other tests run the task eagerly).
 
-Needs PostgreSQL and Redis, like tests/project/test_celery_worker.py whose worker fixture it uses.
+Needs PostgreSQL and Redis; the worker comes from the ``celery_worker_process`` fixture
+(tests/workers.py).
 """
 
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from celery import Celery
 
 from reports.models import GeneratedReport
-from tests.project.test_celery_worker import (  # noqa: F401 - the fixture
-    BROKER_URL,
-    WAIT_SECONDS,
-    celery_worker_process,
-)
+from tests.workers import send_task, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +23,7 @@ def worker_media(monkeypatch, tmp_path, settings):
     return tmp_path
 
 
-def test_fiscal_year_report_is_made_by_a_worker(worker_media, celery_worker_process):  # noqa: F811
+def test_fiscal_year_report_is_made_by_a_worker(worker_media, celery_worker_process):
     proc, queue, log_path = celery_worker_process
     report = GeneratedReport.objects.create(
         kind=GeneratedReport.Kind.FISCAL_YEAR,
@@ -36,18 +31,13 @@ def test_fiscal_year_report_is_made_by_a_worker(worker_media, celery_worker_proc
         period_end=date(2028, 3, 31),
         format=GeneratedReport.Format.PDF,
     )
-    sender = Celery("digisupport-test-sender", broker=BROKER_URL)
-    sender.conf.task_always_eager = False
-    sender.signature("reports.tasks.generate_report", args=[report.pk]).apply_async(queue=queue)
+    send_task("reports.tasks.generate_report", report.pk, queue=queue)
 
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
+    def finished() -> bool:
         report.refresh_from_db()
-        if report.status in (GeneratedReport.Status.DONE, GeneratedReport.Status.FAILED):
-            break
-        if proc.poll() is not None:
-            break
-        time.sleep(0.5)
+        return report.status in (GeneratedReport.Status.DONE, GeneratedReport.Status.FAILED)
+
+    wait_for(finished, "the report to be made", logs=[log_path], proc=proc)
 
     worker_log = log_path.read_text(errors="replace")
     assert report.status == GeneratedReport.Status.DONE, f"{report.error}\n{worker_log}"

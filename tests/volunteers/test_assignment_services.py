@@ -11,7 +11,7 @@ from tests.factories import (
     SupporterFactory,
     make_user,
 )
-from tests.volunteers.helpers import jst
+from tests.volunteers.helpers import jst, session_at
 from volunteers.models import Assignment, Skill
 from volunteers.services import (
     assignment_cancel,
@@ -28,10 +28,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def coordinator(db):
     return make_user(Role.COORDINATOR, username="coord-svc")
-
-
-def session_at(start, minutes=90, **kwargs):
-    return SessionFactory(starts_at=start, ends_at=start + timedelta(minutes=minutes), **kwargs)
 
 
 def test_assign_proposes_the_supporter_and_counts_toward_staffing(coordinator):

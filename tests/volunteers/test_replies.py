@@ -13,14 +13,15 @@ from project.models import Role
 from tests.factories import (
     AssignmentFactory,
     AvailabilityFactory,
-    SessionFactory,
     SkillFactory,
     SupporterFactory,
+    VenueFactory,
     make_user,
 )
-from tests.volunteers.helpers import jst
+from tests.volunteers import helpers
+from tests.volunteers.helpers import jst, texts
 from volunteers import selectors_replies, services_replies
-from volunteers.models import Assignment, Supporter
+from volunteers.models import Assignment, DistrictTravel, Supporter
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ SESSION_START = jst(2026, 12, 7, 10)
 
 
 def session_at(start=SESSION_START, minutes=90, **kwargs):
-    return SessionFactory(starts_at=start, ends_at=start + timedelta(minutes=minutes), **kwargs)
+    return helpers.session_at(start, minutes, **kwargs)
 
 
 def eligible_supporter(**kwargs) -> Supporter:
@@ -51,16 +52,6 @@ def coordinator_with_email(db):
     user.email = "coordinator@example.jp"
     user.save()
     return user
-
-
-@pytest.fixture
-def supporter_client(client, supporter_user):
-    client.force_login(supporter_user)
-    return client
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 # --- withdrawing -------------------------------------------------------------------------------
@@ -293,6 +284,57 @@ def test_replacements_leave_out_whoever_does_not_fit():
     assert names == [fits.pk]
 
 
+@time_machine.travel(jst(2026, 12, 1, 9), tick=False)
+def test_replacements_keep_the_travel_time_between_districts():
+    """The same rule as the matching: a session elsewhere must end a travel time before."""
+    DistrictTravel.objects.create(from_district="小名浜", to_district="平", minutes=40)
+    session = session_at(venue=VenueFactory(district="平"))
+    far = VenueFactory(district="小名浜")
+    # Both earlier sessions end at 9:40, twenty minutes before the 10:00 start.
+    too_far = eligible_supporter(name="遠く から")
+    AssignmentFactory(
+        supporter=too_far, session=session_at(jst(2026, 12, 7, 8, 40), minutes=60, venue=far)
+    )
+    nearby = eligible_supporter(name="近く から")
+    AssignmentFactory(
+        supporter=nearby,
+        session=session_at(jst(2026, 12, 7, 8, 40), minutes=60, venue=VenueFactory(district="平")),
+    )
+
+    names = [s.name for s in selectors_replies.replacement_candidates(session=session)]
+
+    assert names == ["近く から"]
+
+
+@time_machine.travel(jst(2026, 12, 1, 9), tick=False)
+def test_when_only_the_lead_is_missing_only_leads_are_suggested_and_asked_as_lead(
+    coordinator_client,
+):
+    lead_skill = SkillFactory(code="lead", name="Lead")
+    session = session_at(supporters_needed=2, lead_needed=True)
+    AssignmentFactory(session=session, supporter=eligible_supporter(name="補助 さん"))
+    can_lead = eligible_supporter(name="講師 できる")
+    can_lead.skills.add(lead_skill)
+    eligible_supporter(name="講師 できない")
+
+    names = [s.name for s in selectors_replies.replacement_candidates(session=session)]
+    assert names == ["講師 できる"]
+
+    url = reverse("volunteers:replacements", args=[session.pk])
+    coordinator_client.post(url, {"supporter": can_lead.pk})
+    assert Assignment.objects.get(session=session, supporter=can_lead).is_lead is True
+
+
+@time_machine.travel(jst(2026, 12, 1, 9), tick=False)
+def test_with_other_positions_open_anyone_fitting_is_suggested_and_asked_as_helper():
+    session = session_at(supporters_needed=3, lead_needed=True)
+    helper = eligible_supporter(name="補助 のみ")
+
+    assert [s.pk for s in selectors_replies.replacement_candidates(session=session)] == [helper.pk]
+    asked = services_replies.replacement_ask(session=session, supporter=helper, by=None)
+    assert asked.is_lead is False
+
+
 def test_coordinator_asks_a_replacement_in_one_click_email_sent_once(
     coordinator_client, django_capture_on_commit_callbacks
 ):
@@ -388,21 +430,27 @@ def test_withdrawal_and_replacement_pages_make_a_fixed_number_of_queries(
     coordinator_client, django_assert_max_num_queries
 ):
     session = session_at(supporters_needed=3)
+    shorts: list[int] = []
 
     def add_rows(n):
-        for i in range(n):
-            other = session_at(SESSION_START + timedelta(days=i + 1), supporters_needed=1)
+        for _ in range(n):
+            other = session_at(SESSION_START + timedelta(days=len(shorts) + 1), supporters_needed=1)
             AssignmentFactory(session=other, status=Assignment.Status.DECLINED)
+            shorts.append(other.pk)
             eligible_supporter()
 
     with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
         for n in (5, 45):
             add_rows(n)
             with django_assert_max_num_queries(12):
-                assert coordinator_client.get(reverse("volunteers:withdrawals")).status_code == 200
+                page = coordinator_client.get(reverse("volunteers:withdrawals")).content.decode()
+            # Every short session is listed, not just counted.
+            for pk in shorts:
+                assert reverse("volunteers:replacements", args=[pk]) in page
             url = reverse("volunteers:replacements", args=[session.pk])
             with django_assert_max_num_queries(16):
-                assert coordinator_client.get(url).status_code == 200
+                page = coordinator_client.get(url).content.decode()
+            assert page.count('name="supporter"') == len(shorts)  # one "Ask" per eligible person
 
 
 def test_request_email_links_to_the_site_when_site_url_is_set(

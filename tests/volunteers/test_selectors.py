@@ -1,18 +1,12 @@
-from datetime import timedelta
-
 import pytest
 
 from classes.models import Session
-from tests.factories import AssignmentFactory, AvailabilityFactory, SessionFactory, SupporterFactory
-from tests.volunteers.helpers import jst
+from tests.factories import AssignmentFactory, AvailabilityFactory, SupporterFactory
+from tests.volunteers.helpers import jst, session_at
 from volunteers.models import Assignment
 from volunteers.selectors import candidates_for_session, sessions_understaffed, supporter_list
 
 pytestmark = pytest.mark.django_db
-
-
-def session_at(start, minutes=90, **kwargs):
-    return SessionFactory(starts_at=start, ends_at=start + timedelta(minutes=minutes), **kwargs)
 
 
 def test_candidates_show_who_fits_first_and_why_others_do_not():

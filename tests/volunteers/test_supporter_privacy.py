@@ -17,12 +17,6 @@ START = jst(2026, 12, 7, 10)
 
 
 @pytest.fixture
-def supporter_client(client, supporter_user):
-    client.force_login(supporter_user)
-    return client
-
-
-@pytest.fixture
 def session_with_residents(venue):
     session = SessionFactory(starts_at=START, ends_at=START + timedelta(minutes=90), venue=venue)
     hanako = ResidentFactory(

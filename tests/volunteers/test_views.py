@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,24 +13,10 @@ from tests.factories import (
     SupporterFactory,
     make_user,
 )
-from tests.volunteers.helpers import jst
+from tests.volunteers.helpers import jst, session_at, texts
 from volunteers.models import Assignment, Supporter
 
 pytestmark = pytest.mark.django_db
-
-
-def session_at(start, minutes=90, **kwargs):
-    return SessionFactory(starts_at=start, ends_at=start + timedelta(minutes=minutes), **kwargs)
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
-@pytest.fixture
-def supporter_client(client, supporter_user):
-    client.force_login(supporter_user)
-    return client
 
 
 # --- access per persona -------------------------------------------------------------------
@@ -363,6 +347,8 @@ def test_supporter_cannot_cancel_assignments(supporter_client, supporter_user):
         supporter_client.post(reverse("volunteers:assignment_cancel", args=[mine.pk])).status_code
         == 403
     )
+    mine.refresh_from_db()
+    assert mine.status == Assignment.Status.CONFIRMED
 
 
 def test_supporter_login_without_a_profile_gets_a_clear_message(client):

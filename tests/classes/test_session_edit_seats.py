@@ -1,0 +1,85 @@
+"""Editing a session's seats: never below the seats held; more seats (or none) move the waitlist up."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from classes.models import CallListEntry, Registration, Session
+from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def full_class(venue):
+    session = SessionFactory(
+        venue=venue,
+        kind=Session.Kind.CLASS,
+        seats=2,
+        starts_at=timezone.now() + timedelta(days=3),
+        ends_at=timezone.now() + timedelta(days=3, hours=1),
+    )
+    for name in ("一 席", "二 席"):
+        RegistrationFactory(session=session, resident=ResidentFactory(name=name))
+    for name in ("待 一郎", "待 二郎"):
+        RegistrationFactory(
+            session=session,
+            resident=ResidentFactory(name=name, phone="0246-00-0000"),
+            status=Registration.Status.WAITLISTED,
+        )
+    return session
+
+
+def _edit(client, session, seats):
+    url = reverse("classes:session_edit", args=[session.pk])
+    form = client.get(url).context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        if name in ("starts_at", "ends_at"):
+            value = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+        elif isinstance(value, list | tuple):
+            value = [getattr(v, "pk", v) for v in value]
+        data[name] = value
+    data["seats"] = "" if seats is None else seats
+    return client.post(url, data, follow=True)
+
+
+def _statuses(session):
+    return dict(
+        Registration.objects.filter(session=session).values_list("resident__name", "status")
+    )
+
+
+def test_more_seats_move_the_first_in_line_up_and_ask_staff_to_call(staff_client, full_class):
+    page = _edit(staff_client, full_class, 3).content.decode()
+
+    assert "The session was saved." in page
+    assert "待 一郎 moved up from the waitlist and now has a seat. Please call them" in page
+    assert _statuses(full_class)["待 一郎"] == Registration.Status.REGISTERED
+    assert _statuses(full_class)["待 二郎"] == Registration.Status.WAITLISTED
+    assert CallListEntry.objects.filter(
+        registration__resident__name="待 一郎", reason=CallListEntry.Reason.SEAT_OFFERED
+    ).exists()
+
+
+def test_no_seat_limit_takes_everyone_waiting(staff_client, full_class):
+    full_class.kind = Session.Kind.SALON  # a class needs seats; a salon may drop the limit
+    full_class.save(update_fields=["kind"])
+    _edit(staff_client, full_class, None)
+
+    assert set(_statuses(full_class).values()) == {Registration.Status.REGISTERED}
+    assert CallListEntry.objects.filter(reason=CallListEntry.Reason.SEAT_OFFERED).count() == 2
+
+
+def test_fewer_seats_than_held_are_refused_and_nothing_changes(staff_client, full_class):
+    response = _edit(staff_client, full_class, 1)
+
+    assert response.status_code == 200
+    assert "2 residents already hold a seat. Keep at least 2 seats" in response.content.decode()
+    full_class.refresh_from_db()
+    assert full_class.seats == 2
