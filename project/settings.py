@@ -111,9 +111,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's and allauth's backends, each reading the user's profile (role) with the user.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "project.auth_backends.ModelBackend",
+    "project.auth_backends.AuthenticationBackend",
 ]
 # Password rules: at least 12 characters, not a common password, not all digits, not close to
 # the user name or name. Checked wherever a password is set (admin, password change, invitation).

@@ -1,16 +1,12 @@
 """The dashboard: what a center needs to see when the day starts."""
 
-from datetime import timedelta
-
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from classes.selectors import local_day_bounds, session_list
-from loans.selectors import loans_due_soon, loans_overdue
 from project.models import Role
 from project.roles import ALL_ROLES, role_required, user_role, venue_ids_for
-from volunteers.selectors import sessions_understaffed
+from project.selectors import DASHBOARD_ROWS, dashboard_overview
 from volunteers.selectors_replies import late_cancellations
 
 
@@ -21,23 +17,23 @@ def dashboard(request):
     Days are Asia/Tokyo. Supporters are sent to their own assignments page."""
     if user_role(request.user) == Role.SUPPORTER:
         return redirect("volunteers:my_assignments")
+    role = user_role(request.user)
     today = timezone.localdate()
-    venue_ids = venue_ids_for(request.user)
-    day_start, day_end = local_day_bounds(today)
-    week_end = local_day_bounds(today + timedelta(days=6))[1]
+    overview = dashboard_overview(
+        today=today,
+        venue_ids=venue_ids_for(request.user),
+        # Coordinators do not handle loans; their dashboard has no loan lists.
+        loans=role != Role.COORDINATOR,
+        rows=DASHBOARD_ROWS,
+    )
     context = {
         "today": today,
-        "today_sessions": session_list(start=day_start, end=day_end, venue_ids=venue_ids),
-        "week_sessions": session_list(start=day_end, end=week_end, venue_ids=venue_ids)[:50],
-        "due_soon": loans_due_soon(today=today, days=7, venue_ids=venue_ids)[:50],
-        "overdue": loans_overdue(today=today, venue_ids=venue_ids)[:50],
+        "overview": overview,
+        "rows": DASHBOARD_ROWS,
         # Supporters who cancelled less than 48 hours before a session (coordinator's alert).
         "late_cancellations": late_cancellations()[:20]
-        if user_role(request.user) in (Role.ADMINISTRATOR, Role.COORDINATOR)
+        if role in (Role.ADMINISTRATOR, Role.COORDINATOR)
         else [],
-        "understaffed": sessions_understaffed(start=day_start, end=week_end, venue_ids=venue_ids)[
-            :50
-        ],
     }
     return render(request, "dashboard.html", context)
 

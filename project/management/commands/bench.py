@@ -11,6 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -24,6 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from classes.models import Registration, Session, Venue
 from loans.models import Device, Loan
 from project.demo import CITY_DEFAULTS, format_table
+from project.mfa import has_totp
 from project.models import Profile, Role
 from residents.models import Resident
 from volunteers.models import Assignment, Supporter
@@ -148,6 +150,10 @@ class Command(BaseCommand):
         role = Role.STAFF if venue else Role.ADMINISTRATOR
         profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": role})
         profile.venues.set([venue] if venue else [])
+        if role == Role.ADMINISTRATOR and not has_totp(user):
+            # Administrators must have an authenticator app (project.mfa); without one every
+            # page would send the bench administrator to the set-up page.
+            TOTP.activate(user, generate_totp_secret())
         return user
 
     def _sample_resident(self) -> Resident | None:

@@ -1,0 +1,125 @@
+"""Reads that cut across the apps: what the dashboard shows."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from classes.models import Session
+from classes.selectors import local_day_bounds, session_list
+from loans.models import Loan
+from loans.selectors import loan_counts, loans_active, loans_due_soon, loans_overdue
+from volunteers.selectors import sessions_understaffed
+
+# Rows per list on the dashboard; the full lists are one link away (sessions, loans pages).
+DASHBOARD_ROWS = 50
+# The next seven days of sessions are read in one query when there are at most this many;
+# above it (administrators of a large city) each list gets its own bounded query.
+DASHBOARD_SESSION_FETCH = 200
+DUE_SOON_DAYS = 7
+
+
+@dataclass
+class DashboardOverview:
+    """What the dashboard lists. Session lists are ``session_list`` rows (counts annotated);
+    loan lists are active loans with ``device`` and ``resident`` (name and phone loaded).
+    ``overdue_total`` and ``due_soon_total`` count every such loan, not only the rows listed."""
+
+    today_sessions: list[Session] = field(default_factory=list)
+    week_sessions: list[Session] = field(default_factory=list)
+    understaffed: list[Session] = field(default_factory=list)
+    overdue: list[Loan] = field(default_factory=list)
+    due_soon: list[Loan] = field(default_factory=list)
+    overdue_total: int = 0
+    due_soon_total: int = 0
+
+
+def _is_understaffed(session: Session) -> bool:
+    # The same rule as volunteers.selectors.sessions_understaffed, on rows already read.
+    return (
+        session.status == Session.Status.SCHEDULED
+        and session.supporters_needed > session.supporter_count
+    )
+
+
+def _loan_rows(qs):
+    # The dashboard's loan tables show the due date, the resident's name and phone and the
+    # device's asset tag: read only those columns (the resident row is wide).
+    return (
+        qs.select_related(None)
+        .select_related("device", "resident")
+        .only(
+            "id",
+            "due_date",
+            "device_id",
+            "resident_id",
+            "device__asset_tag",
+            "resident__name",
+            "resident__phone",
+        )
+    )
+
+
+def dashboard_overview(
+    *, today: date, venue_ids, loans: bool = True, rows: int = DASHBOARD_ROWS
+) -> DashboardOverview:
+    """The dashboard's lists for the local date ``today`` (Asia/Tokyo), limited to ``venue_ids``
+    (an iterable of venue ids, None for all venues).
+
+    - today's sessions (all of them) and the next six days' sessions (first ``rows``), by start;
+    - sessions of these seven days that need supporters (first ``rows``);
+    - with ``loans``: active loans overdue and due within 7 days (first ``rows`` each, soonest
+      due first) and the totals of both.
+
+    Usually four queries: the seven days of sessions at once, the loan totals, and the loans
+    due up to a week ahead at once (two more when there are many).
+    """
+    overview = DashboardOverview()
+    day_start, day_end = local_day_bounds(today)
+    week_end = local_day_bounds(today + timedelta(days=6))[1]
+
+    sessions = list(
+        session_list(start=day_start, end=week_end, venue_ids=venue_ids)[
+            : DASHBOARD_SESSION_FETCH + 1
+        ]
+    )
+    if len(sessions) <= DASHBOARD_SESSION_FETCH:
+        overview.today_sessions = [s for s in sessions if s.starts_at < day_end]
+        overview.week_sessions = [s for s in sessions if s.starts_at >= day_end][:rows]
+        overview.understaffed = [s for s in sessions if _is_understaffed(s)][:rows]
+    else:
+        overview.today_sessions = [s for s in sessions if s.starts_at < day_end]
+        if len(overview.today_sessions) > DASHBOARD_SESSION_FETCH:
+            overview.today_sessions = list(
+                session_list(start=day_start, end=day_end, venue_ids=venue_ids)
+            )
+        overview.week_sessions = list(
+            session_list(start=day_end, end=week_end, venue_ids=venue_ids)[:rows]
+        )
+        overview.understaffed = list(
+            sessions_understaffed(start=day_start, end=week_end, venue_ids=venue_ids)[:rows]
+        )
+
+    if loans:
+        counts = loan_counts(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids)
+        overview.overdue_total = counts["overdue"]
+        overview.due_soon_total = counts["due_soon"]
+        if counts["overdue"] <= rows and counts["due_soon"] <= rows:
+            # Both lists complete: one query for every active loan due up to a week ahead.
+            listed = list(
+                _loan_rows(
+                    loans_active(venue_ids=venue_ids).filter(
+                        due_date__lte=today + timedelta(days=DUE_SOON_DAYS)
+                    )
+                )
+            )
+            overview.overdue = [loan for loan in listed if loan.due_date < today]
+            overview.due_soon = [loan for loan in listed if loan.due_date >= today]
+        else:
+            overview.overdue = list(
+                _loan_rows(loans_overdue(today=today, venue_ids=venue_ids))[:rows]
+            )
+            overview.due_soon = list(
+                _loan_rows(loans_due_soon(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids))[
+                    :rows
+                ]
+            )
+    return overview

@@ -1,0 +1,155 @@
+"""The dashboard: today's and the week's sessions, sessions needing supporters, overdue and
+due-soon loans with their real totals, limited to the staff member's venues."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from classes.models import Session
+from project import selectors
+from project.selectors import dashboard_overview
+from tests.factories import (
+    AssignmentFactory,
+    LoanFactory,
+    LoanPolicyFactory,
+    ResidentFactory,
+    SessionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _at(day, hour):
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+@pytest.fixture
+def week(venue, other_venue):
+    """Sessions at ``venue`` today, in three days, in eight days (outside the week), one
+    cancelled, and one at another venue; the one in three days has 1 of 2 supporters."""
+    today = timezone.localdate()
+    s = {
+        "today": SessionFactory(
+            venue=venue, title="今日の教室", starts_at=_at(today, 23), supporters_needed=0
+        ),
+        "soon": SessionFactory(
+            venue=venue,
+            title="三日後の教室",
+            starts_at=_at(today + timedelta(days=3), 10),
+            supporters_needed=2,
+        ),
+        "later": SessionFactory(
+            venue=venue, title="来週の教室", starts_at=_at(today + timedelta(days=8), 10)
+        ),
+        "cancelled": SessionFactory(
+            venue=venue,
+            title="中止の教室",
+            starts_at=_at(today + timedelta(days=2), 10),
+            supporters_needed=2,
+            status=Session.Status.CANCELLED,
+        ),
+        "elsewhere": SessionFactory(
+            venue=other_venue, title="他館の教室", starts_at=_at(today + timedelta(days=1), 10)
+        ),
+    }
+    AssignmentFactory(session=s["soon"])
+    return s
+
+
+def test_sessions_split_into_today_week_and_understaffed(week, venue):
+    overview = dashboard_overview(today=timezone.localdate(), venue_ids={venue.pk})
+    assert [s.title for s in overview.today_sessions] == ["今日の教室"]
+    assert [s.title for s in overview.week_sessions] == ["中止の教室", "三日後の教室"]
+    # Cancelled sessions need nobody; the session with 1 of 2 supporters is listed.
+    assert [(s.title, s.supporter_count) for s in overview.understaffed] == [("三日後の教室", 1)]
+
+
+def test_many_sessions_give_the_same_lists_through_the_bounded_queries(week, venue, monkeypatch):
+    fast = dashboard_overview(today=timezone.localdate(), venue_ids={venue.pk})
+    # Fewer rows allowed than there are sessions: the lists come from one query each.
+    monkeypatch.setattr(selectors, "DASHBOARD_SESSION_FETCH", 1)
+    bounded = dashboard_overview(today=timezone.localdate(), venue_ids={venue.pk})
+    for name in ("today_sessions", "week_sessions", "understaffed"):
+        assert [s.pk for s in getattr(bounded, name)] == [s.pk for s in getattr(fast, name)]
+
+
+def test_loan_totals_count_every_loan_while_the_lists_stop_at_the_row_limit(venue):
+    today = timezone.localdate()
+    policy = LoanPolicyFactory()
+    for days in (1, 2, 3):
+        LoanFactory(
+            venue=venue,
+            policy=policy,
+            start_date=today - timedelta(days=200),
+            due_date=today - timedelta(days=days),
+        )
+    for days in (0, 7):
+        LoanFactory(
+            venue=venue,
+            policy=policy,
+            start_date=today - timedelta(days=100),
+            due_date=today + timedelta(days=days),
+        )
+    LoanFactory(venue=venue, policy=policy, start_date=today, due_date=today + timedelta(days=8))
+
+    full = dashboard_overview(today=today, venue_ids={venue.pk})
+    assert (full.overdue_total, full.due_soon_total) == (3, 2)
+    # Longest overdue first; due today counts as due soon, not overdue.
+    assert [loan.due_date for loan in full.overdue] == [
+        today - timedelta(days=3),
+        today - timedelta(days=2),
+        today - timedelta(days=1),
+    ]
+    assert [loan.due_date for loan in full.due_soon] == [today, today + timedelta(days=7)]
+
+    short = dashboard_overview(today=today, venue_ids={venue.pk}, rows=2)
+    assert (short.overdue_total, short.due_soon_total) == (3, 2)
+    assert [loan.pk for loan in short.overdue] == [loan.pk for loan in full.overdue[:2]]
+    assert [loan.pk for loan in short.due_soon] == [loan.pk for loan in full.due_soon]
+
+
+def test_dashboard_page_shows_total_and_link_when_more_loans_are_overdue_than_listed(
+    staff_client, venue, monkeypatch
+):
+    today = timezone.localdate()
+    policy = LoanPolicyFactory()
+    for n in range(3):
+        LoanFactory(
+            venue=venue,
+            policy=policy,
+            resident=ResidentFactory(name=f"延滞 {n}号"),
+            start_date=today - timedelta(days=200),
+            due_date=today - timedelta(days=n + 1),
+        )
+    monkeypatch.setattr("project.views.DASHBOARD_ROWS", 2)
+    html = staff_client.get(reverse("dashboard")).content.decode()
+    assert '<span class="badge err">3</span>' in html
+    # The two longest overdue are listed, the third is behind the link to the full list.
+    assert "延滞 2号" in html and "延滞 1号" in html and "延滞 0号" not in html
+    assert reverse("loans:loan_list") + "?show=overdue" in html
+
+
+def test_dashboard_page_lists_only_the_staff_members_venue(staff_client, week):
+    html = staff_client.get(reverse("dashboard")).content.decode()
+    assert "今日の教室" in html and "三日後の教室" in html
+    assert "他館の教室" not in html and "来週の教室" not in html
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(
+    staff_client, venue, django_assert_max_num_queries
+):
+    today = timezone.localdate()
+    policy = LoanPolicyFactory()
+    for n in range(12):
+        SessionFactory(venue=venue, starts_at=_at(today + timedelta(days=n % 6 + 1), 9 + n % 8))
+        LoanFactory(
+            venue=venue,
+            policy=policy,
+            start_date=today - timedelta(days=200),
+            due_date=today + timedelta(days=n % 10 - 5),
+        )
+    # Session, user, profile, venues; the week's sessions; loan totals; loans listed.
+    with django_assert_max_num_queries(7):
+        assert staff_client.get(reverse("dashboard")).status_code == 200
