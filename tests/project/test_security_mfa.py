@@ -8,8 +8,11 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import reverse
+
+from project.mfa import ENCRYPTED_PREFIX, decrypt_secret, encrypt_secret
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_clear_cache")]
 
@@ -235,3 +238,36 @@ def test_security_page_in_japanese(client, staff_user):
     assert "多要素認証" in html  # allauth's Japanese
     assert '<html lang="ja">' in html
     assert '<html lang="ja">' in dashboard
+
+
+def test_authenticator_secrets_are_stored_encrypted(client, admin_user):
+    _log_in(client, "admin1")
+    secret = _activate_totp(client)
+    stored = {a.type: a.data for a in Authenticator.objects.filter(user=admin_user)}
+    # Neither the app's key nor the recovery-code seed is readable from the database row.
+    assert secret not in str(stored["totp"])
+    assert stored["totp"]["secret"].startswith(ENCRYPTED_PREFIX)
+    assert stored["recovery_codes"]["seed"].startswith(ENCRYPTED_PREFIX)
+    assert decrypt_secret(stored["totp"]["secret"]) == secret
+
+
+def test_a_secret_encrypted_before_a_key_change_decrypts_with_the_fallback():
+    with override_settings(SECRET_KEY="old-key-" + "o" * 50):
+        stored = encrypt_secret("JBSWY3DPEHPK3PXP")
+    with override_settings(SECRET_KEY="new-key-" + "n" * 50):
+        with pytest.raises(ImproperlyConfigured, match="SECRET_KEY_FALLBACKS"):
+            decrypt_secret(stored)
+    with override_settings(
+        SECRET_KEY="new-key-" + "n" * 50, SECRET_KEY_FALLBACKS=["old-key-" + "o" * 50]
+    ):
+        assert decrypt_secret(stored) == "JBSWY3DPEHPK3PXP"
+
+
+def test_an_app_activated_before_encryption_still_logs_in(client, admin_user):
+    # Rows written before secrets were encrypted hold the key in the clear.
+    secret = "JBSWY3DPEHPK3PXP"
+    Authenticator.objects.create(user=admin_user, type="totp", data={"secret": secret})
+    response = _log_in(client, "admin1")
+    assert response.url == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": _code(secret)})
+    assert response.url == reverse("dashboard")
