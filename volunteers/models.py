@@ -167,6 +167,9 @@ class Assignment(models.Model):
     # the supporter's inbox read it.
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     hours_approved_at = models.DateTimeField(_("hours approved at"), null=True, blank=True)
+    # The cancelled_at the coordinators were emailed about (late cancellation): a task delivered
+    # twice finds it claimed and sends nothing; a later cancellation of this row is new again.
+    late_alert_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
     hours_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -200,16 +201,38 @@ def coordinator_emails() -> list[str]:
 
 def late_cancellation_alert_send(*, assignment_id: int, reason: str = "") -> bool:
     """Email the coordinators that a supporter cancelled less than 48 hours before a session.
-    Returns False (nothing sent) when the assignment is no longer cancelled or no coordinator has
-    an email address; the late-cancellation list on the dashboard shows it either way."""
-    assignment = (
-        Assignment.objects.select_related("supporter", "session__venue", "session__topic")
-        .filter(pk=assignment_id, status=Assignment.Status.CANCELLED)
-        .first()
-    )
+
+    Returns False (nothing sent) when the assignment is no longer cancelled, no coordinator has
+    an email address, or this cancellation was already emailed (the task delivered twice); the
+    late-cancellation list on the dashboard shows it either way. The cancellation is claimed
+    before the mail goes out and released if sending fails (so a retry sends it): a worker
+    killed between the two loses the mail, never repeats it.
+    """
     recipients = coordinator_emails()
-    if assignment is None or not recipients:
+    if not recipients:
         return False
+    unsent = Q(late_alert_sent_for__isnull=True) | ~Q(late_alert_sent_for=F("cancelled_at"))
+    claimed = (
+        Assignment.objects.filter(
+            pk=assignment_id, status=Assignment.Status.CANCELLED, cancelled_at__isnull=False
+        )
+        .filter(unsent)
+        .update(late_alert_sent_for=F("cancelled_at"))
+    )
+    if not claimed:
+        return False
+    assignment = Assignment.objects.select_related(
+        "supporter", "session__venue", "session__topic"
+    ).get(pk=assignment_id)
+    try:
+        _late_cancellation_mail(assignment, reason, recipients)
+    except Exception:
+        Assignment.objects.filter(pk=assignment_id).update(late_alert_sent_for=None)
+        raise
+    return True
+
+
+def _late_cancellation_mail(assignment: Assignment, reason: str, recipients: list[str]) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Late cancellation: %(name)s, %(session)s") % {
             "name": assignment.supporter.name,
@@ -228,4 +251,3 @@ def late_cancellation_alert_send(*, assignment_id: int, reason: str = "") -> boo
             % {"path": _link(reverse("volunteers:replacements", args=[assignment.session_id]))},
         ]
     send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)
-    return True

@@ -5,6 +5,7 @@ from datetime import date, time, timedelta
 
 import pytest
 import time_machine
+from celery.exceptions import Retry
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -120,6 +121,40 @@ def test_late_cancellation_alerts_coordinators_once_with_the_reason(
             with django_capture_on_commit_callbacks(execute=True):
                 services_replies.assignment_withdraw(assignment=assignment, by=None)
     assert len(mail.outbox) == 1
+
+
+def test_a_late_cancellation_alert_delivered_twice_is_emailed_once(
+    coordinator_with_email, django_capture_on_commit_callbacks, monkeypatch
+):
+    assignment = AssignmentFactory(session=session_at(), status=Assignment.Status.CONFIRMED)
+    with time_machine.travel(SESSION_START - timedelta(hours=30), tick=False):
+        # The mail server refuses the first attempt: the claim is released for the retry.
+        def refuse(*args, **kwargs):
+            raise ConnectionRefusedError("smtp down")
+
+        monkeypatch.setattr(services_replies, "send_mail", refuse)
+        # (The task asks Celery to retry it later.)
+        with pytest.raises(Retry):
+            with django_capture_on_commit_callbacks(execute=True):
+                services_replies.assignment_withdraw(assignment=assignment, by=None)
+        assert mail.outbox == []
+        monkeypatch.undo()
+
+        # The retry sends it; the same task delivered again (Redis redelivery) sends nothing.
+        assert services_replies.late_cancellation_alert_send(assignment_id=assignment.pk)
+        assert not services_replies.late_cancellation_alert_send(assignment_id=assignment.pk)
+    assert len(mail.outbox) == 1
+
+    # Asked again, accepted and cancelled late once more: that is a new alert.
+    Assignment.objects.filter(pk=assignment.pk).update(
+        status=Assignment.Status.CONFIRMED, cancelled_at=None
+    )
+    assignment.refresh_from_db()
+    with time_machine.travel(SESSION_START - timedelta(hours=10), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            services_replies.assignment_withdraw(assignment=assignment, by=None)
+        assert not services_replies.late_cancellation_alert_send(assignment_id=assignment.pk)
+    assert len(mail.outbox) == 2
 
 
 def test_cancellation_49_hours_before_is_not_late(
