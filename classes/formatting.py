@@ -16,4 +16,7 @@ def date_ja(value: date | datetime) -> str:
 
 def time_range_ja(start: datetime, end: datetime) -> str:
     """``10:00〜11:30`` for two aware datetimes, in local time."""
-    return f"{timezone.localtime(start):%H:%M}〜{timezone.localtime(end):%H:%M}"
+    # Called for every row of the phone screen: one time zone look-up, no strftime.
+    tz = timezone.get_current_timezone()
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    return f"{start.hour:02d}:{start.minute:02d}〜{end.hour:02d}:{end.minute:02d}"

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Expression, F, IntegerField, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,48 @@ def active_venues(*, venue_ids=None) -> QuerySet[Venue]:
     return venues if venue_ids is None else venues.filter(pk__in=venue_ids)
 
 
+class _CountPerSession(Expression):
+    """``(SELECT COUNT(*) FROM <model's table> WHERE session_id = <outer session's id> AND
+    <field> IN (<values>))``: a correlated count for each session row, 0 when nothing matches.
+
+    What ``Subquery(...filter(session=OuterRef("pk")).annotate(n=Func(..., "COUNT")))`` gives,
+    without building and compiling a queryset per count: session_list's four of those cost
+    ~1.3 ms of Python on every page that lists sessions. The outer id is a resolved column,
+    so the expression survives relabelling when the queryset is nested in another.
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, model, field: str, values) -> None:
+        super().__init__()
+        self.model = model
+        self.field_name = field
+        self.values = tuple(str(v) for v in values)
+        self.session_id = F("pk")
+
+    def get_source_expressions(self):
+        return [self.session_id]
+
+    def set_source_expressions(self, exprs) -> None:
+        (self.session_id,) = exprs
+
+    def get_group_by_cols(self):
+        # As Subquery: in a GROUP BY, group by the outer column the count depends on.
+        return self.session_id.get_group_by_cols()
+
+    def as_sql(self, compiler, connection):
+        qn = connection.ops.quote_name
+        meta = self.model._meta
+        id_sql, id_params = compiler.compile(self.session_id)
+        placeholders = ", ".join(["%s"] * len(self.values))
+        sql = (
+            f"(SELECT COUNT(*) FROM {qn(meta.db_table)} {qn('_count')} "
+            f"WHERE {qn('_count')}.{qn(meta.get_field('session').column)} = {id_sql} "
+            f"AND {qn('_count')}.{qn(meta.get_field(self.field_name).column)} IN ({placeholders}))"
+        )
+        return sql, (*id_params, *self.values)
+
+
 def session_list(
     *, start: datetime | None = None, end: datetime | None = None, venue_ids=None
 ) -> QuerySet[Session]:
@@ -39,41 +81,108 @@ def session_list(
         qs = qs.filter(starts_at__lt=end)
     if venue_ids is not None:
         qs = qs.filter(venue_id__in=venue_ids)
+    # One correlated subquery per count rather than COUNT(DISTINCT) over the joined
+    # registrations x assignments: no GROUP BY, no row explosion, and PostgreSQL computes the
+    # counts only for the rows left after ORDER BY ... LIMIT (4x cheaper for 30 of 120 sessions).
+    # A filter on a count (``supporter_count``) becomes a plain WHERE.
     return qs.annotate(
-        registered_count=Count(
-            "registrations",
-            filter=Q(registrations__status=Registration.Status.REGISTERED),
-            distinct=True,
+        registered_count=_CountPerSession(Registration, "status", [Registration.Status.REGISTERED]),
+        waitlisted_count=_CountPerSession(Registration, "status", [Registration.Status.WAITLISTED]),
+        attended_count=_CountPerSession(
+            Registration, "attendance", [Registration.Attendance.ATTENDED]
         ),
-        waitlisted_count=Count(
-            "registrations",
-            filter=Q(registrations__status=Registration.Status.WAITLISTED),
-            distinct=True,
-        ),
-        attended_count=Count(
-            "registrations",
-            filter=Q(registrations__attendance=Registration.Attendance.ATTENDED),
-            distinct=True,
-        ),
-        supporter_count=Count(
-            "assignments",
-            filter=Q(assignments__status__in=Assignment.ACTIVE_STATUSES),
-            distinct=True,
-        ),
+        supporter_count=_CountPerSession(Assignment, "status", Assignment.ACTIVE_STATUSES),
     ).order_by("starts_at", "id")
 
 
+def sessions_to_offer(
+    *, start: datetime, end: datetime, venue_ids=None, exclude_ids=()
+) -> QuerySet[Session]:
+    """Scheduled sessions starting in [start, end) that a caller can be registered for, soonest
+    first: at ``venue_ids`` (an iterable of ids, None for all), except ``exclude_ids``.
+
+    What the phone screen lists, and only that: ``registered_count`` and ``waitlisted_count``
+    annotated; times, title, kind, seats, the venue's name and the topic's title loaded (other
+    fields cost a query each). Slice it: the counts are computed for the rows returned only.
+    """
+    qs = Session.objects.filter(
+        starts_at__gte=start, starts_at__lt=end, status=Session.Status.SCHEDULED
+    )
+    if venue_ids is not None:
+        qs = qs.filter(venue_id__in=venue_ids)
+    if exclude_ids:
+        qs = qs.exclude(pk__in=exclude_ids)
+    return (
+        qs.select_related("venue", "topic")
+        .only(
+            "id",
+            "kind",
+            "title",
+            "topic_id",
+            "venue_id",
+            "place",
+            "starts_at",
+            "ends_at",
+            "seats",
+            "status",
+            "venue__name",
+            "topic__title",
+        )
+        .annotate(
+            registered_count=_CountPerSession(
+                Registration, "status", [Registration.Status.REGISTERED]
+            ),
+            waitlisted_count=_CountPerSession(
+                Registration, "status", [Registration.Status.WAITLISTED]
+            ),
+        )
+        .order_by("starts_at", "id")
+    )
+
+
 def session_registrations(*, session: Session) -> QuerySet[Registration]:
-    """Registrations of ``session`` (not cancelled ones last), with residents, in arrival order."""
+    """Registrations of ``session`` (not cancelled ones last), in arrival order, with the
+    resident's name, kana, phone and accessibility needs loaded (other resident fields cost a
+    query each: add them here when the page shows them)."""
     return (
         Registration.objects.filter(session=session)
         .select_related("resident")
+        .only(
+            "id",
+            "session_id",
+            "status",
+            "attendance",
+            "companion",
+            "is_walk_in",
+            "created_at",
+            "cancelled_at",
+            "resident__id",
+            "resident__name",
+            "resident__name_kana",
+            "resident__phone",
+            "resident__accessibility_needs",
+        )
         .order_by("status", "created_at", "id")
     )
 
 
+def session_supporters(*, session: Session) -> QuerySet[Assignment]:
+    """Active (proposed or confirmed) assignments of ``session``, lead first then by kana, with
+    the supporter's name loaded."""
+    return (
+        session.assignments.filter(status__in=Assignment.ACTIVE_STATUSES)
+        .select_related("supporter")
+        .only("id", "session_id", "status", "is_lead", "supporter__id", "supporter__name")
+        .order_by("-is_lead", "supporter__name_kana")
+    )
+
+
 def upcoming_registrations_for(*, residents) -> dict[int, list[Registration]]:
-    """Active upcoming registrations of the given residents, keyed by resident id (one query)."""
+    """Active (registered or waitlisted) registrations for sessions not yet ended of the given
+    residents, keyed by resident id (every resident has a list), soonest first. Loaded: the
+    registration's status, the session's times, title, kind, place and series, its venue's
+    name and its topic's title (other fields cost a query each). One query; none without
+    residents."""
     ids = [r.pk for r in residents]
     out: dict[int, list[Registration]] = {i: [] for i in ids}
     if not ids:
@@ -85,6 +194,22 @@ def upcoming_registrations_for(*, residents) -> dict[int, list[Registration]]:
             session__ends_at__gte=timezone.now(),
         )
         .select_related("session", "session__venue", "session__topic")
+        .only(
+            "id",
+            "resident_id",
+            "session_id",
+            "status",
+            "session__kind",
+            "session__title",
+            "session__topic_id",
+            "session__venue_id",
+            "session__place",
+            "session__starts_at",
+            "session__ends_at",
+            "session__series_id",
+            "session__venue__name",
+            "session__topic__title",
+        )
         .order_by("session__starts_at")
     )
     for reg in regs:

@@ -1,5 +1,6 @@
 """Sessions, phone registration and attendance. Thin: parse, call a service or selector, render."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import messages
@@ -20,7 +21,6 @@ from project.redirects import safe_next
 from project.roles import can_change_venue, role_required, user_role, venue_ids_for
 from residents.models import Resident
 from residents.selectors import resident_search
-from volunteers.models import Assignment
 
 VIEW_ROLES = (Role.ADMINISTRATOR, Role.STAFF, Role.COORDINATOR)
 CHANGE_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
@@ -117,10 +117,16 @@ def session_list(request):
 @role_required(*VIEW_ROLES)
 def session_detail(request, pk: int):
     """One session: facts, registrants, waitlist, attendance and the walk-in search."""
-    session = get_object_or_404(selectors.session_list(), pk=pk)
-    _check_venue_access(request.user, session.venue_id)
+    session = _get_session_for_user(request.user, pk)
     registrations = list(selectors.session_registrations(session=session))
+    registered = [r for r in registrations if r.status == Registration.Status.REGISTERED]
+    waitlisted = [r for r in registrations if r.status == Registration.Status.WAITLISTED]
+    # The counts the page shows come from the rows it lists anyway, not from a second count
+    # in SQL (selectors.session_list).
+    session.registered_count = len(registered)
+    session.waitlisted_count = len(waitlisted)
     can_change = _can_change(request.user, session.venue_id)
+    _add_registration_links(registrations)
     today = timezone.localdate()
     walk_in_form, walk_in_results = _resident_search(request, allowed=can_change)
     return render(
@@ -128,12 +134,10 @@ def session_detail(request, pk: int):
         "classes/session_detail.html",
         {
             "session": session,
-            "registered": [r for r in registrations if r.status == Registration.Status.REGISTERED],
-            "waitlisted": [r for r in registrations if r.status == Registration.Status.WAITLISTED],
+            "registered": registered,
+            "waitlisted": waitlisted,
             "cancelled": [r for r in registrations if r.status == Registration.Status.CANCELLED],
-            "assignments": session.assignments.filter(status__in=Assignment.ACTIVE_STATUSES)
-            .select_related("supporter")
-            .order_by("-is_lead", "supporter__name_kana"),
+            "assignments": list(selectors.session_supporters(session=session)),
             "can_change": can_change,
             "attendance_open": can_change
             and session.status == Session.Status.SCHEDULED
@@ -142,6 +146,25 @@ def session_detail(request, pk: int):
             "walk_in_results": walk_in_results,
         },
     )
+
+
+def _url_by_pk(name: str) -> Callable[[int], str]:
+    """``pk -> reverse(name, args=[pk])`` that reverses only once: tables with a link or form
+    per row would otherwise spend ~20 µs per row and URL in ``reverse()``."""
+    marker = "2147483647"
+    head, tail = reverse(name, args=[marker]).split(marker)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _add_registration_links(registrations: list[Registration]) -> None:
+    """Set ``resident_url``, ``cancel_url`` and ``move_url`` on each registration."""
+    resident_url = _url_by_pk("residents:detail")
+    cancel_url = _url_by_pk("classes:registration_cancel")
+    move_url = _url_by_pk("classes:registration_move")
+    for r in registrations:
+        r.resident_url = resident_url(r.resident_id)
+        r.cancel_url = cancel_url(r.pk)
+        r.move_url = move_url(r.pk)
 
 
 @role_required(*CHANGE_ROLES)
@@ -195,6 +218,19 @@ def session_cancel(request, pk: int):
 
 # Upcoming sessions listed per page on the phone registration screen.
 PHONE_SESSIONS_PAGE = 30
+# What the phone screen shows of the residents found (and of the one chosen among them): the
+# resident row is wide, and a field left out here would cost a query per row.
+PHONE_RESIDENT_FIELDS = (
+    "name",
+    "name_kana",
+    "birth_date",
+    "district",
+    "phone",
+    "own_device",
+    "accessibility_needs",
+    "consent_given",
+    "possible_duplicate_of_id",
+)
 
 
 def _positive_int(value, *, default: int, most: int) -> int:
@@ -222,47 +258,43 @@ def phone_registration(request):
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
-            results = list(resident_search(query=query, limit=30))
+            results = list(resident_search(query=query, limit=30).only(*PHONE_RESIDENT_FIELDS))
     resident = None
+    if request.GET.get("resident"):
+        resident = _chosen_resident(request.GET["resident"], among=results)
+        if resident is None:
+            messages.error(request, _("That resident was not found. Please search again."))
+    # Upcoming registrations of everyone listed and of the chosen resident: one query.
+    listed = list(results or [])
+    if resident is not None and resident not in listed:
+        listed.append(resident)
+    upcoming_by_resident = selectors.upcoming_registrations_for(residents=listed)
     upcoming_sessions = None
     sessions_next = sessions_previous = ""
     resident_regs = []
-    if request.GET.get("resident"):
-        resident = _resident_from(request.GET["resident"])
-        if resident is None:
-            messages.error(request, _("That resident was not found. Please search again."))
-        else:
-            now = timezone.now()
-            resident_regs = list(
-                Registration.objects.filter(
-                    resident=resident,
-                    status__in=services.ACTIVE_STATUSES,
-                    session__ends_at__gte=now,
-                )
-                .select_related("session", "session__venue", "session__topic")
-                .order_by("session__starts_at")
-            )
-            registered_ids = {r.session_id for r in resident_regs}
-            # The next PHONE_SESSIONS_PAGE sessions, with links to later ones: callers want the
-            # next dates, and rendering 200 rows with a form each made this the slowest page.
-            sessions_page = _positive_int(request.GET.get("sessions_page"), default=1, most=50)
-            offset = (sessions_page - 1) * PHONE_SESSIONS_PAGE
-            rows = list(
-                selectors.session_list(
-                    start=now, end=now + timedelta(days=62), venue_ids=venue_ids_for(request.user)
-                )
-                .filter(status=Session.Status.SCHEDULED)
-                .exclude(pk__in=registered_ids)[offset : offset + PHONE_SESSIONS_PAGE + 1]
-            )
-            upcoming_sessions = rows[:PHONE_SESSIONS_PAGE]
-            if len(rows) > PHONE_SESSIONS_PAGE:
-                sessions_next = _with_param(request, "sessions_page", sessions_page + 1)
-            if sessions_page > 1:
-                sessions_previous = _with_param(request, "sessions_page", sessions_page - 1)
+    if resident is not None:
+        now = timezone.now()
+        resident_regs = upcoming_by_resident[resident.pk]
+        # The next PHONE_SESSIONS_PAGE sessions, with links to later ones: callers want the
+        # next dates, and rendering 200 rows with a form each made this the slowest page.
+        sessions_page = _positive_int(request.GET.get("sessions_page"), default=1, most=50)
+        offset = (sessions_page - 1) * PHONE_SESSIONS_PAGE
+        rows = list(
+            selectors.sessions_to_offer(
+                start=now,
+                end=now + timedelta(days=62),
+                venue_ids=venue_ids_for(request.user),
+                exclude_ids={r.session_id for r in resident_regs},
+            )[offset : offset + PHONE_SESSIONS_PAGE + 1]
+        )
+        upcoming_sessions = rows[:PHONE_SESSIONS_PAGE]
+        if len(rows) > PHONE_SESSIONS_PAGE:
+            sessions_next = _with_param(request, "sessions_page", sessions_page + 1)
+        if sessions_page > 1:
+            sessions_previous = _with_param(request, "sessions_page", sessions_page - 1)
     if results is not None:
-        upcoming_by_resident = selectors.upcoming_registrations_for(residents=results)
         for r in results:
-            r.upcoming = upcoming_by_resident.get(r.pk, [])
+            r.upcoming = upcoming_by_resident[r.pk]
     return render(
         request,
         "classes/phone.html",
@@ -275,9 +307,21 @@ def phone_registration(request):
             "upcoming_sessions": upcoming_sessions,
             "sessions_next": sessions_next,
             "sessions_previous": sessions_previous,
-            "register_form": RegisterForm(),
         },
     )
+
+
+def _chosen_resident(value, *, among: list[Resident] | None) -> Resident | None:
+    """The resident whose id is the query text ``value``: taken from ``among`` (the search
+    results, already read) when listed there, else read; None when there is none."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    for r in among or ():
+        if r.pk == pk:
+            return r
+    return Resident.objects.filter(pk=pk).first()
 
 
 @require_POST
