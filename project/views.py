@@ -30,6 +30,7 @@ def dashboard(request):
         "today": today,
         "overview": overview,
         "rows": DASHBOARD_ROWS,
+        "can_assign": role in (Role.ADMINISTRATOR, Role.COORDINATOR),
         # Supporters who cancelled less than 48 hours before a session (coordinator's alert).
         "late_cancellations": late_cancellations()[:20]
         if role in (Role.ADMINISTRATOR, Role.COORDINATOR)

@@ -8,7 +8,6 @@ the same escaping and the same translations. Keep the markup in step with the ta
 ``templates/classes/phone.html`` and ``templates/classes/session_detail.html``.
 """
 
-from html import escape
 from urllib.parse import quote
 
 from django import template
@@ -19,27 +18,10 @@ from django.utils.translation import gettext, ngettext
 
 from classes.formatting import date_ja, time_range_ja
 from classes.models import Registration, Session
+from project.html_rows import html, labels, url_for_pk, weekday_abbrs
 from residents.models import OwnDevice
 
 register = template.Library()
-
-
-def _esc(value) -> str:
-    """``value`` as HTML: safe HTML as it is, anything else escaped as Django's ``escape``."""
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
-
-
-def _html(template_: str, *args, **kwargs) -> SafeString:
-    """``format_html`` for many rows: the same escaping of every value, without Django's
-    lazy-string checks per value."""
-    return mark_safe(
-        template_.format(*map(_esc, args), **{key: _esc(value) for key, value in kwargs.items()})
-    )
-
-
-def _labels(choices) -> dict[str, str]:
-    """A choices class's labels, translated once per table instead of once per row."""
-    return {value: str(label) for value, label in choices.choices}
 
 
 _RESIDENT_ROW = (
@@ -92,8 +74,8 @@ def phone_result_rows(residents, query: str) -> SafeString:
     "Select" link that keeps ``query``."""
     today = timezone.localdate()
     tz = timezone.get_current_timezone()
-    devices = _labels(OwnDevice)
-    duplicate = _html(
+    devices = labels(OwnDevice)
+    duplicate = html(
         '<br><span class="badge warn">{}</span>', gettext("Possible duplicate: to be checked")
     )
     select = gettext("Select")
@@ -103,12 +85,12 @@ def phone_result_rows(residents, query: str) -> SafeString:
     for r in residents:
         badges = duplicate if r.possible_duplicate_of_id else ""
         if r.accessibility_needs:
-            badges += _html('<br><span class="badge">{}</span>', r.accessibility_needs)
+            badges += html('<br><span class="badge">{}</span>', r.accessibility_needs)
         upcoming = ""
         for reg in r.upcoming:
             day = reg.session.starts_at.astimezone(tz)
             on_waitlist = reg.status == Registration.Status.WAITLISTED
-            upcoming += _html(
+            upcoming += html(
                 "{}/{} {}{}<br>",
                 day.month,
                 day.day,
@@ -118,7 +100,7 @@ def phone_result_rows(residents, query: str) -> SafeString:
         age = r.age_on(today)
         born = r.birth_date
         rows.append(
-            _html(
+            html(
                 _RESIDENT_ROW,
                 name=r.name,
                 kana=r.name_kana,
@@ -144,7 +126,7 @@ def phone_session_rows(context, sessions, resident, action: str) -> SafeString:
     and kind, place, seats left (``registered_count``/``waitlisted_count`` annotated) and a
     form posting to ``action`` to register them or put them on the waitlist."""
     csrf = CsrfTokenNode().render(context)
-    kinds = _labels(Session.Kind)
+    kinds = labels(Session.Kind)
     companion = gettext("Companion (付き添い)")
     hint = gettext("Companion (optional)")
     to_waitlist = gettext("Add to waitlist")
@@ -158,13 +140,13 @@ def phone_session_rows(context, sessions, resident, action: str) -> SafeString:
         else:
             left = s.seats_left
             full = left == 0
-            seats = _html("{} / {}", left, s.seats)
+            seats = html("{} / {}", left, s.seats)
             n = s.waitlisted_count
             if n:
                 waiting = ngettext("%(n)s waiting", "%(n)s waiting", n) % {"n": n}
-                seats = _html('{}<br><span class="muted">{}</span>', seats, waiting)
+                seats = html('{}<br><span class="muted">{}</span>', seats, waiting)
         rows.append(
-            _html(
+            html(
                 _SESSION_ROW,
                 day=date_ja(s.starts_at),
                 time=time_range_ja(s.starts_at, s.ends_at),
@@ -193,18 +175,18 @@ def registrant_rows(
     checkbox of the attendance form while ``attendance_open``), name, phone, notes and, with
     ``can_change``, the cancel button (of the form ``cancel-<pk>``) and the move link when
     ``movable`` (a session of a series)."""
-    attendance = _labels(Registration.Attendance)
-    absent = _html('<span class="badge warn">{}</span>', gettext("Absent"))
-    attended = _html('<span class="badge ok">{}</span>', gettext("Attended"))
+    attendance = labels(Registration.Attendance)
+    absent = html('<span class="badge warn">{}</span>', gettext("Absent"))
+    attended = html('<span class="badge ok">{}</span>', gettext("Attended"))
     companion = gettext("Companion")
-    walk_in = _html(' <span class="badge">{}</span>', gettext("walk-in"))
+    walk_in = html(' <span class="badge">{}</span>', gettext("walk-in"))
     cancel = gettext("Cancel registration")
     move = gettext("Move to another date")
     rows = []
     for r in registrations:
         resident = r.resident
         if attendance_open:
-            present = _html(
+            present = html(
                 '<label><input type="checkbox" name="attended" value="{}"{}> '
                 '<span class="visually-hidden">{}</span></label>',
                 r.pk,
@@ -218,20 +200,20 @@ def registrant_rows(
             badge = absent
         elif r.attendance == Registration.Attendance.ATTENDED:
             badge = attended
-        notes = _html("{}", resident.accessibility_needs)
+        notes = html("{}", resident.accessibility_needs)
         if r.companion:
-            notes += _html(" {}: {}", companion, r.companion)
+            notes += html(" {}: {}", companion, r.companion)
         if r.is_walk_in:
             notes += walk_in
         actions = ""
         if can_change:
-            actions = _html(
+            actions = html(
                 '<button type="submit" form="cancel-{}" class="secondary">{}</button>', r.pk, cancel
             )
             if movable:
-                actions += _html(' <a href="{}">{}</a>', r.move_url, move)
+                actions += html(' <a href="{}">{}</a>', r.move_url, move)
         rows.append(
-            _html(
+            html(
                 _REGISTRANT_ROW,
                 present=present,
                 badge=badge,
@@ -241,6 +223,57 @@ def registrant_rows(
                 phone=resident.phone or "—",
                 notes=mark_safe(notes),
                 actions=mark_safe(actions),
+            )
+        )
+    return mark_safe("".join(rows))
+
+
+_SESSION_TABLE_ROW = (
+    "<tr>\n"
+    "<td>{when}</td>\n"
+    '<td><a href="{url}">{title}</a> <span class="muted">{kind}</span>{cancelled}</td>\n'
+    "<td>{place}</td>\n"
+    '<td class="num">{seats}{waiting}</td>\n'
+    "</tr>\n"
+)
+
+
+@register.simple_tag
+def session_table_rows(sessions, show_date: bool = False) -> SafeString:
+    """The ``<tr>`` rows of ``classes/_session_table.html`` (dashboard, session list): time
+    (``n/j (D)`` first with ``show_date``; Asia/Tokyo), linked title and kind, a "Cancelled"
+    badge, place, and seats left of seats with the number waiting (``session_list`` rows:
+    ``registered_count`` and ``waitlisted_count`` annotated)."""
+    tz = timezone.get_current_timezone()
+    kinds = labels(Session.Kind)
+    weekdays = weekday_abbrs()
+    session_url = url_for_pk("classes:session_detail")
+    cancelled = html(' <span class="badge err">{}</span>', gettext("Cancelled"))
+    drop_in = gettext("Drop-in")
+    rows = []
+    for s in sessions:
+        start, end = s.starts_at.astimezone(tz), s.ends_at.astimezone(tz)
+        when = f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+        if show_date:
+            when = f"{start.month}/{start.day} ({weekdays[start.weekday()]}) {when}"
+        waiting = ""
+        if s.waitlisted_count:
+            n = s.waitlisted_count
+            waiting = html(
+                ' <span class="muted">({})</span>',
+                ngettext("%(n)s waiting", "%(n)s waiting", n) % {"n": n},
+            )
+        rows.append(
+            html(
+                _SESSION_TABLE_ROW,
+                when=when,
+                url=session_url(s.pk),
+                title=s.display_title,
+                kind=kinds.get(s.kind, s.kind),
+                cancelled=cancelled if s.status == Session.Status.CANCELLED else "",
+                place=s.place_label,
+                seats=drop_in if s.seats is None else f"{s.seats_left} / {s.seats}",
+                waiting=waiting,
             )
         )
     return mark_safe("".join(rows))

@@ -153,3 +153,18 @@ def test_dashboard_query_count_does_not_grow_with_rows(
     # Session, user, profile, venues; the week's sessions; loan totals; loans listed.
     with django_assert_max_num_queries(7):
         assert staff_client.get(reverse("dashboard")).status_code == 200
+
+
+def test_dashboard_rows_escape_names_and_link_each_loan(staff_client, venue):
+    today = timezone.localdate()
+    loan = LoanFactory(
+        venue=venue,
+        policy=LoanPolicyFactory(),
+        resident=ResidentFactory(name="<b>山田</b> & 花子"),
+        start_date=today - timedelta(days=200),
+        due_date=today - timedelta(days=1),
+    )
+    html = staff_client.get(reverse("dashboard")).content.decode()
+    assert "&lt;b&gt;山田&lt;/b&gt; &amp; 花子" in html and "<b>山田</b>" not in html
+    assert f'href="{reverse("loans:loan_detail", args=[loan.pk])}"' in html
+    assert f'href="{reverse("residents:detail", args=[loan.resident_id])}"' in html
