@@ -249,13 +249,15 @@ def phone_registration(request):
     query = ""
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
-        if query:
-            results = list(resident_search(query=query, limit=30).only(*PHONE_RESIDENT_FIELDS))
     resident = None
     if request.GET.get("resident"):
-        resident = _chosen_resident(request.GET["resident"], among=results)
+        resident = _chosen_resident(request.GET["resident"])
         if resident is None:
             messages.error(request, _("That resident was not found. Please search again."))
+    # Once a resident is chosen the screen is about them: the results stay one link away
+    # ("Back to the results") instead of 30 rows to scroll past on every step of the call.
+    if query and resident is None:
+        results = list(resident_search(query=query, limit=30).only(*PHONE_RESIDENT_FIELDS))
     # Upcoming registrations of everyone listed and of the chosen resident: one query.
     listed = list(results or [])
     if resident is not None and resident not in listed:
@@ -303,16 +305,12 @@ def phone_registration(request):
     )
 
 
-def _chosen_resident(value, *, among: list[Resident] | None) -> Resident | None:
-    """The resident whose id is the query text ``value``: taken from ``among`` (the search
-    results, already read) when listed there, else read; None when there is none."""
+def _chosen_resident(value) -> Resident | None:
+    """The resident whose id is the query text ``value``; None when there is none."""
     try:
         pk = int(value)
     except (TypeError, ValueError):
         return None
-    for r in among or ():
-        if r.pk == pk:
-            return r
     return Resident.objects.filter(pk=pk).first()
 
 

@@ -37,6 +37,23 @@ def test_selected_caller_sees_only_sessions_at_the_staffs_venues(
     assert "LINE入門 小名浜" not in body
 
 
+def test_choosing_a_caller_puts_them_first_with_a_way_back_to_the_results(
+    staff_client, caller, venue
+):
+    ResidentFactory(name="鈴木 一郎", name_kana="スズキ イチロウ")
+    SessionFactory(venue=venue, title="LINE入門 中央")
+    found = staff_client.get(reverse("classes:phone"), {"q": "スズキ"}).content.decode()
+    assert "鈴木 一郎" in found and "鈴木 幸子" in found
+
+    chosen = staff_client.get(
+        reverse("classes:phone"), {"q": "スズキ", "resident": caller.pk}
+    ).content.decode()
+    # The chosen caller and the sessions to offer, not the other 29 results to scroll past.
+    assert "鈴木 幸子" in chosen and "LINE入門 中央" in chosen
+    assert "鈴木 一郎" not in chosen
+    assert 'href="?q=%E3%82%B9%E3%82%BA%E3%82%AD"' in chosen  # back to the results
+
+
 def test_registering_shows_the_read_back_with_weekday_time_and_venue(staff_client, caller, venue):
     venue.access = "いわき駅から徒歩10分"
     venue.save()
