@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
 from loans.models import Device, Loan, LoanCheckIn, LoanPolicy
+from project.quick_forms import QuickForm
 from residents.models import Resident
 
 
@@ -24,7 +25,7 @@ def _not_in_future(value, message):
     return value
 
 
-class DeviceFilterForm(forms.Form):
+class DeviceFilterForm(QuickForm):
     """Filter of the device list (GET)."""
 
     status = forms.ChoiceField(
@@ -48,7 +49,7 @@ class CheckoutPickForm(forms.Form):
     q = forms.CharField(required=False, max_length=100)
 
 
-class DeviceChoiceForm(forms.Form):
+class DeviceChoiceForm(QuickForm):
     """Step 1 of the lend page: choose one of the devices that can be lent now."""
 
     device = forms.ModelChoiceField(
@@ -62,7 +63,7 @@ class DeviceChoiceForm(forms.Form):
         self.fields["device"].queryset = devices
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(QuickForm):
     """Step 3 of the lend page: where, from when, which kit, agreement signed."""
 
     venue = forms.ModelChoiceField(
@@ -80,16 +81,25 @@ class CheckoutForm(forms.Form):
     )
 
     def __init__(self, *args, device: Device, venues, **kwargs):
+        """``venues``: a queryset of the venues the user may lend at.
+
+        It is read once (not again if already evaluated) for the choices and the initial
+        venue; a submitted venue is still checked against the database by the field.
+        """
         super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = venues
+        venue_field = self.fields["venue"]
+        venue_field.queryset = venues
+        # Fixed choices: rendering a model choice field queries the venues again (twice, as the
+        # select also looks at its first option), one of the costs of this busy page.
+        venue_field.choices = [(v.pk, venue_field.label_from_instance(v)) for v in venues]
         if device.kit_items:
             self.fields["kit"].choices = [(item, item) for item in device.kit_items]
             self.fields["kit"].initial = device.kit_items
         else:
             del self.fields["kit"]
         self.fields["start_date"].initial = timezone.localdate()
-        if device.home_venue_id and venues.filter(pk=device.home_venue_id).exists():
-            self.fields["venue"].initial = device.home_venue_id
+        if any(v.pk == device.home_venue_id for v in venues):
+            venue_field.initial = device.home_venue_id
 
     def clean_start_date(self):
         """Refuse a start date in the future."""

@@ -124,21 +124,30 @@ def device_list(request):
     form = DeviceFilterForm(request.GET or None)
     status, search = "", ""
     if form.is_valid():
-        status, search = form.cleaned_data["status"], form.cleaned_data["q"]
+        status, search = form.cleaned_data["status"], form.cleaned_data["q"].strip()
     counts = selectors.device_status_counts()
-    page = Paginator(
+    total = sum(counts.values())
+    paginator = Paginator(
         selectors.device_list(status=status or None, search=search), DEVICE_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    )
+    # The pager's count: known from the counts per status unless searching, else counted
+    # without the list's joins (the paginator would count the joined rows).
+    if search:
+        paginator.count = selectors.device_count(status=status or None, search=search)
+    else:
+        paginator.count = counts[status] if status else total
+    page = paginator.get_page(request.GET.get("page"))
+    devices = list(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
-        "devices": page.object_list,
+        "devices": devices,
         "page": page,
         "query": query.urlencode(),
         "status": status,
         "status_counts": [(value, label, counts[value]) for value, label in Device.Status.choices],
-        "total": sum(counts.values()),
+        "total": total,
         "venue_ids": venue_ids_for(request.user),
     }
     return render(request, "loans/device_list.html", context)
@@ -165,7 +174,7 @@ def device_detail(request, pk: int):
 def checkout(request):
     """Lend a device: choose the device, find the resident, then record the loan (one page)."""
     venues = _venues_for(request.user)
-    has_venues = venues.exists()
+    has_venues = bool(venues)  # evaluates the queryset once; the form's choices reuse it
     pick = _pick_from_query(request, "loans:checkout")
     device, resident, url_with = pick["device"], pick["resident"], pick.pop("url_with")
 
@@ -240,19 +249,18 @@ def checkout(request):
             for d in selectors.device_reservations(resident=resident)
             if device is None or d.pk != device.pk
         ]
-        resident_active_loans = list(
-            Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE).select_related(
-                "device"
-            )
-        )
+        resident_active_loans = list(selectors.resident_active_loans(resident=resident))
 
     context = {
         **pick,
         "device_problem": device_problem,
+        # The device picker shows only while no lendable device is chosen.
         "device_form": DeviceChoiceForm(
             initial={"device": device.pk if device else None},
             devices=selectors.devices_lendable(),
-        ),
+        )
+        if device is None or device_problem
+        else None,
         "resident_active_loans": resident_active_loans,
         "resident_reservations": resident_reservations,
         "form": form,

@@ -1,12 +1,13 @@
 """Loan pages: device list, device detail, lend (checkout), loan list/detail, receive back."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from loans.models import Device, Loan
 from loans.services import loan_checkout
@@ -79,7 +80,7 @@ def test_device_list_shows_counts_per_status_and_filters(staff_client, venue):
     assert "All (3)" in content
 
     response = staff_client.get(reverse("loans:device_list"), {"status": "in_repair"})
-    assert [d.asset_tag for d in response.context["devices"]] == ["SP-0003"]
+    assert [d["asset_tag"] for d in response.context["devices"]] == ["SP-0003"]
 
 
 def test_device_list_with_an_unknown_status_shows_the_error_not_a_500(staff_client):
@@ -118,6 +119,68 @@ def test_device_list_query_count_does_not_grow_with_devices(
     assert response.content.decode().count("Lent at another venue") == 0
     assert Loan.objects.filter(status=Loan.Status.ACTIVE).count() == 10
     assert _device_list_queries(staff_client) == with_5
+
+
+def test_device_list_rows_show_the_current_loan_or_a_lend_link(
+    staff_client, venue, other_venue, policy
+):
+    free = DeviceFactory(asset_tag="SP-0001", home_venue=venue)
+    reserved = DeviceFactory(asset_tag="SP-0002", home_venue=venue)
+    Device.objects.filter(pk=reserved.pk).update(
+        status=Device.Status.RESERVED, reserved_for=ResidentFactory()
+    )
+    ours = LoanFactory(
+        device__asset_tag="SP-0003", venue=venue, resident__name="貸出 一郎", policy=policy
+    )
+    theirs = LoanFactory(
+        device__asset_tag="SP-0004", venue=other_venue, resident__name="他館 次郎", policy=policy
+    )
+    broken = DeviceFactory(asset_tag="SP-0005", status=Device.Status.IN_REPAIR, imei="", os="")
+
+    content = staff_client.get(reverse("loans:device_list")).content.decode()
+    rows = {tag: row for row in content.split("<tr>") for tag in [row[row.find("SP-") :][:7]]}
+
+    lend = reverse("loans:checkout")
+    assert (
+        f'<a href="{lend}?device={free.pk}">Lend<span class="visually-hidden"> SP-0001'
+        in (rows["SP-0001"])
+    )
+    assert 'class="badge ok">Available<' in rows["SP-0001"]
+    assert "いわき市中央公民館" in rows["SP-0001"]
+    assert f"?device={reserved.pk}" in rows["SP-0002"]
+    assert 'class="badge warn">Reserved<' in rows["SP-0002"]
+    due = dateformat.format(ours.due_date, "Y年n月j日 (D)")
+    link = reverse("loans:loan_detail", args=[ours.pk])
+    assert f'<a href="{link}">貸出 一郎</a>' in rows["SP-0003"]
+    assert f"Due {due}" in rows["SP-0003"]
+    assert 'class="badge warn">On loan<' in rows["SP-0003"]
+    assert "Lent at another venue" in rows["SP-0004"] and "他館 次郎" not in content
+    assert reverse("loans:loan_detail", args=[theirs.pk]) not in content
+    assert 'class="badge err">In repair<' in rows["SP-0005"]
+    assert re.search(r"<td>\s*—\s*</td>\s*<td>\s*—\s*</td>", rows["SP-0005"])  # no venue, no lend
+    assert f'href="{reverse("loans:device_detail", args=[broken.pk])}"' in rows["SP-0005"]
+
+
+def test_device_list_escapes_what_staff_typed(staff_client):
+    DeviceFactory(asset_tag="SP-<b>1", maker="A&B", model_name='"wish"', os="<i>14</i>")
+    content = staff_client.get(reverse("loans:device_list")).content.decode()
+    assert "SP-&lt;b&gt;1" in content
+    assert "A&amp;B &quot;wish&quot;" in content
+    assert "&lt;i&gt;14&lt;/i&gt;" in content
+    assert "<b>" not in content and "<i>" not in content
+
+
+def test_device_list_pages_a_search_and_a_status_filter(staff_client):
+    DeviceFactory.create_batch(52, model_name="AQUOS wish")
+    DeviceFactory.create_batch(3, model_name="iPad", status=Device.Status.IN_REPAIR)
+    searched = staff_client.get(reverse("loans:device_list"), {"q": "aquos", "page": 2})
+    assert len(searched.context["devices"]) == 2
+    assert "Page 2 of 2" in searched.content.decode()
+    filtered = staff_client.get(reverse("loans:device_list"), {"status": "in_repair"})
+    assert len(filtered.context["devices"]) == 3
+    assert "Page 1 of" not in filtered.content.decode()  # one page: no pager
+    everything = staff_client.get(reverse("loans:device_list"), {"page": 2})
+    assert len(everything.context["devices"]) == 5
 
 
 def test_device_detail_shows_the_loan_history(staff_client, active_loan, device):
@@ -268,6 +331,51 @@ def test_staff_of_another_venue_cannot_lend_at_this_venue(
     assert not Loan.objects.exists()
     device.refresh_from_db()
     assert device.status == Device.Status.AVAILABLE
+
+
+def test_lend_page_warns_of_the_residents_loans_and_offers_their_reservations(
+    staff_client, staff_user, policy, device, resident, venue
+):
+    lent = LoanFactory(resident=resident, venue=venue, policy=policy, device__asset_tag="SP-0001")
+    held = DeviceFactory(asset_tag="SP-0002", model_name="iPhone SE")
+    Device.objects.filter(pk=held.pk).update(
+        status=Device.Status.RESERVED, reserved_for=resident, reserved_until=date(2030, 1, 31)
+    )
+    response = staff_client.get(
+        reverse("loans:checkout"), {"device": device.pk, "resident": resident.pk}
+    )
+    content = response.content.decode()
+    due = dateformat.format(lent.due_date, "Y年n月j日")
+    assert f"This resident already has a device on loan:\n        SP-0001 (due {due})" in content
+    choose = f'href="{reverse("loans:checkout")}?device={held.pk}&amp;resident={resident.pk}"'
+    assert f"{choose}>SP-0002 iPhone SE</a> (until 2030年1月31日)" in content
+
+
+def test_lend_page_query_count_does_not_grow_with_the_residents_holdings(
+    staff_client, policy, device, resident, venue, django_assert_max_num_queries
+):
+    url = reverse("loans:checkout") + f"?device={device.pk}&resident={resident.pk}"
+    with CaptureQueriesContext(connection) as ctx:
+        assert staff_client.get(url).status_code == 200
+    LoanFactory.create_batch(3, resident=resident, venue=venue, policy=policy)
+    for held in DeviceFactory.create_batch(3):
+        Device.objects.filter(pk=held.pk).update(
+            status=Device.Status.RESERVED, reserved_for=resident
+        )
+    with django_assert_max_num_queries(len(ctx.captured_queries)):
+        content = staff_client.get(url).content.decode()
+    assert content.count("(until ") == 3
+
+
+def test_lend_page_preselects_the_devices_home_venue(
+    staff_client, staff_user, policy, device, resident, venue, other_venue
+):
+    staff_user.profile.venues.add(other_venue)
+    content = staff_client.get(
+        reverse("loans:checkout"), {"device": device.pk, "resident": resident.pk}
+    ).content.decode()
+    assert f'<option value="{venue.pk}" selected>いわき市中央公民館</option>' in content
+    assert f'<option value="{other_venue.pk}">小名浜公民館</option>' in content
 
 
 def test_lend_page_with_a_garbage_device_id_is_not_a_500(staff_client, policy):
