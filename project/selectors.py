@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from classes.models import Session
 from classes.selectors import local_day_bounds, session_list
 from loans.models import Loan
-from loans.selectors import loan_counts, loans_active, loans_due_soon, loans_overdue
+from loans.selectors import loan_counts, loans_active, loans_due_soon
 from volunteers.selectors import sessions_understaffed
 
 # Rows per list on the dashboard; the full lists are one link away (sessions, loans pages).
@@ -69,8 +69,8 @@ def dashboard_overview(
     - with ``loans``: active loans overdue and due within 7 days (first ``rows`` each, soonest
       due first) and the totals of both.
 
-    Usually four queries: the seven days of sessions at once, the loan totals, and the loans
-    due up to a week ahead at once (two more when there are many).
+    Usually two queries: the seven days of sessions, and the loans due up to a week ahead
+    (the totals, and a list each, when there are more than ``2 * rows`` of them).
     """
     overview = DashboardOverview()
     day_start, day_end = local_day_bounds(today)
@@ -99,24 +99,28 @@ def dashboard_overview(
         )
 
     if loans:
-        counts = loan_counts(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids)
-        overview.overdue_total = counts["overdue"]
-        overview.due_soon_total = counts["due_soon"]
-        if counts["overdue"] <= rows and counts["due_soon"] <= rows:
-            # Both lists complete: one query for every active loan due up to a week ahead.
-            listed = list(
-                _loan_rows(
-                    loans_active(venue_ids=venue_ids).filter(
-                        due_date__lte=today + timedelta(days=DUE_SOON_DAYS)
-                    )
-                )
-            )
-            overview.overdue = [loan for loan in listed if loan.due_date < today]
-            overview.due_soon = [loan for loan in listed if loan.due_date >= today]
+        due_by = today + timedelta(days=DUE_SOON_DAYS)
+        # Every active loan due up to a week ahead, in one query, when there are few enough to
+        # list them all (a center's usual morning); the totals are then the lists' lengths.
+        listed = list(
+            _loan_rows(loans_active(venue_ids=venue_ids).filter(due_date__lte=due_by))[
+                : 2 * rows + 1
+            ]
+        )
+        overdue = [loan for loan in listed if loan.due_date < today]
+        due_soon = [loan for loan in listed if loan.due_date >= today]
+        if len(listed) <= 2 * rows:
+            overview.overdue_total, overview.due_soon_total = len(overdue), len(due_soon)
         else:
-            overview.overdue = list(
-                _loan_rows(loans_overdue(today=today, venue_ids=venue_ids))[:rows]
-            )
+            counts = loan_counts(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids)
+            overview.overdue_total = counts["overdue"]
+            overview.due_soon_total = counts["due_soon"]
+        # Overdue loans come first in due-date order, so the first ``rows`` of them are read;
+        # due-soon ones may have been cut off by many overdue ones: then read them on their own.
+        overview.overdue = overdue[:rows]
+        if len(listed) <= 2 * rows or len(due_soon) >= rows:
+            overview.due_soon = due_soon[:rows]
+        else:
             overview.due_soon = list(
                 _loan_rows(loans_due_soon(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids))[
                     :rows
