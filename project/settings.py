@@ -16,6 +16,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = envbool("DEBUG", "True")
 SECRET_KEY = envstr("SECRET_KEY")
+# Earlier keys (comma-separated) after a key change: sessions, signed links and the stored
+# authenticator secrets (project.mfa) made with them keep working.
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
 if not DEBUG:
     if not SECRET_KEY:
