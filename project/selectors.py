@@ -21,7 +21,8 @@ DUE_SOON_DAYS = 7
 class DashboardOverview:
     """What the dashboard lists. Session lists are ``session_list`` rows (counts annotated);
     loan lists are active loans with ``device`` and ``resident`` (name and phone loaded).
-    ``overdue_total`` and ``due_soon_total`` count every such loan, not only the rows listed."""
+    ``overdue_total``, ``due_soon_total`` and ``understaffed_total`` count every such loan or
+    session, not only the rows listed."""
 
     today_sessions: list[Session] = field(default_factory=list)
     week_sessions: list[Session] = field(default_factory=list)
@@ -30,6 +31,7 @@ class DashboardOverview:
     due_soon: list[Loan] = field(default_factory=list)
     overdue_total: int = 0
     due_soon_total: int = 0
+    understaffed_total: int = 0
 
 
 def _is_understaffed(session: Session) -> bool:
@@ -84,7 +86,9 @@ def dashboard_overview(
     if len(sessions) <= DASHBOARD_SESSION_FETCH:
         overview.today_sessions = [s for s in sessions if s.starts_at < day_end]
         overview.week_sessions = [s for s in sessions if s.starts_at >= day_end][:rows]
-        overview.understaffed = [s for s in sessions if _is_understaffed(s)][:rows]
+        understaffed = [s for s in sessions if _is_understaffed(s)]
+        overview.understaffed = understaffed[:rows]
+        overview.understaffed_total = len(understaffed)
     else:
         overview.today_sessions = [s for s in sessions if s.starts_at < day_end]
         if len(overview.today_sessions) > DASHBOARD_SESSION_FETCH:
@@ -94,9 +98,9 @@ def dashboard_overview(
         overview.week_sessions = list(
             session_list(start=day_end, end=week_end, venue_ids=venue_ids)[:rows]
         )
-        overview.understaffed = list(
-            sessions_understaffed(start=day_start, end=week_end, venue_ids=venue_ids)[:rows]
-        )
+        understaffed = sessions_understaffed(start=day_start, end=week_end, venue_ids=venue_ids)
+        overview.understaffed = list(understaffed[:rows])
+        overview.understaffed_total = understaffed.count()
 
     if loans:
         due_by = today + timedelta(days=DUE_SOON_DAYS)

@@ -73,6 +73,7 @@ def test_many_sessions_give_the_same_lists_through_the_bounded_queries(week, ven
     bounded = dashboard_overview(today=timezone.localdate(), venue_ids={venue.pk})
     for name in ("today_sessions", "week_sessions", "understaffed"):
         assert [s.pk for s in getattr(bounded, name)] == [s.pk for s in getattr(fast, name)]
+    assert bounded.understaffed_total == fast.understaffed_total == 1
 
 
 def test_loan_totals_count_every_loan_while_the_lists_stop_at_the_row_limit(venue):
