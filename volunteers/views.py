@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from classes.models import Session
 from classes.selectors import session_list
 from project.models import Role
-from project.roles import OFFICE_ROLES, role_required, user_role
+from project.roles import OFFICE_ROLES, can_change_venue, role_required, user_role
 from volunteers import selectors, services
 from volunteers.forms import AssignForm, AvailabilityFormSet, SupporterFilterForm, SupporterForm
 from volunteers.models import Assignment, Supporter
@@ -110,7 +110,11 @@ def supporter_edit(request, pk: int):
 def assign(request, session_pk: int):
     """The session, its assignments (cancel, confirm by phone) and candidates (Assign)."""
     session = session_list().filter(pk=session_pk).first()
-    if session is None:
+    # Staff see the supporters of their own venues' sessions only, as on the session page.
+    if session is None or (
+        user_role(request.user) == Role.STAFF
+        and not can_change_venue(request.user, session.venue_id)
+    ):
         raise Http404
     if request.method == "POST":
         _require_manager(request.user)

@@ -154,8 +154,7 @@ URLS: dict[str, E] = {
     "loans:return": E("loan", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "loans:return_receipt_pdf": E("loan", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     # --- Supporters
-    # Read-only for staff of any venue (unlike the session page, 404 there): see the report.
-    "volunteers:assign": E("session_pk", OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "volunteers:assign": E("session_pk", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
     "volunteers:assignment_cancel": E("assignment", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "volunteers:assignment_check": E("assignment", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "volunteers:assignment_respond": E("assignment", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),

@@ -47,10 +47,13 @@ def test_admin_and_coordinator_see_and_change_everything(request, persona):
     assert f"Assign {supporter.name}" in page
 
 
-def test_staff_see_the_lists_read_only(staff_client):
-    session, supporter = SessionFactory(), SupporterFactory()
+def test_staff_see_the_lists_read_only(staff_client, venue, other_venue):
+    session, supporter = SessionFactory(venue=venue), SupporterFactory()
     for url in office_pages(session, supporter):
         assert staff_client.get(url).status_code == 200, url
+    # Another venue's session and its supporters are not theirs to see (as the session page).
+    elsewhere = SessionFactory(venue=other_venue)
+    assert staff_client.get(reverse("volunteers:assign", args=[elsewhere.pk])).status_code == 404
     page = staff_client.get(reverse("volunteers:assign", args=[session.pk])).content.decode()
     assert "Assign " + supporter.name not in page
     for url in manager_pages(supporter):
