@@ -251,7 +251,7 @@ def phone_registration(request):
         query = form.cleaned_data["q"].strip()
     resident = None
     if request.GET.get("resident"):
-        resident = _chosen_resident(request.GET["resident"])
+        resident = _resident_from(request.GET["resident"])
         if resident is None:
             messages.error(request, _("That resident was not found. Please search again."))
     # Once a resident is chosen the screen is about them: the results stay one link away
@@ -303,15 +303,6 @@ def phone_registration(request):
             "sessions_previous": sessions_previous,
         },
     )
-
-
-def _chosen_resident(value) -> Resident | None:
-    """The resident whose id is the query text ``value``; None when there is none."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return Resident.objects.filter(pk=pk).first()
 
 
 @require_POST

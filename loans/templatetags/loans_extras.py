@@ -9,12 +9,11 @@ from html import escape
 
 from django import template
 from django.urls import reverse
-from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from loans.models import Device
-from project.html_rows import url_for_pk
+from project.html_rows import url_for_pk, weekday_abbrs
 
 register = template.Library()
 
@@ -47,7 +46,7 @@ def device_rows(devices, venue_ids) -> SafeString:
     due_label = escape(gettext("Due"))
     elsewhere = f'<span class="muted">{escape(gettext("Lent at another venue"))}</span>'
     lend_label = escape(gettext("Lend"))
-    weekdays = [escape(str(WEEKDAYS_ABBR[i])) for i in range(7)]
+    weekdays = [escape(day) for day in weekday_abbrs()]
     rows = []
     lendable = (Device.Status.AVAILABLE, Device.Status.RESERVED)  # as Device.is_lendable
     for device in devices:
