@@ -7,8 +7,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Touched after a successful install; pip runs again only when pyproject.toml is newer.
+# Touched after a successful install; the install runs again only when the lock file is newer.
 STAMP := $(VENV)/.installed
+UV := $(BIN)/uv
+# uv never downloads a Python of its own: the venv is made from $(PYTHON).
+export UV_PYTHON_DOWNLOADS := never
 MANAGE := $(BIN)/python manage.py
 
 # The resident list imported into a fresh local database: the shared program data beside the
@@ -19,13 +22,14 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
 LOCAL_BROKER_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
-.PHONY: help install run test lint format bench backup worker beat clean
+.PHONY: help install lock run test lint format bench backup worker beat clean
 
 help:
 	@echo "make run      install, migrate, load program data and demo data, serve on http://127.0.0.1:8000/"
 	@echo "make test     ruff check, ruff format --check, then the whole pytest suite"
 	@echo "make lint     ruff check and format check only"
 	@echo "make format   ruff format and ruff check --fix"
+	@echo "make lock     refresh requirements/*.txt (exact versions and hashes) from pyproject.toml"
 	@echo "make bench    pages, reports, matching and load benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))"
 	@echo "make backup   pg_dump backup of DATABASE_URL (scripts/backup.sh, see docs/backup.md)"
 	@echo "make worker   Celery worker on Redis (CELERY_BROKER_URL, default $(LOCAL_BROKER_URL))"
@@ -34,10 +38,30 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+# The installer (uv) goes into .venv from its own hashed pin, with the pip that venv brings.
+$(UV): requirements/uv.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  -r requirements/uv.txt
+	touch $(UV)
+
+# Everything else comes from the lock file only: exact versions, every file checked by its hash.
+# `uv pip sync` also removes what the lock no longer lists (uv itself is in it).
+$(STAMP): requirements/dev.txt | $(UV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/dev.txt
 	touch $(STAMP)
+
+# Refresh the lock files from pyproject.toml and requirements/uv.in on purpose: newest releases
+# inside the ranges (UPGRADE=0 keeps today's pins and only adds what is new). Commit the result on
+# its own, with the `make test` run beside it.
+UPGRADE ?= 1
+LOCK_FLAGS = --quiet --generate-hashes --universal --python-version 3.11 \
+  --custom-compile-command "make lock" $(if $(filter 1,$(UPGRADE)),--upgrade)
+lock: | $(UV)
+	$(UV) pip compile $(LOCK_FLAGS) requirements/uv.in -o requirements/uv.txt
+	$(UV) pip compile $(LOCK_FLAGS) pyproject.toml requirements/uv.in --extra dev -o requirements/dev.txt
+	@# Runtime only (Dockerfile), held to the same versions as the development lock.
+	$(UV) pip compile $(LOCK_FLAGS) pyproject.toml -c requirements/dev.txt -o requirements/base.txt
+	@echo "lock files written with $$($(UV) --version); run make test and commit requirements/ on its own"
 
 install: $(STAMP)
 
