@@ -219,7 +219,7 @@ def test_bench_generates_then_prints_timings(program_data):
     lines = out.splitlines()
     header = next(ln for ln in lines if ln.startswith("page"))
     assert "p50 ms" in header and "p95 ms" in header and "queries" in header
-    for page in ("dashboard", "session detail"):
+    for page in ("dashboard", "session detail", "device list", "lend page"):
         row = next(ln for ln in lines if ln.startswith(page))
         p50, p95, queries = row[len(header.split("p50")[0]) :].split()[:3]
         assert float(p50) > 0 and float(p95) >= float(p50) and int(queries) > 0

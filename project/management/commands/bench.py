@@ -2,7 +2,8 @@
 
 Measures, as a center-staff user through Django's test client: the dashboard, the phone
 registration search (kana prefix, phone tail, kanji name), the resident search selector on its
-own, and a session detail page. Prints p50/p95 milliseconds and the queries each page makes.
+own, a session detail page, the device list and the lend page with a resident chosen. Prints
+p50/p95 milliseconds and the queries each page makes.
 """
 
 import importlib
@@ -37,9 +38,9 @@ WARMUP = 3
 
 class Command(BaseCommand):
     help = (
-        "Benchmark the dashboard, phone-registration search and session detail on the current "
-        "database. Generates the city data set first when there are fewer than 100,000 residents "
-        "(times --scale)."
+        "Benchmark the dashboard, phone-registration search, session detail, device list and lend "
+        "page on the current database. Generates the city data set first when there are fewer "
+        "than 100,000 residents (times --scale)."
     )
 
     def add_arguments(self, parser):
@@ -98,6 +99,14 @@ class Command(BaseCommand):
                 (
                     f"session detail ({session.n} registrations)",
                     _get(client, "classes:session_detail", pk=session.pk),
+                )
+            )
+        cases.append(("device list", _get(client, "loans:device_list")))
+        if resident is not None:
+            cases.append(
+                (
+                    f"lend page (resident {resident.pk} chosen)",
+                    _get(client, "loans:checkout", resident=resident.pk),
                 )
             )
 
