@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -65,12 +66,22 @@ class SessionForm(forms.ModelForm):
                 self.add_error("end_time", _("A session cannot last more than 12 hours."))
             else:
                 self.instance.starts_at, self.instance.ends_at = starts_at, ends_at
+                data["starts_at"], data["ends_at"] = starts_at, ends_at
         if not data.get("venue") and not (data.get("place") or "").strip():
             self.add_error("venue", _("Choose a venue, or for a caravan enter the place."))
         kind = data.get("kind")
         if kind == Session.Kind.CLASS and data.get("seats") in (None, 0):
             self.add_error("seats", _("A class needs a number of seats."))
         return data
+
+    def session_fields(self) -> dict[str, Any]:
+        """The cleaned input as keyword arguments of ``classes.services.session_create`` and
+        ``session_update``: the model fields above plus aware ``starts_at``/``ends_at`` (JST).
+        Call after ``is_valid()`` returned True."""
+        fields = {name: self.cleaned_data[name] for name in self._meta.fields}
+        fields["starts_at"] = self.cleaned_data["starts_at"]
+        fields["ends_at"] = self.cleaned_data["ends_at"]
+        return fields
 
 
 class SessionFilterForm(forms.Form):

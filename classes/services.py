@@ -5,6 +5,8 @@ Seats are scarce: every change that can take or free a seat locks the session ro
 """
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -158,21 +160,101 @@ def _promote_from_waitlist(session: Session) -> Registration | None:
     return waiting[0] if waiting else None
 
 
-def session_update(*, form) -> Registration | None:
-    """Save a valid ``SessionForm`` bound to an existing session, under the session's lock.
+# What staff set on a session (the edit form's fields); everything else on the row (status,
+# walk-in count, series, calendar revision) belongs to other services and is never written here.
+SESSION_FIELDS = (
+    "kind",
+    "title",
+    "topic",
+    "venue",
+    "place",
+    "organiser",
+    "starts_at",
+    "ends_at",
+    "seats",
+    "supporters_needed",
+    "lead_needed",
+    "required_skills",
+    "residents_per_supporter",
+    "what_to_bring",
+    "notes",
+)
+_SESSION_LONGEST = timedelta(hours=12)
 
-    Refuses (ValidationError on ``seats``) fewer seats than residents already hold. More seats,
-    or no limit, move the waitlist up in order of arrival (each promoted resident goes on the
-    call list); returns the first promoted Registration for staff to tell, or None.
+
+def _session_apply(session: Session, fields: dict[str, Any]) -> list[str]:
+    """Set ``fields`` (names from SESSION_FIELDS, ``required_skills`` left out) on ``session`` and
+    check the result; return the names whose value changed, in SESSION_FIELDS order.
+
+    Raises TypeError for a name outside SESSION_FIELDS (a programming error, not user input), and
+    ValidationError when the end is not after the start or more than 12 hours later, there is
+    neither a venue nor a place, or a class has no seats.
     """
+    unknown = set(fields) - set(SESSION_FIELDS)
+    if unknown:
+        raise TypeError(f"not settable through session services: {sorted(unknown)}")
+    changed = []
+    for name in SESSION_FIELDS:
+        if name not in fields or name == "required_skills":
+            continue
+        value, field = fields[name], Session._meta.get_field(name)
+        # Foreign keys are compared by id: reading the related row would cost a query each.
+        new = getattr(value, "pk", value) if field.is_relation else value
+        if getattr(session, field.attname) != new:
+            setattr(session, name, value)
+            changed.append(name)
+    if session.ends_at <= session.starts_at:
+        raise ValidationError(_("The end time must be after the start time."))
+    if session.ends_at - session.starts_at > _SESSION_LONGEST:
+        raise ValidationError(_("A session cannot last more than 12 hours."))
+    if session.venue_id is None and not session.place.strip():
+        raise ValidationError({"venue": _("Choose a venue, or for a caravan enter the place.")})
+    if session.kind == Session.Kind.CLASS and not session.seats:
+        raise ValidationError({"seats": _("A class needs a number of seats.")})
+    return changed
+
+
+def session_create(*, starts_at: datetime, ends_at: datetime, by=None, **fields: Any) -> Session:
+    """Create a session from staff input and return it (status SCHEDULED).
+
+    ``starts_at``, ``ends_at``: aware datetimes (shown in JST). ``fields``: other names from
+    SESSION_FIELDS; ``topic``, ``venue``, ``organiser`` are model instances or None;
+    ``seats`` None means no limit; ``required_skills`` an iterable of ``volunteers.Skill``.
+    ``by``: the staff user (sessions do not record who made them).
+    Raises ValidationError (by field where a field is to blame) as ``_session_apply`` says, and
+    TypeError for a name outside SESSION_FIELDS.
+    """
+    skills = fields.pop("required_skills", None)
+    session = Session()
+    _session_apply(session, {**fields, "starts_at": starts_at, "ends_at": ends_at})
     with transaction.atomic():
-        _lock_session(form.instance.pk)
-        seats = form.cleaned_data.get("seats")
-        if seats is not None:
+        session.save()
+        if skills is not None:
+            session.required_skills.set(skills)
+    return session
+
+
+def session_update(*, session: Session, by=None, **changes: Any) -> Registration | None:
+    """Change the staff-set fields of ``session`` (names from SESSION_FIELDS, as in
+    ``session_create``) under the session's lock.
+
+    The row is read again under the lock and only the fields whose value differs are written, so
+    what other desks committed meanwhile (a cancellation, walk-ins counted, registrations) stays.
+    Fewer seats than residents already hold are refused (ValidationError on ``seats``). More
+    seats, or no limit, move the waitlist up in order of arrival (each promoted resident goes on
+    the call list). Returns the first promoted Registration for staff to tell, or None.
+    Raises ValidationError as ``_session_apply`` says, or "try again" when the lock cannot be had
+    within 3 s; TypeError for a name outside SESSION_FIELDS. ``session`` itself is not changed.
+    """
+    skills = changes.pop("required_skills", None)
+    with transaction.atomic():
+        locked = _lock_session(session.pk)
+        changed = _session_apply(locked, changes)
+        if locked.seats is not None:
             taken = Registration.objects.filter(
-                session_id=form.instance.pk, status=Registration.Status.REGISTERED
+                session=locked, status=Registration.Status.REGISTERED
             ).count()
-            if seats < taken:
+            if locked.seats < taken:
                 raise ValidationError(
                     {
                         "seats": _(
@@ -182,8 +264,11 @@ def session_update(*, form) -> Registration | None:
                         % {"taken": taken}
                     }
                 )
-        session = form.save()
-        return _promote_from_waitlist(session)
+        if changed:
+            locked.save(update_fields=changed)
+        if skills is not None:
+            locked.required_skills.set(skills)
+        return _promote_from_waitlist(locked)
 
 
 def attendance_record(*, session: Session, attended_ids: Iterable[int], by=None) -> tuple[int, int]:

@@ -165,9 +165,13 @@ def session_create(request):
     venue_ids = venue_ids_for(request.user)
     form = SessionForm(request.POST or None, venue_ids=venue_ids)
     if request.method == "POST" and form.is_valid():
-        session = form.save()
-        messages.success(request, _("The session was created."))
-        return redirect("classes:session_detail", pk=session.pk)
+        try:
+            session = services.session_create(by=request.user, **form.session_fields())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The session was created."))
+            return redirect("classes:session_detail", pk=session.pk)
     return render(request, "classes/session_form.html", {"form": form, "session": None})
 
 
@@ -180,7 +184,9 @@ def session_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            promoted = services.session_update(form=form)
+            promoted = services.session_update(
+                session=session, by=request.user, **form.session_fields()
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -125,11 +125,13 @@ def resident_create(
 def resident_update(*, resident: Resident, by=None, **data: Any) -> Resident:
     """Change a resident's details (any of EDITABLE_FIELDS), normalised as in resident_create.
 
+    The row is read again under its lock and only the given fields (and ``consent_date``, which
+    follows ``consent_given``) are written, so what another desk saved meanwhile stays.
     Raises ValidationError (dict by field) when a value is impossible; nothing is saved then.
     """
     locked = Resident.objects.select_for_update().get(pk=resident.pk)
     _apply(locked, data)
-    locked.save()
+    locked.save(update_fields=[*data, "consent_date"])
     return locked
 
 

@@ -125,3 +125,41 @@ def row_locked(model, pk: int, hold_seconds: float = 20) -> Iterator[None]:
     finally:
         release.set()
         holder.join(timeout=hold_seconds)
+
+
+def wait_for_lock_waiter(timeout: float = BARRIER_SECONDS) -> None:
+    """Return once another connection of this database is waiting for a lock (PostgreSQL
+    ``pg_stat_activity``), e.g. a request blocked on a row this test holds ``FOR UPDATE``.
+
+    Fails the test when nobody waits within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction the activity view is a snapshot taken at first use: drop it.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                "AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    pytest.fail(f"no connection waited for a lock within {timeout} s")
+
+
+def post_in_thread(client, url: str, data: dict) -> tuple[threading.Thread, list]:
+    """Start ``client.post(url, data, follow=True)`` in a thread of its own (so on a connection of
+    its own) and return the thread and the list its response is appended to once it is done."""
+    responses: list = []
+
+    def post() -> None:
+        try:
+            responses.append(client.post(url, data, follow=True))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=post, daemon=True)
+    thread.start()
+    return thread, responses

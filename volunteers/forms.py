@@ -1,5 +1,8 @@
 """Forms for the supporter roster and assignments."""
 
+from datetime import time
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +69,11 @@ class SupporterForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
 
+    def supporter_fields(self) -> dict[str, Any]:
+        """The cleaned input as keyword arguments of ``volunteers.services.supporter_create`` and
+        ``supporter_update`` (``skills`` a queryset of Skill). Call after ``is_valid()``."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
 
 class AvailabilityForm(forms.ModelForm):
     class Meta:
@@ -87,6 +95,21 @@ class AvailabilityForm(forms.ModelForm):
 AvailabilityFormSet = forms.inlineformset_factory(
     Supporter, Availability, form=AvailabilityForm, extra=2, can_delete=True
 )
+
+
+def weekly_windows(formset) -> list[tuple[int, time, time]]:
+    """The weekly pattern a valid ``AvailabilityFormSet`` asks for, as (weekday, start, end)
+    windows (Monday 0, JST times): the rows kept or edited and the new ones, not the deleted or
+    the blank extra forms. The argument of ``volunteers.services.availability_weekly_set``."""
+    return [
+        (
+            form.cleaned_data["weekday"],
+            form.cleaned_data["start_time"],
+            form.cleaned_data["end_time"],
+        )
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
 
 
 class AssignForm(forms.Form):

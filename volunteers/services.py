@@ -4,7 +4,8 @@ Every function runs in one transaction and raises ``ValidationError`` with a mes
 (or the supporter) can act on; nothing is saved when it raises.
 """
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from classes.models import Session
 from project.locking import bounded_lock_wait
-from volunteers.models import Assignment, Skill, Supporter
+from volunteers.models import Assignment, Availability, Skill, Supporter
 from volunteers.selectors import active_assignments, local_month_bounds, session_local_day
 from volunteers.skills import STANDARD_SKILLS
 
@@ -229,11 +230,135 @@ def skill_seed_standard() -> list[Skill]:
         ]
 
 
-def supporter_save(*, supporter_form: Any, availability_formset: Any) -> Supporter:
-    """Save a validated supporter form and its weekly-availability formset together, so a failure
-    in one leaves neither half-saved. Both must have passed ``is_valid()``."""
+# What the office sets on a supporter (the roster form's fields); the login and the calendar
+# link key belong to other services and are never written here.
+SUPPORTER_FIELDS = (
+    "name",
+    "name_kana",
+    "kind",
+    "organisation",
+    "skills",
+    "languages",
+    "training_completed_on",
+    "insurance_valid_until",
+    "email",
+    "phone",
+    "home_district",
+    "max_sessions_per_month",
+    "desired_sessions_per_month",
+    "is_active",
+)
+# One weekly window: (weekday, start, end); Monday is 0, times are JST wall-clock times.
+WeeklyWindow = tuple[int, time, time]
+
+
+def _supporter_apply(supporter: Supporter, fields: dict[str, Any]) -> list[str]:
+    """Set ``fields`` (names from SUPPORTER_FIELDS, ``skills`` left out) on ``supporter`` and
+    check the result; return the names whose value changed, in SUPPORTER_FIELDS order.
+
+    Raises TypeError for a name outside SUPPORTER_FIELDS (a programming error) and
+    ValidationError (dict by field) for a value the model refuses (no name, a bad email).
+    """
+    unknown = set(fields) - set(SUPPORTER_FIELDS)
+    if unknown:
+        raise TypeError(f"not settable through supporter services: {sorted(unknown)}")
+    changed = []
+    for name in SUPPORTER_FIELDS:
+        if name in fields and name != "skills" and getattr(supporter, name) != fields[name]:
+            setattr(supporter, name, fields[name])
+            changed.append(name)
+    supporter.full_clean(exclude=["user", "feed_token"], validate_unique=False)
+    return changed
+
+
+def _weekly_set(supporter: Supporter, windows: Iterable[WeeklyWindow]) -> None:
+    """Make the supporter's weekly pattern exactly ``windows``: rows already there stay, the
+    others are deleted, the missing ones created. Raises ValidationError for a weekday outside
+    0-6 or a window that does not end after it starts. The caller holds the supporter's lock."""
+    wanted = list(windows)
+    for weekday, start, end in wanted:
+        if weekday not in Availability.Weekday.values:
+            raise ValidationError(_("A weekday is not valid."))
+        if end <= start:
+            raise ValidationError(_("The end time must be after the start time."))
+    stale = []
+    for row in Availability.objects.filter(supporter=supporter):
+        key = (row.weekday, row.start_time, row.end_time)
+        if key in wanted:
+            wanted.remove(key)
+        else:
+            stale.append(row.pk)
+    if stale:
+        Availability.objects.filter(pk__in=stale).delete()
+    Availability.objects.bulk_create(
+        Availability(supporter=supporter, weekday=weekday, start_time=start, end_time=end)
+        for weekday, start, end in wanted
+    )
+
+
+def _busy_supporter():
+    return bounded_lock_wait(
+        _("Someone else is changing this supporter right now. Please try again in a moment.")
+    )
+
+
+def supporter_create(
+    *, by: Any = None, weekly: Iterable[WeeklyWindow] = (), **fields: Any
+) -> Supporter:
+    """Add a supporter to the roster and return it.
+
+    ``fields``: names from SUPPORTER_FIELDS (``name`` required; ``skills`` an iterable of Skill;
+    dates are local dates). ``weekly``: the weekly availability windows. ``by``: the office user
+    (supporters do not record who added them). Nothing is saved when it raises: ValidationError
+    (dict by field) for what the model refuses or a bad window, TypeError for an unknown name.
+    """
+    skills = fields.pop("skills", None)
+    supporter = Supporter()
+    _supporter_apply(supporter, fields)
     with transaction.atomic():
-        supporter = supporter_form.save()
-        availability_formset.instance = supporter
-        availability_formset.save()
+        supporter.save()
+        if skills is not None:
+            supporter.skills.set(skills)
+        _weekly_set(supporter, weekly)
     return supporter
+
+
+def supporter_update(
+    *,
+    supporter: Supporter,
+    by: Any = None,
+    weekly: Iterable[WeeklyWindow] | None = None,
+    **changes: Any,
+) -> Supporter:
+    """Change a supporter's profile (names from SUPPORTER_FIELDS, as in ``supporter_create``)
+    and, unless ``weekly`` is None, replace their weekly availability with ``weekly``.
+
+    Locks the supporter row (3 s timeout, the lock ``assignment_create`` takes), reads it again
+    and writes only the fields whose value differs, so a calendar link reset or a login linked
+    meanwhile stays. Returns the supporter as saved. Raises ValidationError as
+    ``supporter_create`` does, or "try again" when the lock cannot be had; nothing is saved then.
+    """
+    skills = changes.pop("skills", None)
+    with transaction.atomic():
+        with _busy_supporter():
+            locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
+        changed = _supporter_apply(locked, changes)
+        if changed:
+            locked.save(update_fields=changed)
+        if skills is not None:
+            locked.skills.set(skills)
+        if weekly is not None:
+            _weekly_set(locked, weekly)
+    return locked
+
+
+def availability_weekly_set(
+    *, supporter: Supporter, windows: Iterable[WeeklyWindow], by: Any = None
+) -> None:
+    """Replace the supporter's weekly availability with ``windows`` (see WeeklyWindow), under the
+    supporter's lock. ``by``: the supporter themself or an office user. Raises ValidationError
+    for a bad window or "try again" when the lock cannot be had; nothing changes then."""
+    with transaction.atomic():
+        with _busy_supporter():
+            locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
+        _weekly_set(locked, windows)

@@ -18,7 +18,13 @@ from classes.selectors import session_list
 from project.models import Role
 from project.roles import OFFICE_ROLES, can_change_venue, role_required, user_role
 from volunteers import selectors, services
-from volunteers.forms import AssignForm, AvailabilityFormSet, SupporterFilterForm, SupporterForm
+from volunteers.forms import (
+    AssignForm,
+    AvailabilityFormSet,
+    SupporterFilterForm,
+    SupporterForm,
+    weekly_windows,
+)
 from volunteers.models import Assignment, Supporter
 from volunteers.selectors import session_local_day
 from volunteers.selectors_mine import session_residents_for_supporter
@@ -85,9 +91,19 @@ def _supporter_form_page(request, supporter: Supporter | None):
         request.POST or None, instance=supporter or Supporter(), prefix="availability"
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        saved = services.supporter_save(supporter_form=form, availability_formset=formset)
-        messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
-        return redirect("volunteers:supporter_detail", pk=saved.pk)
+        fields, weekly = form.supporter_fields(), weekly_windows(formset)
+        try:
+            if supporter is None:
+                saved = services.supporter_create(by=request.user, weekly=weekly, **fields)
+            else:
+                saved = services.supporter_update(
+                    supporter=supporter, by=request.user, weekly=weekly, **fields
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+            return redirect("volunteers:supporter_detail", pk=saved.pk)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below."))
     context = {"form": form, "formset": formset, "supporter": supporter}

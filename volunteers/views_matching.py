@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from project.models import Role
 from project.roles import role_required
-from volunteers import selectors_matching, services_matching
-from volunteers.forms import AvailabilityFormSet
+from volunteers import selectors_matching, services, services_matching
+from volunteers.forms import AvailabilityFormSet, weekly_windows
 from volunteers.forms_matching import AvailabilityExceptionForm, MatchRunForm
 from volunteers.models import AvailabilityException, MatchProposal, MatchRun, Supporter
 from volunteers.view_helpers import MANAGER_ROLES, own_supporter_or_404
@@ -139,9 +139,16 @@ def _availability_page(request, supporter: Supporter, *, own: bool):
         if action == "weekly":
             formset = AvailabilityFormSet(request.POST, instance=supporter, prefix="availability")
             if formset.is_valid():
-                formset.save()
-                messages.success(request, _("The weekly availability was saved."))
-                return redirect(here, *args)
+                try:
+                    services.availability_weekly_set(
+                        supporter=supporter, windows=weekly_windows(formset), by=request.user
+                    )
+                except ValidationError as exc:
+                    for text in _errors(exc):
+                        formset.non_form_errors().append(text)
+                else:
+                    messages.success(request, _("The weekly availability was saved."))
+                    return redirect(here, *args)
             messages.error(request, _("Please correct the errors below."))
         elif action == "add_exception":
             exception_form = AvailabilityExceptionForm(request.POST, prefix="exception")
