@@ -18,20 +18,13 @@ urlpatterns = [
     path("registrations/<int:pk>/cancel/", views.registration_cancel, name="registration_cancel"),
 ]
 
-# Calendar feeds (classes/views_feeds.py).
+# Public calendar feeds (classes/views_feeds.py); supporters' own feeds are in volunteers.
 from classes import views_feeds  # noqa: E402
 
 urlpatterns += [
     path("calendar/", views_feeds.calendar_index, name="calendar_index"),
-    path("calendar/mine/", views_feeds.my_calendar_link, name="my_calendar_link"),
-    path(
-        "calendar/supporters/<int:pk>/",
-        views_feeds.supporter_calendar_link,
-        name="supporter_calendar_link",
-    ),
     path("venues/<int:pk>/calendar.ics", views_feeds.venue_feed, name="venue_feed"),
     path("series/<int:pk>/calendar.ics", views_feeds.series_feed, name="series_feed"),
-    path("feeds/supporters/<str:token>.ics", views_feeds.supporter_feed, name="supporter_feed"),
 ]
 
 from classes import views_calls  # noqa: E402 - the call lists, appended by their own module

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from project import views, views_audit
+from volunteers import views_feeds as supporter_feeds
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -11,6 +12,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("residents/", include("residents.urls")),
+    # Supporters' calendar apps subscribed to this address before the feed moved to /supporters/:
+    # it keeps answering, so nobody's calendar goes quiet.
+    path(
+        "sessions/feeds/supporters/<str:token>.ics",
+        supporter_feeds.supporter_feed,
+        name="supporter_feed_earlier_address",
+    ),
     path("sessions/", include("classes.urls")),
     path("loans/", include("loans.urls")),
     path("supporters/", include("volunteers.urls")),

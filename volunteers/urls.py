@@ -16,6 +16,15 @@ urlpatterns = [
     path("mine/<int:pk>/", views.my_assignment_detail, name="my_assignment_detail"),
 ]
 
+# A supporter's calendar link and secret feed (volunteers/views_feeds.py).
+from volunteers import views_feeds  # noqa: E402
+
+urlpatterns += [
+    path("mine/calendar/", views_feeds.my_calendar_link, name="my_calendar_link"),
+    path("<int:pk>/calendar/", views_feeds.supporter_calendar_link, name="supporter_calendar_link"),
+    path("feeds/<str:token>.ics", views_feeds.supporter_feed, name="supporter_feed"),
+]
+
 # Supporters' answers and hours (volunteers/views_replies.py, volunteers/views_hours.py).
 from volunteers import views_hours, views_replies  # noqa: E402
 

@@ -190,7 +190,7 @@ def supporter_with_sessions(venue):
     return supporter, confirmed, proposed
 
 
-def _feed_url(client, supporter_user_client_path="classes:my_calendar_link"):
+def _feed_url(client, supporter_user_client_path="volunteers:my_calendar_link"):
     page = client.get(reverse(supporter_user_client_path))
     assert page.status_code == 200
     return page.context["feed_url"]
@@ -220,10 +220,28 @@ def response_is_private(response) -> bool:
 
 def test_supporter_feed_needs_the_right_token(client, supporter_with_sessions):
     supporter, *_ = supporter_with_sessions
-    assert client.get(reverse("classes:supporter_feed", args=["wrong-token"])).status_code == 404
+    assert client.get(reverse("volunteers:supporter_feed", args=["wrong-token"])).status_code == 404
     # No link made yet: an empty or missing key must not match a supporter without one.
     assert Supporter.objects.get(pk=supporter.pk).feed_token is None
     assert client.get("/sessions/feeds/supporters/.ics").status_code == 404
+
+
+def test_a_calendar_subscribed_at_the_earlier_address_keeps_getting_the_feed(
+    client, supporter_with_sessions
+):
+    supporter, *_ = supporter_with_sessions
+    client.force_login(supporter.user)
+    token = _feed_url(client).rsplit("/", 1)[1].removesuffix(".ics")
+    client.logout()
+    now = client.get(reverse("volunteers:supporter_feed", args=[token]))
+    earlier = client.get(f"/sessions/feeds/supporters/{token}.ics")
+    assert earlier.status_code == 200 and response_is_private(earlier)
+
+    def events(body: bytes) -> list[bytes]:  # DTSTAMP is the time of the request
+        return [line for line in body.splitlines() if not line.startswith(b"DTSTAMP")]
+
+    assert events(earlier.content) == events(now.content) and b"BEGIN:VEVENT" in earlier.content
+    assert client.get("/sessions/feeds/supporters/wrong-token.ics").status_code == 404
 
 
 def test_resetting_the_link_revokes_the_old_one(client, supporter_with_sessions):
@@ -232,7 +250,7 @@ def test_resetting_the_link_revokes_the_old_one(client, supporter_with_sessions)
     old_url = _feed_url(client)
     assert client.get(old_url).status_code == 200
 
-    response = client.post(reverse("classes:my_calendar_link"), follow=True)
+    response = client.post(reverse("volunteers:my_calendar_link"), follow=True)
     assert "A new calendar link was made" in response.content.decode()
     new_url = response.context["feed_url"]
     assert new_url != old_url
@@ -244,7 +262,7 @@ def test_coordinator_can_reset_a_supporters_link_but_others_cannot(
     client, coordinator_client, supporter_with_sessions, staff_user, supporter_user
 ):
     supporter, *_ = supporter_with_sessions
-    url = reverse("classes:supporter_calendar_link", args=[supporter.pk])
+    url = reverse("volunteers:supporter_calendar_link", args=[supporter.pk])
     first = coordinator_client.get(url).context["feed_url"]
     coordinator_client.post(url)
     second = coordinator_client.get(url).context["feed_url"]
@@ -281,11 +299,12 @@ def test_supporter_pages_link_to_the_calendar_link(
     supporter, *_ = supporter_with_sessions
     detail = coordinator_client.get(reverse("volunteers:supporter_detail", args=[supporter.pk]))
     assert (
-        reverse("classes:supporter_calendar_link", args=[supporter.pk]) in detail.content.decode()
+        reverse("volunteers:supporter_calendar_link", args=[supporter.pk])
+        in detail.content.decode()
     )
     client.force_login(supporter.user)
     mine = client.get(reverse("volunteers:my_assignments"))
-    assert reverse("classes:my_calendar_link") in mine.content.decode()
+    assert reverse("volunteers:my_calendar_link") in mine.content.decode()
 
 
 def test_series_feed_lists_only_the_series_sessions(client, venue):

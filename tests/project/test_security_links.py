@@ -15,10 +15,10 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from classes import feeds
 from project.models import Role
 from tests.factories import SupporterFactory, make_user
 from tests.project.admin_forms import user_add_data
+from volunteers import feeds
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_clear_cache")]
 
@@ -50,7 +50,7 @@ def test_feed_keys_are_long_random_and_distinct():
 def test_a_new_feed_link_revokes_the_old_one(client):
     supporter = SupporterFactory()
     old = feeds.supporter_feed_token_ensure(supporter=supporter)
-    old_url = reverse("classes:supporter_feed", args=[old])
+    old_url = reverse("volunteers:supporter_feed", args=[old])
     response = client.get(old_url)
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
@@ -59,7 +59,7 @@ def test_a_new_feed_link_revokes_the_old_one(client):
 
     assert new != old
     assert client.get(old_url).status_code == 404
-    assert client.get(reverse("classes:supporter_feed", args=[new])).status_code == 200
+    assert client.get(reverse("volunteers:supporter_feed", args=[new])).status_code == 200
 
 
 def test_a_wrong_or_truncated_feed_key_is_404(client):
@@ -67,7 +67,7 @@ def test_a_wrong_or_truncated_feed_key_is_404(client):
     key = feeds.supporter_feed_token_ensure(supporter=supporter)
 
     for guess in (key[:-1], key[:-1] + ("A" if key[-1] != "A" else "B"), "x" * 43):
-        assert client.get(reverse("classes:supporter_feed", args=[guess])).status_code == 404
+        assert client.get(reverse("volunteers:supporter_feed", args=[guess])).status_code == 404
 
 
 # --- invitations --------------------------------------------------------------------------------

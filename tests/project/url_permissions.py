@@ -56,6 +56,7 @@ URLS: dict[str, E] = {
     "audit_list": E(None, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
     "dashboard": E(None, OK, OK, OK, OK, REDIRECT, LOGIN),
     "healthz": E(None, OK, OK, OK, OK, OK, OK),
+    "supporter_feed_earlier_address": E("feed_token", OK, OK, OK, OK, OK, OK),
     "set_language": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     # --- Accounts (allauth; mfa_* from allauth.mfa)
     "account_change_password": E(None, OK, OK, OK, OK, OK, LOGIN),
@@ -112,7 +113,7 @@ URLS: dict[str, E] = {
     "classes:consult_cancel": E("consultation", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "classes:consult_record": E("consultation", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "classes:consult_slots": E("consult_session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
-    "classes:my_calendar_link": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "volunteers:my_calendar_link": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
     "classes:phone": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:readback": E("registration", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:register": E(None, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -130,8 +131,8 @@ URLS: dict[str, E] = {
     "classes:session_detail": E("session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
     "classes:session_edit": E("session", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:session_list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
-    "classes:supporter_calendar_link": E("supporter", OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
-    "classes:supporter_feed": E("feed_token", OK, OK, OK, OK, OK, OK),
+    "volunteers:supporter_calendar_link": E("supporter", OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:supporter_feed": E("feed_token", OK, OK, OK, OK, OK, OK),
     "classes:venue_feed": E("venue", OK, OK, OK, OK, OK, OK),
     "classes:walk_in_add": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     # --- Device loans

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from classes import feeds
 from project.models import Role
 from tests.concurrency import (
     BARRIER_SECONDS,
@@ -18,6 +17,7 @@ from tests.concurrency import (
 )
 from tests.factories import SessionFactory, SupporterFactory, make_user
 from tests.volunteers.helpers import jst
+from volunteers import feeds
 from volunteers.models import Assignment, Supporter
 from volunteers.services import assignment_create
 

@@ -503,9 +503,9 @@ def test_request_email_links_to_the_site_when_site_url_is_set(
 
 def test_my_assignments_links_to_the_calendar_link_and_my_hours(supporter_client):
     page = supporter_client.get(reverse("volunteers:my_assignments")).content.decode()
-    assert reverse("classes:my_calendar_link") in page
+    assert reverse("volunteers:my_calendar_link") in page
     assert reverse("volunteers:my_hours") in page
-    link_page = supporter_client.get(reverse("classes:my_calendar_link")).content.decode()
+    link_page = supporter_client.get(reverse("volunteers:my_calendar_link")).content.decode()
     assert "Reset my calendar link" in link_page
 
 

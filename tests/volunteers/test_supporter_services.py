@@ -7,9 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from classes import feeds
 from tests.factories import AvailabilityFactory, SkillFactory, SupporterFactory
-from volunteers import services
+from volunteers import feeds, services
 from volunteers.models import Supporter
 
 pytestmark = pytest.mark.django_db
