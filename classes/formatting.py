@@ -4,6 +4,8 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from classes.models import Session
+
 WEEKDAYS_JA = "月火水木金土日"
 
 
@@ -20,3 +22,23 @@ def time_range_ja(start: datetime, end: datetime) -> str:
     tz = timezone.get_current_timezone()
     start, end = start.astimezone(tz), end.astimezone(tz)
     return f"{start.hour:02d}:{start.minute:02d}〜{end.hour:02d}:{end.minute:02d}"
+
+
+# The kinds of session as the Japanese forms print them, whatever the UI language.
+KIND_LABELS = {
+    Session.Kind.CLASS: "スマホ教室",
+    Session.Kind.SALON: "スマホサロン",
+    Session.Kind.CONSULTATION: "スマホ相談会",
+    Session.Kind.CARAVAN: "お助けキャラバン",
+}
+
+
+def session_title_ja(session: Session) -> str:
+    """The session's title, else its topic's title, else its kind in Japanese ("スマホサロン"):
+    ``Session.display_title`` with the kind not translated into the UI language, for the
+    Japanese forms. Reads ``session.topic`` (select it with the session)."""
+    if session.title:
+        return session.title
+    if session.topic_id:
+        return session.topic.title
+    return KIND_LABELS.get(session.kind, session.kind)

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from classes import selectors, selectors_calls, services_calls
+from classes.call_list_pdf import CallListRenderer
 from classes.models import CallListEntry, Venue
 from classes.views import _first_error
 from project.models import Role
 from project.roles import can_change_venue, role_required, venue_ids_for
-from reports.call_list_pdf import CallListRenderer
 
 CALL_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
 

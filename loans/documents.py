@@ -14,8 +14,8 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from kernel.pdf import PdfRenderer
 from loans.models import Device, Loan
-from reports.pdf import PdfRenderer
 
 LABELS = {
     "agreement_title": "端末貸与同意書",

@@ -10,7 +10,7 @@ Three ways events are written, all through ``audit_record``:
   ``AUDITED_READS`` when the page was actually shown (HTTP 200). Searches are not recorded (every
   keystroke would be an event); opening a resident, loan or device is.
 - **Erasure, anonymisation and disclosure exports** are recorded explicitly by
-  ``residents.services_privacy`` and ``residents.views_privacy``.
+  ``privacy.services`` and ``privacy.views``.
 
 The user, request path and IP address come from the request being served (a context variable set
 by the middleware); a Celery task or a command records no user ("system").

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "loans",
     "volunteers",
     "reports",
+    "privacy",
 ]
 
 MIDDLEWARE = [

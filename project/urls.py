@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("residents/", include("residents.urls")),
+    path("residents/", include("privacy.urls")),
     # Supporters' calendar apps subscribed to this address before the feed moved to /supporters/:
     # it keeps answering, so nobody's calendar goes quiet.
     path(

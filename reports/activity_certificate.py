@@ -16,8 +16,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from reports.attendance import session_title_ja
-from reports.pdf import PdfRenderer
+from classes.formatting import session_title_ja
+from kernel.pdf import PdfRenderer
 from volunteers.models import Assignment, Supporter
 
 DEFAULT_ISSUER = "デジタル活用支援事業 事務局"

@@ -12,8 +12,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from classes.formatting import KIND_LABELS
 from classes.models import Registration, Session
-from reports.pdf import PdfRenderer
+from kernel.pdf import PdfRenderer
 
 LABELS = {
     "title": "出席簿",
@@ -49,29 +50,12 @@ LABELS = {
     "walk_in_rows": "当日参加の方は空欄にご記入ください。",
     "privacy": "個人情報を含みます。取り扱いと保管にご注意ください。",
 }
-KIND_LABELS = {
-    Session.Kind.CLASS: "スマホ教室",
-    Session.Kind.SALON: "スマホサロン",
-    Session.Kind.CONSULTATION: "スマホ相談会",
-    Session.Kind.CARAVAN: "お助けキャラバン",
-}
 WEEKDAYS = "月火水木金土日"
 
 
 def japanese_date(day: date) -> str:
     """``date(2026, 12, 3)`` -> ``'2026年12月3日(木)'``."""
     return f"{day.year}年{day.month}月{day.day}日({WEEKDAYS[day.weekday()]})"
-
-
-def session_title_ja(session: Session) -> str:
-    """The session's title, else its topic's title, else its kind in Japanese ("スマホサロン"):
-    ``Session.display_title`` with the kind not translated into the UI language, for the
-    Japanese forms. Reads ``session.topic`` (select it with the session)."""
-    if session.title:
-        return session.title
-    if session.topic_id:
-        return session.topic.title
-    return KIND_LABELS.get(session.kind, session.kind)
 
 
 def _time_range(start: datetime, end: datetime) -> str:

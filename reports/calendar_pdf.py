@@ -16,11 +16,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
+from classes.formatting import KIND_LABELS, session_title_ja
 from classes.models import Session, Venue
 from classes.selectors import session_list
-from reports.attendance import KIND_LABELS, WEEKDAYS, session_title_ja
+from kernel.pdf import PdfRenderer
+from reports.attendance import WEEKDAYS
 from reports.figures import month_period
-from reports.pdf import PdfRenderer
 
 LABELS = {
     "title": "{venue}　{year}年{month}月の予定",

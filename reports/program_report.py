@@ -25,9 +25,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kernel.pdf import PdfRenderer
 from reports.figures import ReportFigures, Suppressed, format_value
 from reports.figures import Table as FigureTable
-from reports.pdf import PdfRenderer
 
 CHART_COLORS = [
     colors.HexColor(c) for c in ("#0b4f8a", "#d9822b", "#2e7d32", "#8e24aa", "#c62828", "#00838f")

@@ -12,10 +12,11 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
+from classes.formatting import KIND_LABELS, session_title_ja
 from classes.models import Registration, Session, Venue
-from reports.attendance import KIND_LABELS, WEEKDAYS, session_title_ja
+from kernel.pdf import PdfRenderer
+from reports.attendance import WEEKDAYS
 from reports.figures import month_period
-from reports.pdf import PdfRenderer
 
 LABELS = {
     "title": "{venue}　{year}年{month}月 出席集計",

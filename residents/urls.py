@@ -14,10 +14,3 @@ urlpatterns = [
     path("duplicates/", views.duplicate_list, name="duplicates"),
     path("duplicates/<int:pk>/resolve/", views.duplicate_resolve, name="duplicate_resolve"),
 ]
-
-from residents import views_privacy  # noqa: E402 - disclosure and erasure (administrator only)
-
-urlpatterns += [
-    path("<int:pk>/disclosure.<str:fmt>", views_privacy.disclosure_export, name="disclosure"),
-    path("<int:pk>/erase/", views_privacy.erase, name="erase"),
-]

@@ -87,11 +87,11 @@ URLS: dict[str, E] = {
     # --- Residents
     "residents:create": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:detail": E("resident", OK, OK, OK, OK, FORBIDDEN, LOGIN),
-    "residents:disclosure": E("resident_csv", OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "privacy:disclosure": E("resident_csv", OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:duplicate_resolve": E("duplicate", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "residents:duplicates": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:edit": E("resident", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
-    "residents:erase": E("resident", OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "privacy:erase": E("resident", OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:import": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:import_detail": E("resident_import", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from reportlab.platypus import Paragraph
 
-from reports import pdf
-from reports.pdf import PdfRenderer, japanese_font_path, register_japanese_font
+from kernel import pdf
+from kernel.pdf import PdfRenderer, japanese_font_path, register_japanese_font
 from tests.reports.pdf_helpers import assert_only_embedded_ipaex, pdf_pages_text
 
 

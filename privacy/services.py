@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from classes.models import CallListEntry, Consultation, Registration
+from loans.models import Loan, LoanApplication, LoanCheckIn
 from project.audit import audit_record
 from project.models import AuditAction
 from residents.models import Resident
@@ -47,8 +49,6 @@ class ErasureReason:
 
 
 def _refuse_while_in_use(resident: Resident) -> None:
-    from classes.models import Registration
-    from loans.models import Loan, LoanApplication
 
     loan = (
         Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE)
@@ -88,8 +88,6 @@ def _refuse_while_in_use(resident: Resident) -> None:
 
 
 def _erase_related(resident: Resident) -> None:
-    from classes.models import CallListEntry, Consultation, Registration
-    from loans.models import Loan, LoanCheckIn
 
     Registration.objects.filter(resident=resident).exclude(companion="").update(companion="")
     CallListEntry.objects.filter(registration__resident=resident).exclude(note="").update(note="")

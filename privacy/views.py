@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from privacy.selectors import resident_disclosure
+from privacy.services import ErasureReason, resident_anonymise
 from project.audit import audit_record
 from project.models import AuditAction, Role
 from project.roles import role_required
 from residents.models import Resident
-from residents.selectors_privacy import resident_disclosure
-from residents.services_privacy import ErasureReason, resident_anonymise
 
 FORMATS = ("json", "csv")
 

@@ -11,10 +11,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from classes.formatting import date_ja
+from classes.formatting import date_ja, session_title_ja
 from classes.models import CallListEntry, Venue
-from reports.attendance import session_title_ja
-from reports.pdf import PdfRenderer
+from kernel.pdf import PdfRenderer
 
 LABELS = {
     "title": "前日確認電話リスト",

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from classes.models import CallListEntry, Consultation, Registration
+from loans.models import Loan, LoanApplication, LoanCheckIn
 from residents.models import Resident
 from residents.services import EDITABLE_FIELDS
 
@@ -32,8 +34,6 @@ def residents_inactive_since(*, cutoff: datetime) -> QuerySet[Resident]:
     started, returned, or still active; a loan application made or still open; a loan check-in;
     a call list entry created or called. One query, ordered by id.
     """
-    from classes.models import CallListEntry, Consultation, Registration
-    from loans.models import Loan, LoanApplication, LoanCheckIn
 
     cutoff_day: date = timezone.localtime(cutoff).date()
     me = OuterRef("pk")
@@ -88,8 +88,6 @@ def resident_disclosure(*, resident: Resident) -> dict[str, Any]:
     (with device and check-ins), ``loan_applications``, ``generated_at``. Datetimes are ISO 8601
     in Asia/Tokyo; dates ISO 8601. A fixed number of queries (7) however much is held.
     """
-    from classes.models import CallListEntry, Consultation, Registration
-    from loans.models import Loan, LoanApplication
 
     profile = {field: _value(getattr(resident, field)) for field in PROFILE_FIELDS}
     profile["id"] = resident.pk

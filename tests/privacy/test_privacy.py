@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from classes.models import CallListEntry, Consultation, Registration, Session
 from loans.models import Loan, LoanApplication, LoanCheckIn
+from privacy.selectors import residents_inactive_since, retention_cutoff
+from privacy.services import ANONYMOUS_NAME, ErasureReason, resident_anonymise
+from privacy.tasks import anonymise_inactive_residents
 from project.models import AuditAction, AuditEvent
 from residents.models import Resident
-from residents.selectors_privacy import residents_inactive_since, retention_cutoff
-from residents.services_privacy import ANONYMOUS_NAME, ErasureReason, resident_anonymise
-from residents.tasks import anonymise_inactive_residents
 from tests.factories import (
     LoanFactory,
     LoanPolicyFactory,
@@ -289,7 +289,7 @@ def held(venue):
 
 
 def test_the_administrator_downloads_everything_held_as_json(admin_client_, admin_user, held):
-    response = admin_client_.get(reverse("residents:disclosure", args=[held.pk, "json"]))
+    response = admin_client_.get(reverse("privacy:disclosure", args=[held.pk, "json"]))
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     data = json.loads(response.content)
@@ -307,7 +307,7 @@ def test_the_administrator_downloads_everything_held_as_json(admin_client_, admi
 
 
 def test_the_csv_export_opens_in_excel_and_lists_each_section(admin_client_, held):
-    response = admin_client_.get(reverse("residents:disclosure", args=[held.pk, "csv"]))
+    response = admin_client_.get(reverse("privacy:disclosure", args=[held.pk, "csv"]))
     assert response.status_code == 200
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff")  # Excel reads the BOM as UTF-8
@@ -325,17 +325,17 @@ def test_only_the_administrator_may_export_or_erase(held, staff_user, coordinato
     for user in (staff_user, coordinator_user):
         other = Client()
         other.force_login(user)
-        assert other.get(reverse("residents:disclosure", args=[held.pk, "json"])).status_code == 403
-        assert other.post(reverse("residents:erase", args=[held.pk])).status_code == 403
+        assert other.get(reverse("privacy:disclosure", args=[held.pk, "json"])).status_code == 403
+        assert other.post(reverse("privacy:erase", args=[held.pk])).status_code == 403
         page = other.get(reverse("residents:detail", args=[held.pk])).content.decode()
         assert "Erase personal data" not in page and "disclosure" not in page
-    assert client.get(reverse("residents:disclosure", args=[held.pk, "csv"])).status_code == 302
+    assert client.get(reverse("privacy:disclosure", args=[held.pk, "csv"])).status_code == 302
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 
 def test_an_unknown_export_format_is_not_found(admin_client_, held):
     assert (
-        admin_client_.get(reverse("residents:disclosure", args=[held.pk, "pdf"])).status_code == 404
+        admin_client_.get(reverse("privacy:disclosure", args=[held.pk, "pdf"])).status_code == 404
     )
 
 
@@ -343,7 +343,7 @@ def test_an_unknown_export_format_is_not_found(admin_client_, held):
 
 
 def test_erasure_page_refuses_while_a_loan_is_active_with_a_clear_message(admin_client_, held):
-    url = reverse("residents:erase", args=[held.pk])
+    url = reverse("privacy:erase", args=[held.pk])
     detail = admin_client_.get(reverse("residents:detail", args=[held.pk])).content.decode()
     assert url in detail
     page = admin_client_.get(url)
@@ -357,7 +357,7 @@ def test_erasure_page_refuses_while_a_loan_is_active_with_a_clear_message(admin_
 
 def test_erasure_needs_a_reason_and_the_confirmation(admin_client_):
     resident = ResidentFactory(name="山田 太郎")
-    url = reverse("residents:erase", args=[resident.pk])
+    url = reverse("privacy:erase", args=[resident.pk])
     response = admin_client_.post(url, {"reason": "resident_request"})
     assert response.status_code == 200 and "This field is required." in response.content.decode()
     response = admin_client_.post(url, {"confirm": "on"})
@@ -370,7 +370,7 @@ def test_erasure_on_request_leaves_an_anonymous_record_and_an_audit_event(
     admin_client_, admin_user
 ):
     resident = ResidentFactory(name="山田 太郎", phone="0246-22-1111")
-    url = reverse("residents:erase", args=[resident.pk])
+    url = reverse("privacy:erase", args=[resident.pk])
     response = admin_client_.post(url, {"reason": "proxy_request", "confirm": "on"}, follow=True)
     html = response.content.decode()
     assert "was erased" in html and "Anonymised" in html and "山田" not in html
