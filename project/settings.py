@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "loans",
     "volunteers",
     "reports",
+    # Demo data, benchmarks and the load test: only their management commands.
+    "devtools",
 ]
 
 MIDDLEWARE = [
