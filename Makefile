@@ -83,7 +83,7 @@ run: $(STAMP)
 	  echo "msgfmt not found: using the committed translations"; \
 	fi
 	@# seed_demo prints the full table only when it creates the data; repeat the logins every time.
-	@$(MANAGE) shell -v 0 -c "from project.demo import DEMO_USERNAMES, DEMO_PASSWORD; \
+	@$(MANAGE) shell -v 0 -c "from devtools.demo.builder import DEMO_USERNAMES, DEMO_PASSWORD; \
 	  print('\nOpen http://127.0.0.1:$(PORT)/ and log in as', ' / '.join(DEMO_USERNAMES), \
 	  'with the password', DEMO_PASSWORD, '\n')" || true
 	@echo "Two-factor authentication is optional for administrators in this local demo; production requires it."

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "volunteers",
     "reports",
     "privacy",
+    # Demo data, benchmarks and the load test: only their management commands.
+    "devtools",
 ]
 
 MIDDLEWARE = [

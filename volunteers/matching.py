@@ -3,7 +3,7 @@
 Nothing here touches the database: ``volunteers.selectors_matching`` builds a ``Problem`` from it,
 ``volunteers.services_matching`` stores what ``solve`` returns, and the benchmark
 (``manage.py bench_matching``) builds problems in memory. The greedy baseline lives in
-``volunteers.matching_greedy``; both are judged by ``evaluate`` and ``check`` below.
+``devtools.matching_greedy``; both are judged by ``evaluate`` and ``check`` below.
 
 Words: a *slot* is one session that still needs supporters; it has ``needed`` *positions*, one of
 which is the lead position when ``lead_needed``. A *placement* puts a supporter on a slot. *Fixed*

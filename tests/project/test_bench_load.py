@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from classes.models import Registration
+from devtools.management.commands import bench_load
 from loans.models import Device
-from project.management.commands import bench_load
 from project.models import Role
 from tests.factories import (
     DeviceFactory,

@@ -31,8 +31,8 @@ from django.test import Client
 from django.urls import reverse
 
 from classes.models import Registration, Session, Venue
+from devtools.demo.builder import DEMO_PASSWORD
 from loans.models import Device, Loan
-from project.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

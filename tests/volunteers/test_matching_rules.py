@@ -5,9 +5,9 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from devtools.matching_bench import generate
+from devtools.matching_greedy import solve_greedy
 from volunteers import matching as m
-from volunteers.matching_bench import generate
-from volunteers.matching_greedy import solve_greedy
 
 MON = date(2027, 1, 11)  # a Monday
 TUE = MON + timedelta(days=1)

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from project.demo import BATCH_SIZE, CITY_DEFAULTS, CITY_SEED, DemoDataError, generate_city
+from devtools.demo.builder import BATCH_SIZE, CITY_DEFAULTS, CITY_SEED, DemoDataError, generate_city
 
 
 class Command(BaseCommand):

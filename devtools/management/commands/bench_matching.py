@@ -2,7 +2,7 @@
 
     manage.py bench_matching [--sessions 400] [--supporters 300] [--seed 1] [--time-limit 8]
 
-Generates the month in memory (``volunteers.matching_bench``; no database), solves it both ways,
+Generates the month in memory (``devtools.matching_bench``; no database), solves it both ways,
 checks both answers against every hard rule (``matching.check``) and prints one table. The upper
 bound of fillable places is the max-flow relaxation computed inside ``matching.solve``: no valid
 answer can fill more. Exits non-zero when an answer breaks a rule.
@@ -12,9 +12,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from devtools.matching_bench import generate
+from devtools.matching_greedy import solve_greedy
 from volunteers import matching
-from volunteers.matching_bench import generate
-from volunteers.matching_greedy import solve_greedy
 
 
 class Command(BaseCommand):

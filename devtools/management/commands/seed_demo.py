@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from project.demo import (
+from devtools.demo.builder import (
     DEMO_USERNAMES,
     DemoDataError,
     demo_data_delete,
