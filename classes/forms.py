@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.models import Organiser, Session, Topic, Venue
 from classes.selectors import active_venues
-from project.forms import ModelMultipleChoiceField
+from kernel.forms import ModelMultipleChoiceField
 
 
 class SessionForm(forms.ModelForm):

@@ -217,7 +217,7 @@ def upcoming_registrations_for(*, residents) -> dict[int, list[Registration]]:
     return out
 
 
-# Curriculum topics about the My Number Card and Mynaportal (project/data/curriculum.csv): the
+# Curriculum topics about the My Number Card and Mynaportal (dashboard/data/curriculum.csv): the
 # resident needs the card itself in the room. A03-A06 (cashless, health apps...) share the "A0"
 # prefix but not the card, so the codes are listed rather than matched by prefix.
 MY_NUMBER_TOPIC_CODES = frozenset({"A01", "A02"})

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import CallListEntry, Registration, Session
-from project.locking import bounded_lock_wait
+from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
 ACTIVE_STATUSES = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import Consultation, Session
-from project.locking import bounded_lock_wait
+from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
 

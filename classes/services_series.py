@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from classes import services
 from classes.models import Registration, Series, Session, Venue, VenueClosure
 from classes.recurrence import MONTHLY, Plan, Rule, rule_plan
-from project.locking import bounded_lock_wait
+from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
 

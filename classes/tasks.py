@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import transaction
 
 from classes import services_calls
-from project.tasks_util import enqueue
+from kernel.tasks_util import enqueue
 
 
 @shared_task(

@@ -15,10 +15,10 @@ from classes import selectors, services, services_series
 from classes.forms import PhoneSearchForm, RegisterForm, SessionFilterForm, SessionForm
 from classes.forms_series import SeriesFollowingForm, SeriesForm
 from classes.models import Registration, Series, Session
+from kernel.models import Role
+from kernel.redirects import safe_next
+from kernel.roles import can_change_venue, role_required, user_role, venue_ids_for
 from project.html_rows import url_for_pk
-from project.models import Role
-from project.redirects import safe_next
-from project.roles import can_change_venue, role_required, user_role, venue_ids_for
 from residents.models import Resident
 from residents.selectors import resident_search
 

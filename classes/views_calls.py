@@ -16,8 +16,8 @@ from classes import selectors, selectors_calls, services_calls
 from classes.call_list_pdf import CallListRenderer
 from classes.models import CallListEntry, Venue
 from classes.views import _first_error
-from project.models import Role
-from project.roles import can_change_venue, role_required, venue_ids_for
+from kernel.models import Role
+from kernel.roles import can_change_venue, role_required, venue_ids_for
 
 CALL_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
 

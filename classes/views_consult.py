@@ -20,7 +20,7 @@ from classes.views import (
     _resident_from,
     _resident_search,
 )
-from project.roles import role_required
+from kernel.roles import role_required
 
 
 def _get_kind_session(user, pk: int, kind: str, *, change: bool = False) -> Session:

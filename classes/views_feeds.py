@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from classes import feeds
 from classes.models import Series, Venue
-from project.roles import OFFICE_ROLES, role_required
+from kernel.roles import OFFICE_ROLES, role_required
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 

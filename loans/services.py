@@ -3,7 +3,7 @@
 A device is scarce: every change that depends on a device's status locks the device row first
 (``select_for_update``), then checks, then writes, all in one transaction. The partial unique
 constraint ``loan_one_active_per_device`` is the last line of defence. On PostgreSQL a lock that cannot
-be had within ``project.locking.LOCK_TIMEOUT`` becomes a "try again" message instead of a hung request.
+be had within ``kernel.locking.LOCK_TIMEOUT`` becomes a "try again" message instead of a hung request.
 """
 
 import random
@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from kernel.locking import bounded_lock_wait
 from loans.models import (
     Device,
     DeviceEvent,
@@ -27,12 +28,11 @@ from loans.models import (
     split_kit,
 )
 from loans.selectors import loan_policies_active
-from project.locking import bounded_lock_wait
 from residents.models import Household, OwnDevice, Resident
 
 
 def _bounded_device_lock_wait():
-    """``project.locking.bounded_lock_wait`` with the device desk's "try again" message."""
+    """``kernel.locking.bounded_lock_wait`` with the device desk's "try again" message."""
     return bounded_lock_wait(
         _("Someone else is changing this device right now. Please wait a moment and try again.")
     )

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from classes.selectors import active_venues
+from kernel.models import Role
+from kernel.roles import can_change_venue, role_required, user_role, venue_ids_for
 from loans import selectors, services
 from loans.forms import (
     ApplicationAddForm,
@@ -33,8 +35,6 @@ from loans.forms import (
     ReturnForm,
 )
 from loans.models import Device, Loan, LoanApplication, LoanLottery, LoanPolicy
-from project.models import Role
-from project.roles import can_change_venue, role_required, user_role, venue_ids_for
 
 LOAN_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
 LOAN_LIST_VIEWS = ("active", "due_soon", "overdue")

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kernel.roles import role_required, venue_ids_for
 from loans.documents import LoanAgreementRenderer, ReturnReceiptRenderer
 from loans.exports import register_csv, register_loans, register_rows, register_xlsx
 from loans.models import Loan
 from loans.services_documents import loan_agreement_record_signed
 from loans.views import LOAN_ROLES, _get_loan_for_change, _get_loan_for_user
-from project.roles import role_required, venue_ids_for
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from classes.models import CallListEntry, Consultation, Registration
+from kernel.audit import audit_record
+from kernel.models import AuditAction
 from loans.models import Loan, LoanApplication, LoanCheckIn
-from project.audit import audit_record
-from project.models import AuditAction
 from residents.models import Resident
 
 ANONYMOUS_NAME = "匿名"

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kernel.audit import audit_record
+from kernel.models import AuditAction, Role
+from kernel.roles import role_required
 from privacy.selectors import resident_disclosure
 from privacy.services import ErasureReason, resident_anonymise
-from project.audit import audit_record
-from project.models import AuditAction, Role
-from project.roles import role_required
 from residents.models import Resident
 
 FORMATS = ("json", "csv")

@@ -17,7 +17,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = envbool("DEBUG", "True")
 SECRET_KEY = envstr("SECRET_KEY")
 # Earlier keys (comma-separated) after a key change: sessions, signed links and the stored
-# authenticator secrets (project.mfa) made with them keep working.
+# authenticator secrets (kernel.mfa) made with them keep working.
 SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
 if not DEBUG:
@@ -48,13 +48,16 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "csp",
-    "project",
+    # The kernel (roles, audit, locking, task queueing, PDF base); app label "project".
+    "kernel",
     "residents",
     "classes",
     "loans",
     "volunteers",
     "reports",
     "privacy",
+    # The home page and the program data (venues, curriculum, KPIs) it is set up from.
+    "dashboard",
     # Demo data, benchmarks and the load test: only their management commands.
     "devtools",
 ]
@@ -65,21 +68,21 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The idle timeout: re-saves the session at most once a minute (project.session_idle).
-    "project.session_idle.SessionIdleRefreshMiddleware",
+    # The idle timeout: re-saves the session at most once a minute (kernel.session_idle).
+    "kernel.session_idle.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Drops NUL characters from query strings and form values (PostgreSQL refuses them: a 500).
-    "project.input_cleaning.StripNulMiddleware",
+    "kernel.input_cleaning.StripNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # Administrators without an authenticator app may only set one up (project.mfa).
-    "project.middleware.AdministratorMFARequiredMiddleware",
-    # Records who viewed personal data and gives services the request's user (project.audit).
-    "project.audit.AuditMiddleware",
+    # Administrators without an authenticator app may only set one up (kernel.mfa).
+    "kernel.middleware.AdministratorMFARequiredMiddleware",
+    # Records who viewed personal data and gives services the request's user (kernel.audit).
+    "kernel.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -96,8 +99,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "project.context_processors.roles",
-                "project.context_processors.background_tasks",
+                "kernel.context_processors.roles",
+                "kernel.context_processors.background_tasks",
             ],
         },
     },
@@ -119,8 +122,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's and allauth's backends, each reading the user's profile (role) with the user.
 AUTHENTICATION_BACKENDS = [
-    "project.auth_backends.ModelBackend",
-    "project.auth_backends.AuthenticationBackend",
+    "kernel.auth_backends.ModelBackend",
+    "kernel.auth_backends.AuthenticationBackend",
 ]
 # Password rules: at least 12 characters, not a common password, not all digits, not close to
 # the user name or name. Checked wherever a password is set (admin, password change, invitation).
@@ -133,13 +136,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Life of a password-reset or invitation link (project.invitations), in seconds: 3 days.
+# Life of a password-reset or invitation link (kernel.invitations), in seconds: 3 days.
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 24 * 60 * 60)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # Accounts are made by the administrator; nobody signs themselves up.
-ACCOUNT_ADAPTER = "project.adapters.NoSignupAccountAdapter"
+ACCOUNT_ADAPTER = "kernel.adapters.NoSignupAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -161,8 +164,8 @@ ACCOUNT_RATE_LIMITS = {
     ),
 }
 # Two-factor authentication (allauth.mfa): an authenticator app plus recovery codes, offered to
-# everyone on the security page and required for administrators (project.middleware).
-MFA_ADAPTER = "project.mfa.MFAAdapter"
+# everyone on the security page and required for administrators (kernel.middleware).
+MFA_ADAPTER = "kernel.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "デジタル活用支援")
 # Codes from the step before and after are accepted too: phones' clocks drift.
@@ -222,7 +225,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 # When Redis is down, a web request trying to queue work gives up within about two seconds
-# (project.tasks_util.enqueue) instead of hanging; the worker itself keeps retrying.
+# (kernel.tasks_util.enqueue) instead of hanging; the worker itself keeps retrying.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -258,7 +261,9 @@ if RESIDENT_RETENTION_YEARS < 1:
 # else the copy bundled with the code.
 _shared = BASE_DIR.parent / "shared" / "data"
 PROGRAM_DATA_DIR = Path(
-    envstr("PROGRAM_DATA_DIR", str(_shared if _shared.is_dir() else BASE_DIR / "project" / "data"))
+    envstr(
+        "PROGRAM_DATA_DIR", str(_shared if _shared.is_dir() else BASE_DIR / "dashboard" / "data")
+    )
 )
 # TrueType Japanese font embedded in every PDF (IPAex Gothic). Empty: found automatically.
 PDF_FONT_PATH = envstr("PDF_FONT_PATH")
@@ -276,7 +281,7 @@ MATCHING_DEFAULT_TRAVEL_MINUTES = envint("MATCHING_DEFAULT_TRAVEL_MINUTES", 30)
 
 # Sessions end after SESSION_COOKIE_AGE seconds without a request (idle timeout: a request pushes
 # the end back) and when the browser closes. The push is saved at most every
-# SESSION_IDLE_REFRESH_SECONDS (project.session_idle) rather than on every request (one UPDATE and
+# SESSION_IDLE_REFRESH_SECONDS (kernel.session_idle) rather than on every request (one UPDATE and
 # commit per page), so an idle login ends up to that much before SESSION_COOKIE_AGE, never after.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False

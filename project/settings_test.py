@@ -23,7 +23,7 @@ SESSION_COOKIE_AGE = 365 * 24 * 60 * 60
 # test database busy when pytest drops it.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
-# Administrators must set up an authenticator app (project.middleware); the many tests that
+# Administrators must set up an authenticator app (kernel.middleware); the many tests that
 # force_login an administrator would all land on the activation page.
 # tests/project/test_security_mfa.py turns the rule back on.
 MFA_REQUIRED_FOR_ADMINISTRATORS = False

@@ -16,7 +16,7 @@ def attendance_sheet_sessions(*, venue_ids: Iterable[int] | None) -> QuerySet[Se
     ``sheet_registrations`` (status registered, with residents; waitlisted and cancelled left
     out) and ``sheet_assignments`` (proposed or confirmed, with supporters, lead first).
 
-    ``venue_ids``: the venues the user may see (``project.roles.venue_ids_for``), or None for
+    ``venue_ids``: the venues the user may see (``kernel.roles.venue_ids_for``), or None for
     all. A session away from any venue (a caravan with only a place) needs None.
     """
     qs = Session.objects.select_related("venue", "topic", "organiser").prefetch_related(

@@ -68,7 +68,7 @@ def report_request(
         scope = GeneratedReport.ScopeKind.VENUE
     elif organiser is not None:
         scope = GeneratedReport.ScopeKind.ORGANISER
-    from project.tasks_util import enqueue
+    from kernel.tasks_util import enqueue
     from reports.tasks import generate_report
 
     with transaction.atomic():
@@ -174,7 +174,7 @@ def reports_requeue_stale(*, now=None) -> list[int]:
 
     The generate task claims queued → running atomically, so a report queued twice is made once.
     """
-    from project.tasks_util import enqueue
+    from kernel.tasks_util import enqueue
     from reports.tasks import generate_report
 
     now = now or timezone.now()

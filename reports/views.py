@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import Venue
-from project.models import Role
-from project.roles import role_required, user_role, venue_ids_for
+from kernel.models import Role
+from kernel.roles import role_required, user_role, venue_ids_for
 from reports.attendance import AttendanceSheetRenderer
 from reports.forms import KpiTargetsForm, ReportRequestForm, VenueMonthForm
 from reports.models import GeneratedReport, Kpi, KpiTarget

@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from classes.models import Venue
-from project.roles import OFFICE_ROLES, role_required
+from kernel.roles import OFFICE_ROLES, role_required
 from reports.calendar_pdf import VenueMonthCalendarRenderer, venue_month_sessions
 
 

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from project.models import Role
-from project.roles import role_required, user_role
+from kernel.models import Role
+from kernel.roles import role_required, user_role
 from reports.activity_certificate import ActivityCertificateRenderer
 from reports.figures import fiscal_year_of, fiscal_year_period
 from volunteers.forms_hours import CertificateForm, PeriodForm

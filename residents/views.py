@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from project.models import Role
-from project.redirects import safe_next
-from project.roles import role_required, user_role
+from kernel.models import Role
+from kernel.redirects import safe_next
+from kernel.roles import role_required, user_role
 from residents import selectors, services
 from residents.forms import ImportForm, ResidentCreateForm, ResidentForm, SearchForm
 from residents.importer import import_residents

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from project.models import Role
+from kernel.models import Role
 from tests.factories import SupporterFactory, VenueFactory, make_user
 from tests.workers import celery_worker_process  # noqa: F401 - fixture for the worker tests
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from classes.models import Organiser, Registration, Session, Topic, Venue
+from kernel.models import Profile, Role
 from loans.models import Device, Loan, LoanPolicy
-from project.models import Profile, Role
 from residents.models import Resident
 from volunteers.models import Assignment, Skill, Supporter
 
@@ -26,7 +26,7 @@ class UserFactory(DjangoModelFactory):
 
 
 def make_user(role: str, *, venues=(), username: str | None = None):
-    """A user with a Profile of ``role`` (a project.models.Role value) and, for staff, ``venues``."""
+    """A user with a Profile of ``role`` (a kernel.models.Role value) and, for staff, ``venues``."""
     user = UserFactory(username=username) if username else UserFactory()
     profile = Profile.objects.create(user=user, role=role)
     if venues:

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from project.forms import ModelMultipleChoiceField
+from kernel.forms import ModelMultipleChoiceField
 from volunteers.models import Availability, Skill, Supporter
 
 

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from classes.models import Session
-from project.locking import bounded_lock_wait
+from kernel.locking import bounded_lock_wait
 from volunteers.models import Assignment, Availability, Skill, Supporter
 from volunteers.selectors import active_assignments, local_month_bounds, session_local_day
 from volunteers.skills import STANDARD_SKILLS

@@ -16,7 +16,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from classes.models import Session
-from project.locking import bounded_lock_wait
+from kernel.locking import bounded_lock_wait
 from volunteers.models import Assignment
 from volunteers.selectors import session_local_day
 

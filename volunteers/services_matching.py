@@ -254,7 +254,7 @@ def match_run_publish(*, run: MatchRun, by: Any) -> list[Assignment]:
         locked.save(update_fields=["status", "published_at", "published_by"])
         pks = [a.pk for a in created]
 
-        from project.tasks_util import enqueue
+        from kernel.tasks_util import enqueue
         from volunteers.tasks import match_publish_notify
 
         transaction.on_commit(lambda: enqueue(match_publish_notify, pks))

@@ -19,8 +19,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from classes.models import Session
-from project.locking import bounded_lock_wait
-from project.models import Role
+from kernel.locking import bounded_lock_wait
+from kernel.models import Role
 from volunteers import services
 from volunteers.models import Assignment, Supporter
 from volunteers.selectors import active_assignments
@@ -95,7 +95,7 @@ def assignment_withdraw(*, assignment: Assignment, by: Any, reason: str = "") ->
         current.save(update_fields=["status", "responded_at", "cancelled_at"])
         late = was_confirmed and is_late(session=session, at=now)
         if late:
-            from project.tasks_util import enqueue
+            from kernel.tasks_util import enqueue
             from volunteers.tasks import send_late_cancellation_alert
 
             transaction.on_commit(
@@ -132,7 +132,7 @@ def replacement_ask(*, session: Session, supporter: Supporter, by: Any) -> Assig
             session=session, supporter=supporter, by=by, is_lead=as_lead
         )
         if supporter.email:
-            from project.tasks_util import enqueue
+            from kernel.tasks_util import enqueue
             from volunteers.tasks import send_assignment_request
 
             transaction.on_commit(lambda: enqueue(send_assignment_request, assignment.pk))

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from project.models import Role
+from kernel.models import Role
 from volunteers.models import Supporter
 
 # Who plans and changes supporters' work: the administrator and the coordinator.

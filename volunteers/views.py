@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from classes.models import Session
 from classes.selectors import session_list
-from project.models import Role
-from project.roles import OFFICE_ROLES, can_change_venue, role_required, user_role
+from kernel.models import Role
+from kernel.roles import OFFICE_ROLES, can_change_venue, role_required, user_role
 from volunteers import selectors, services
 from volunteers.forms import (
     AssignForm,

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from classes.views_feeds import calendar_response
-from project.models import Role
-from project.roles import role_required
+from kernel.models import Role
+from kernel.roles import role_required
 from volunteers import feeds
 from volunteers.models import Supporter
 

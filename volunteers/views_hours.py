@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from classes.models import Session
 from classes.selectors import session_list
-from project.models import Role
-from project.redirects import safe_next
-from project.roles import ALL_ROLES, OFFICE_ROLES, role_required, user_role, venue_ids_for
+from kernel.models import Role
+from kernel.redirects import safe_next
+from kernel.roles import ALL_ROLES, OFFICE_ROLES, role_required, user_role, venue_ids_for
 from volunteers import selectors_hours, services_hours
 from volunteers.forms_hours import CheckTimeForm, PeriodForm, parse_approvals
 from volunteers.models import Assignment

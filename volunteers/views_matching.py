@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from project.models import Role
-from project.roles import role_required
+from kernel.models import Role
+from kernel.roles import role_required
 from volunteers import selectors_matching, services, services_matching
 from volunteers.forms import AvailabilityFormSet, weekly_windows
 from volunteers.forms_matching import AvailabilityExceptionForm, MatchRunForm

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from classes.models import Session
 from classes.selectors import session_list
-from project.models import Role
-from project.roles import role_required
+from kernel.models import Role
+from kernel.roles import role_required
 from volunteers import selectors, selectors_replies, services_replies
 from volunteers.forms import AssignForm
 from volunteers.forms_hours import WithdrawForm

@@ -30,8 +30,8 @@ from faker import Faker
 from faker.providers.person.ja_JP import Provider as JaPersonProvider
 
 from classes.models import Organiser, Registration, Session, Topic, Venue
+from kernel.models import Profile, Role
 from loans.models import Device, Loan, LoanApplication, LoanLottery, LoanPolicy
-from project.models import Profile, Role
 from residents.models import Household, OwnDevice, Resident
 from volunteers.models import Assignment, Skill, Supporter
 

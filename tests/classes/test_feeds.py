@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from classes.models import Session
-from project.models import Role
+from kernel.models import Role
 from tests.factories import (
     AssignmentFactory,
     RegistrationFactory,

@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from kernel.models import Role
 from loans.models import Device, Loan
 from loans.services import loan_checkout
-from project.models import Role
 from tests.concurrency import row_locked, run_at_once, skip_unless_postgresql
 from tests.factories import (
     DeviceFactory,

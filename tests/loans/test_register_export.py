@@ -218,7 +218,7 @@ def test_query_count_does_not_grow_with_rows(staff_client, venue, policy, fmt):
 
 
 def test_downloading_the_register_is_kept_in_the_audit_trail(staff_client, staff_user, policy):
-    from project.models import AuditEvent
+    from kernel.models import AuditEvent
 
     assert _get(staff_client, "csv").status_code == 200
     event = AuditEvent.objects.get(object_type="loans.loan", action="export")

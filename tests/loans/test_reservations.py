@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from kernel.models import Role
 from loans.models import Device, DeviceEvent, Loan, LoanApplication
 from loans.services import (
     device_reservation_cancel,
@@ -18,7 +19,6 @@ from loans.services import (
     loan_checkout,
 )
 from loans.tasks import release_expired_reservations
-from project.models import Role
 from tests.concurrency import run_at_once, skip_unless_postgresql
 from tests.factories import (
     DeviceFactory,

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from classes.models import CallListEntry, Consultation, Registration, Session
+from kernel.models import AuditAction, AuditEvent
 from loans.models import Loan, LoanApplication, LoanCheckIn
 from privacy.selectors import residents_inactive_since, retention_cutoff
 from privacy.services import ANONYMOUS_NAME, ErasureReason, resident_anonymise
 from privacy.tasks import anonymise_inactive_residents
-from project.models import AuditAction, AuditEvent
 from residents.models import Resident
 from tests.factories import (
     LoanFactory,

@@ -1,6 +1,6 @@
 """Form data for the admin site's "add user" page with its profile inline (tests only)."""
 
-from project.models import Role
+from kernel.models import Role
 
 
 def user_add_data(*, username: str, venue, role: str = Role.STAFF, **fields) -> dict:

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from project.models import Profile, Role
+from kernel.models import Profile, Role
 from tests.project.admin_forms import user_add_data
 
 pytestmark = pytest.mark.django_db

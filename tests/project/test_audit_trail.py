@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kernel.audit import audit_record
+from kernel.models import AuditAction, AuditEvent, Role
 from loans.models import Device
 from loans.services import loan_checkout, loan_renew, loan_return
-from project.audit import audit_record
-from project.models import AuditAction, AuditEvent, Role
 from tests.factories import (
     DeviceFactory,
     LoanFactory,

@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from classes.models import Registration
 from devtools.management.commands import bench_load
+from kernel.models import Role
 from loans.models import Device
-from project.models import Role
 from tests.factories import (
     DeviceFactory,
     RegistrationFactory,

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from classes.models import Session
-from project import selectors
-from project.selectors import dashboard_overview
+from dashboard import selectors
+from dashboard.selectors import dashboard_overview
 from tests.factories import (
     AssignmentFactory,
     LoanFactory,
@@ -153,7 +153,7 @@ def test_dashboard_page_shows_total_and_link_when_more_loans_are_overdue_than_li
             start_date=today - timedelta(days=200),
             due_date=today - timedelta(days=n + 1),
         )
-    monkeypatch.setattr("project.views.DASHBOARD_ROWS", 2)
+    monkeypatch.setattr("dashboard.views.DASHBOARD_ROWS", 2)
     html = staff_client.get(reverse("dashboard")).content.decode()
     assert '<span class="badge err">3</span>' in html
     # The two longest overdue are listed, the third is behind the link to the full list.

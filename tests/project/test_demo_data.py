@@ -15,9 +15,9 @@ from django.urls import reverse
 from classes.models import Registration, Session
 from classes.selectors import local_day_bounds
 from devtools.demo.builder import DEMO_PASSWORD, DEMO_USERNAMES
+from kernel.models import Profile, Role
 from loans.models import Device, Loan
 from loans.selectors import loans_due_soon, loans_overdue
-from project.models import Profile, Role
 from residents.models import Resident
 from tests.factories import TopicFactory, VenueFactory
 from volunteers.models import Assignment, Supporter

@@ -19,7 +19,7 @@ def test_a_search_with_a_nul_character_answers_with_results(admin_client_):
 def test_nul_characters_are_dropped_from_keys_and_every_value():
     from django.http import QueryDict
 
-    from project.input_cleaning import _without_nul
+    from kernel.input_cleaning import _without_nul
 
     data = QueryDict(mutable=True)
     data.setlist("na\x00me", ["山田\x00花子", "x"])

@@ -59,7 +59,7 @@ def test_the_program_files_hold_14_venues_15_topics_and_5_kpis():
 
 
 def test_bundled_copy_matches_the_shared_data():
-    bundled = settings.BASE_DIR / "project" / "data"
+    bundled = settings.BASE_DIR / "dashboard" / "data"
     for name in ("venues.csv", "curriculum.csv", "kpis.csv"):
         assert (bundled / name).read_text(encoding="utf-8") == (DATA_DIR / name).read_text(
             encoding="utf-8"

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from classes import tasks as class_tasks
 from classes.models import CallListEntry
+from kernel.tasks_util import enqueue
 from loans.tasks import mark_overdue_loans
 from project.celery import app
-from project.tasks_util import enqueue
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
@@ -66,7 +66,7 @@ def test_no_warning_while_the_queue_works(staff_client):
 
 @pytest.mark.django_db
 def test_the_broker_check_is_cached_so_pages_stay_fast(redis_down, staff_client, monkeypatch):
-    from project import tasks_util
+    from kernel import tasks_util
 
     calls = []
     real = tasks_util._broker_answers
@@ -79,7 +79,7 @@ def test_the_broker_check_is_cached_so_pages_stay_fast(redis_down, staff_client,
 @pytest.mark.django_db
 def test_enqueue_fails_fast_logs_and_does_not_raise(redis_down, caplog):
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="project.tasks_util"):
+    with caplog.at_level(logging.WARNING, logger="kernel.tasks_util"):
         assert enqueue(mark_overdue_loans) is False
     assert time.monotonic() - started < 3
     assert "Could not queue loans.tasks.mark_overdue_loans" in caplog.text

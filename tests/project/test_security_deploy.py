@@ -79,7 +79,7 @@ print(json.dumps({
     "csrf_secure": s.CSRF_COOKIE_SECURE,
     "session_age": s.SESSION_COOKIE_AGE,
     "idle_refresh": [s.SESSION_IDLE_REFRESH_SECONDS,
-                     "project.session_idle.SessionIdleRefreshMiddleware" in s.MIDDLEWARE],
+                     "kernel.session_idle.SessionIdleRefreshMiddleware" in s.MIDDLEWARE],
     "browser_close": s.SESSION_EXPIRE_AT_BROWSER_CLOSE,
     "proxy_header": s.SECURE_PROXY_SSL_HEADER,
     "mfa_required": s.MFA_REQUIRED_FOR_ADMINISTRATORS,
@@ -106,7 +106,7 @@ def test_production_defaults(tmp_path):
         "session_secure": True,
         "csrf_secure": True,
         "session_age": 30 * 60,
-        # The idle timeout: the session is re-saved at most once a minute (project.session_idle).
+        # The idle timeout: the session is re-saved at most once a minute (kernel.session_idle).
         "idle_refresh": [60, True],
         "browser_close": True,
         "proxy_header": ["HTTP_X_FORWARDED_PROTO", "https"],

@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from project.models import Role
+from kernel.models import Role
 from tests.factories import SupporterFactory, make_user
 from tests.project.admin_forms import user_add_data
 from volunteers import feeds

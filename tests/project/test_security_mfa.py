@@ -1,5 +1,5 @@
 """Two-factor authentication: offered to everyone on the security page, required for
-administrators (project.middleware, project.mfa)."""
+administrators (kernel.middleware, kernel.mfa)."""
 
 import time
 
@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import reverse
 
-from project.mfa import ENCRYPTED_PREFIX, decrypt_secret, encrypt_secret
+from kernel.mfa import ENCRYPTED_PREFIX, decrypt_secret, encrypt_secret
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_clear_cache")]
 

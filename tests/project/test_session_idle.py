@@ -1,4 +1,4 @@
-"""The idle timeout re-saves the session at most once a minute (project.session_idle)."""
+"""The idle timeout re-saves the session at most once a minute (kernel.session_idle)."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo

@@ -19,8 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from classes.models import CallListEntry, Consultation, Series, Session, VenueClosure
+from kernel.models import Role
 from loans.models import LoanApplication, LoanLottery
-from project.models import Role
 from reports.models import GeneratedReport, Kpi
 from residents.models import ResidentImport
 from tests.factories import (

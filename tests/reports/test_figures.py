@@ -294,7 +294,7 @@ def test_organiser_scope_has_no_loans(program):
 
 def test_every_kpi_of_kpis_csv_has_a_computed_actual(settings, program):
     """The KPI definitions the program ships are all computed from its data (none shows —)."""
-    from project.program_data import program_data_load
+    from dashboard.program_data import program_data_load
     from reports.models import Kpi, KpiTarget
 
     Kpi.objects.filter(code="digital_literacy").delete()

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from classes.models import Registration
-from project.models import Role
+from kernel.models import Role
 from reports.models import GeneratedReport, Kpi, KpiTarget
 from reports.services import report_generate
 from reports.tasks import generate_report

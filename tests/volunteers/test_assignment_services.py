@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from classes.models import Session
-from project.models import Role
+from kernel.models import Role
 from tests.factories import (
     AssignmentFactory,
     SessionFactory,

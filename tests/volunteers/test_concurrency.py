@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from project.models import Role
+from kernel.models import Role
 from tests.concurrency import (
     BARRIER_SECONDS,
     post_in_thread,

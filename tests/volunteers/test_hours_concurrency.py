@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from project.models import Role
+from kernel.models import Role
 from tests.concurrency import run_at_once, skip_unless_postgresql
 from tests.factories import AssignmentFactory, SessionFactory, make_user
 from tests.volunteers.helpers import jst

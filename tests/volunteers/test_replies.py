@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from project.models import Role
+from kernel.models import Role
 from tests.factories import (
     AssignmentFactory,
     AvailabilityFactory,

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from project.models import Role
+from kernel.models import Role
 from tests.factories import (
     AssignmentFactory,
     RegistrationFactory,

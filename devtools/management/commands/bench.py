@@ -25,9 +25,9 @@ from django.urls import NoReverseMatch, reverse
 
 from classes.models import Registration, Session, Venue
 from devtools.demo.builder import CITY_DEFAULTS, format_table
+from kernel.mfa import has_totp
+from kernel.models import Profile, Role
 from loans.models import Device, Loan
-from project.mfa import has_totp
-from project.models import Profile, Role
 from residents.models import Resident
 from volunteers.models import Assignment, Supporter
 
@@ -160,7 +160,7 @@ class Command(BaseCommand):
         profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": role})
         profile.venues.set([venue] if venue else [])
         if role == Role.ADMINISTRATOR and not has_totp(user):
-            # Administrators must have an authenticator app (project.mfa); without one every
+            # Administrators must have an authenticator app (kernel.mfa); without one every
             # page would send the bench administrator to the set-up page.
             TOTP.activate(user, generate_totp_secret())
         return user

@@ -47,9 +47,9 @@ from django.utils import timezone
 from classes.models import Registration, Session, Venue
 from classes.selectors import local_day_bounds
 from devtools.demo.builder import format_table
+from kernel.models import Profile, Role
 from loans import services as loan_services
 from loans.models import Device, DeviceEvent, Loan
-from project.models import Profile, Role
 from residents.models import Resident
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "loadtest" / "locustfile.py"

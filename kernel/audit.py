@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from project.models import AuditAction, AuditEvent
+from kernel.models import AuditAction, AuditEvent
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """Who viewed or changed a resident's personal data, a loan or a device, and when.
 
-    Append-only (see ``project.audit``): rows are written by ``audit_record`` and never changed
+    Append-only (see ``kernel.audit``): rows are written by ``audit_record`` and never changed
     or deleted; on PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE. ``summary``
     holds no personal data (changed field names, a status change, a reason category).
     ``user`` has no database constraint and ``username`` is a copy, so deleting a login never

@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from project.models import AuditAction, AuditEvent, Role
-from project.roles import role_required
+from kernel.models import AuditAction, AuditEvent, Role
+from kernel.roles import role_required
 
 PAGE_SIZE = 50
 

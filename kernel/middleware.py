@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from project.mfa import has_totp, mfa_required_for
+from kernel.mfa import has_totp, mfa_required_for
 
 
 def _exempt_prefixes() -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """Two-factor authentication (allauth.mfa's TOTP and recovery codes): who must use it.
 
 Every user may turn on an authenticator app from the security page (``mfa_index``). Administrators
-must: with ``settings.MFA_REQUIRED_FOR_ADMINISTRATORS`` on, ``project.middleware`` sends an
+must: with ``settings.MFA_REQUIRED_FOR_ADMINISTRATORS`` on, ``kernel.middleware`` sends an
 administrator without an active authenticator app to the activation page, and the adapter below
 refuses to switch theirs off.
 
@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from project.models import Role
-from project.roles import user_role
+from kernel.models import Role
+from kernel.roles import user_role
 
 
 def mfa_required_for(user: Any) -> bool:
@@ -52,7 +52,7 @@ def _fernet_for(secret_key: str) -> Fernet:
     # A key of its own for this purpose, derived from SECRET_KEY, so the secrets are not
     # encrypted with the key that also signs sessions and links.
     key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"project.mfa", info=b"authenticator secrets"
+        algorithm=hashes.SHA256(), length=32, salt=b"kernel.mfa", info=b"authenticator secrets"
     ).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 

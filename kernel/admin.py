@@ -1,6 +1,6 @@
 """Accounts are made here by the program administrator: a user, a role and (for staff) venues.
 
-Nobody signs up (see project.adapters), so the User admin carries the Profile inline: one page to
+Nobody signs up (see kernel.adapters), so the User admin carries the Profile inline: one page to
 create a login and say what it may do.
 """
 
@@ -11,9 +11,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from project.invitations import invitation_send
-from project.models import AuditEvent, Profile, Role
-from project.roles import user_role
+from kernel.invitations import invitation_send
+from kernel.models import AuditEvent, Profile, Role
+from kernel.roles import user_role
 
 User = get_user_model()
 

@@ -13,10 +13,9 @@ import logging
 from typing import Any
 
 from celery import Task
+from celery import current_app as app
 from django.conf import settings
 from django.core.cache import cache
-
-from project.celery import app
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ _LOAN_ROW = (
 def loan_rows(loans) -> SafeString:
     """``<tr>`` rows of the dashboard's loan tables: due date (``Y/n/j (D)``), the resident's
     name (linked) and phone, and the device's asset tag linked to the loan. ``loans``: Loan rows
-    with ``device`` and ``resident`` (project.selectors.dashboard_overview)."""
+    with ``device`` and ``resident`` (dashboard.selectors.dashboard_overview)."""
     weekdays = weekday_abbrs()
     resident_url = url_for_pk("residents:detail")
     loan_url = url_for_pk("loans:loan_detail")

@@ -1,12 +1,11 @@
 """The dashboard: what a center needs to see when the day starts."""
 
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from project.models import Role
-from project.roles import ALL_ROLES, role_required, user_role, venue_ids_for
-from project.selectors import DASHBOARD_ROWS, dashboard_overview
+from dashboard.selectors import DASHBOARD_ROWS, dashboard_overview
+from kernel.models import Role
+from kernel.roles import ALL_ROLES, role_required, user_role, venue_ids_for
 from volunteers.selectors_replies import late_cancellations
 
 
@@ -37,12 +36,3 @@ def dashboard(request):
         else [],
     }
     return render(request, "dashboard.html", context)
-
-
-def healthz(request):
-    """``GET /healthz``: "ok" as text/plain, for the load balancer and the compose healthcheck.
-
-    No database query, no session and no login, so it answers while the database is busy; the
-    load benchmark (``manage.py bench_load``) uses it as the floor of this stack.
-    """
-    return HttpResponse("ok", content_type="text/plain; charset=utf-8")

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from project.program_data import ProgramDataError, program_data_load
+from dashboard.program_data import ProgramDataError, program_data_load
 
 
 class Command(BaseCommand):

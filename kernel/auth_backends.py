@@ -1,6 +1,6 @@
 """Authentication backends that read the user's profile with the user.
 
-Every page needs the user's role (project.roles.user_role); loading the profile in the same
+Every page needs the user's role (kernel.roles.user_role); loading the profile in the same
 query as the user saves one query per request. Logging in works as in the backends they extend.
 """
 
@@ -20,7 +20,7 @@ class _ProfileWithUser:
         if not self.user_can_authenticate(user):
             return None
         profile = getattr(user, "profile", None)
-        # The cache project.roles.user_role reads ("" = no profile, no role).
+        # The cache kernel.roles.user_role reads ("" = no profile, no role).
         user._role_cache = profile.role if profile is not None else ""
         return user
 

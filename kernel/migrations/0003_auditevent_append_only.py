@@ -3,7 +3,7 @@
 A trigger refuses every UPDATE and DELETE of project_auditevent, whoever asks (the app, the admin,
 a psql session with the app's role). TRUNCATE is left alone: the test runner empties tables with
 it, and only the table owner may truncate. On SQLite this migration does nothing: the model and
-its queryset refuse changes there (see project.models.AuditEvent).
+its queryset refuse changes there (see kernel.models.AuditEvent).
 """
 
 from django.db import migrations

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from project.models import Profile, Role
+from kernel.models import Profile, Role
 
 ALL_ROLES = tuple(Role)
 OFFICE_ROLES = (Role.ADMINISTRATOR, Role.STAFF, Role.COORDINATOR)

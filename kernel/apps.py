@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KernelConfig(AppConfig):
+    name = "kernel"
+    # The label it had when this code lived in project/: its tables (project_profile,
+    # project_auditevent), migration history and content types keep their names.
+    label = "project"
+    verbose_name = _("Accounts and roles")
+
+    def ready(self) -> None:
+        from kernel.audit import connect_signals
+
+        connect_signals()
