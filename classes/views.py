@@ -18,7 +18,6 @@ from classes.models import Registration, Series, Session
 from kernel.models import Role
 from kernel.redirects import safe_next
 from kernel.roles import can_change_venue, role_required, user_role, venue_ids_for
-from project.html_rows import url_for_pk
 from residents.models import Resident
 from residents.selectors import resident_search
 
@@ -150,13 +149,10 @@ def session_detail(request, pk: int):
 
 def _add_registration_links(registrations: list[Registration]) -> None:
     """Set ``resident_url``, ``cancel_url`` and ``move_url`` on each registration."""
-    resident_url = url_for_pk("residents:detail")
-    cancel_url = url_for_pk("classes:registration_cancel")
-    move_url = url_for_pk("classes:registration_move")
     for r in registrations:
-        r.resident_url = resident_url(r.resident_id)
-        r.cancel_url = cancel_url(r.pk)
-        r.move_url = move_url(r.pk)
+        r.resident_url = reverse("residents:detail", args=[r.resident_id])
+        r.cancel_url = reverse("classes:registration_cancel", args=[r.pk])
+        r.move_url = reverse("classes:registration_move", args=[r.pk])
 
 
 @role_required(*CHANGE_ROLES)

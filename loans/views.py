@@ -138,6 +138,11 @@ def device_list(request):
         paginator.count = counts[status] if status else total
     page = paginator.get_page(request.GET.get("page"))
     devices = list(page.object_list)
+    # The rows are dicts (selectors.device_list), without get_..._display().
+    kinds, statuses = dict(Device.Kind.choices), dict(Device.Status.choices)
+    for row in devices:
+        row["kind_label"] = kinds.get(row["kind"], row["kind"])
+        row["status_label"] = statuses.get(row["status"], row["status"])
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -1,8 +1,8 @@
 """The busiest staff pages (phone registration, session page) and the counts behind them.
 
-Their tables are built in Python (classes/templatetags/classes_rows.py) and the session counts
-are correlated subqueries (classes.selectors): these tests pin what a user sees and the
-numbers, so that neither shortcut changes them.
+Their session counts are correlated subqueries (classes.selectors): these tests pin what a
+user sees in the tables (escaping, badges, waitlist text, the forms of each row) and the
+numbers, so that neither the templates nor the queries change them unnoticed.
 """
 
 from datetime import timedelta
