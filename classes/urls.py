@@ -1,6 +1,6 @@
 from django.urls import path
 
-from classes import views
+from classes import views, views_phone, views_series
 
 app_name = "classes"
 
@@ -12,10 +12,14 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("<int:pk>/attendance/", views.attendance_take, name="attendance_take"),
     path("<int:pk>/walk-in/", views.walk_in_add, name="walk_in_add"),
-    path("phone/", views.phone_registration, name="phone"),
-    path("registrations/new/", views.registration_create, name="register"),
-    path("registrations/<int:pk>/", views.registration_readback, name="readback"),
-    path("registrations/<int:pk>/cancel/", views.registration_cancel, name="registration_cancel"),
+    path("phone/", views_phone.phone_registration, name="phone"),
+    path("registrations/new/", views_phone.registration_create, name="register"),
+    path("registrations/<int:pk>/", views_phone.registration_readback, name="readback"),
+    path(
+        "registrations/<int:pk>/cancel/",
+        views_phone.registration_cancel,
+        name="registration_cancel",
+    ),
 ]
 
 # Public calendar feeds (classes/views_feeds.py); supporters' own feeds are in volunteers.
@@ -36,15 +40,21 @@ urlpatterns += [
 ]
 
 urlpatterns += [
-    path("series/", views.series_list, name="series_list"),
-    path("series/new/", views.series_create, name="series_create"),
-    path("series/<int:pk>/", views.series_detail, name="series_detail"),
-    path("series/<int:pk>/course/", views.series_register_course, name="series_register_course"),
-    path("<int:pk>/edit-following/", views.series_edit_following, name="series_edit_following"),
+    path("series/", views_series.series_list, name="series_list"),
+    path("series/new/", views_series.series_create, name="series_create"),
+    path("series/<int:pk>/", views_series.series_detail, name="series_detail"),
+    path(
+        "series/<int:pk>/course/",
+        views_series.series_register_course,
+        name="series_register_course",
+    ),
+    path(
+        "<int:pk>/edit-following/", views_series.series_edit_following, name="series_edit_following"
+    ),
 ]
 
 urlpatterns += [
-    path("registrations/<int:pk>/move/", views.registration_move, name="registration_move"),
+    path("registrations/<int:pk>/move/", views_phone.registration_move, name="registration_move"),
 ]
 
 from classes import views_consult  # noqa: E402 - consultation desk slots and salon walk-ins

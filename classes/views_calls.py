@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from classes import selectors, selectors_calls, services_calls
 from classes.call_list_pdf import CallListRenderer
 from classes.models import CallListEntry, Venue
-from classes.views import _first_error
+from classes.view_helpers import first_error
 from kernel.models import Role
 from kernel.roles import can_change_venue, role_required, venue_ids_for
 
@@ -106,7 +106,7 @@ def call_entry_update(request, pk: int):
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, _first_error(exc))
+        messages.error(request, first_error(exc))
     else:
         messages.success(
             request,

@@ -11,21 +11,21 @@ from django.views.decorators.http import require_POST
 from classes import services_consult
 from classes.forms_consult import ConsultationBookForm, ConsultationRecordForm, WalkInCountForm
 from classes.models import Consultation, Session
-from classes.views import (
+from classes.view_helpers import (
     CHANGE_ROLES,
     VIEW_ROLES,
-    _can_change,
-    _first_error,
-    _get_session_for_user,
-    _resident_from,
-    _resident_search,
+    can_change,
+    first_error,
+    get_session_for_user,
+    resident_from,
+    resident_search_form,
 )
 from kernel.roles import role_required
 
 
 def _get_kind_session(user, pk: int, kind: str, *, change: bool = False) -> Session:
     """The session of ``kind`` the user may see (404 otherwise) and, with ``change``, change (403)."""
-    session = _get_session_for_user(user, pk, change=change)
+    session = get_session_for_user(user, pk, change=change)
     if session.kind != kind:
         raise Http404
     return session
@@ -36,11 +36,11 @@ def consult_slots(request, pk: int):
     """The slot grid: free slots can be booked for the chosen resident (or a walk-up), booked
     slots get their category and outcome recorded."""
     session = _get_kind_session(request.user, pk, Session.Kind.CONSULTATION)
-    can_change = _can_change(request.user, session.venue_id)
-    search_form, results = _resident_search(request, allowed=can_change)
+    may_change = can_change(request.user, session.venue_id)
+    search_form, results = resident_search_form(request, allowed=may_change)
     chosen = None
     if request.GET.get("resident"):
-        chosen = _resident_from(request.GET["resident"])
+        chosen = resident_from(request.GET["resident"])
         if chosen is None:
             messages.error(request, _("That resident was not found. Please search again."))
     return render(
@@ -49,7 +49,7 @@ def consult_slots(request, pk: int):
         {
             "session": session,
             "slots": services_consult.consultation_slots(session=session),
-            "can_change": can_change,
+            "can_change": may_change,
             "search_form": search_form,
             "results": results,
             "chosen": chosen,
@@ -69,7 +69,7 @@ def consult_book(request, pk: int):
         return redirect("classes:consult_slots", pk=session.pk)
     resident = None
     if form.cleaned_data["resident"]:
-        resident = _resident_from(form.cleaned_data["resident"])
+        resident = resident_from(form.cleaned_data["resident"])
         if resident is None:
             messages.error(request, _("That resident was not found. Please search again."))
             return redirect("classes:consult_slots", pk=session.pk)
@@ -82,7 +82,7 @@ def consult_book(request, pk: int):
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, _first_error(exc))
+        messages.error(request, first_error(exc))
     else:
         messages.success(
             request,
@@ -116,7 +116,7 @@ def consult_record(request, pk: int):
             consultation=consultation, by=request.user, **form.cleaned_data
         )
     except ValidationError as exc:
-        messages.error(request, _first_error(exc))
+        messages.error(request, first_error(exc))
     else:
         messages.success(
             request,
@@ -159,7 +159,7 @@ def salon_count(request, pk: int):
                     by=request.user,
                 )
             except ValidationError as exc:
-                messages.error(request, _first_error(exc))
+                messages.error(request, first_error(exc))
             else:
                 messages.success(request, _("Walk-ins counted: %(count)d.") % {"count": count})
                 return redirect("classes:salon_count", pk=session.pk)
@@ -171,6 +171,6 @@ def salon_count(request, pk: int):
         {
             "session": session,
             "form": form,
-            "can_change": _can_change(request.user, session.venue_id),
+            "can_change": can_change(request.user, session.venue_id),
         },
     )

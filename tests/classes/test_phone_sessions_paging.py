@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from classes.views import PHONE_SESSIONS_PAGE
+from classes.views_phone import PHONE_SESSIONS_PAGE
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
