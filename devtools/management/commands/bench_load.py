@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from classes.models import Registration, Session, Venue
 from classes.selectors import local_day_bounds
-from devtools.demo.builder import format_table
+from devtools.tables import format_table
 from loans import services as loan_services
 from loans.models import Device, DeviceEvent, Loan
 from project.models import Profile, Role
