@@ -18,9 +18,7 @@ from devtools.demo.builder_loans import LoanSteps
 from devtools.demo.builder_residents import ResidentSteps
 from devtools.demo.builder_sessions import SessionSteps
 from devtools.demo.builder_supporters import SupporterSteps
-from devtools.demo.common import (
-    program_data_ensure,
-)
+from devtools.demo.common import program_data_ensure
 from loans.models import Device, Loan, LoanApplication, LoanLottery
 from project.models import Profile, Role
 from residents.models import Resident

@@ -6,11 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from devtools.demo.common import (
-    JST,
-    _active_policy,
-    is_session_day,
-)
+from devtools.demo.common import JST, _active_policy, is_session_day
 from devtools.demo.names import imei_number
 from loans.models import Device, Loan, LoanApplication
 from residents.models import Household, OwnDevice

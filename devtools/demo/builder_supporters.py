@@ -7,12 +7,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
 from classes.models import Session
-from devtools.demo.common import (
-    _SCHOOLS,
-    JST,
-    _has_field,
-    _skills,
-)
+from devtools.demo.common import _SCHOOLS, JST, _has_field, _skills
 from devtools.demo.names import NAMES, mobile_number
 from volunteers.models import Assignment, Supporter
 
