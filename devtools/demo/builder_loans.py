@@ -162,7 +162,8 @@ class LoanSteps:
     def _applications(self, policy, borrowers) -> None:
         """Ten applications at the three busiest venues, a drawn lottery of three places and one
         device reserved for the first selected applicant (through the services, like staff)."""
-        from loans.services import device_reserve, loan_application_create, loan_lottery_draw
+        from loans.services_devices import device_reserve
+        from loans.services_lottery import loan_application_create, loan_lottery_draw
 
         admin = self.users["admin"]
         homes = [d.home_venue for d in self.devices[:3]]

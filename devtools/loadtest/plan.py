@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from classes.models import Registration, Session, Venue
 from classes.selectors import local_day_bounds
-from loans import services as loan_services
+from loans import services_devices
 from loans.models import Device, Loan
 from project.models import Profile, Role
 from residents.models import Resident
@@ -56,7 +56,7 @@ class PlanSteps:
                 "(manage.py generate_city, or make bench)."
             )
         try:
-            policy = loan_services.loan_policy_active()
+            policy = services_devices.loan_policy_active()
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
 
@@ -168,7 +168,7 @@ class PlanSteps:
         for device in devices[:wanted]:
             for resident in residents:
                 try:
-                    loan_services._check_resident_eligible(
+                    services_devices._check_resident_eligible(
                         resident=resident, policy=policy, on=today
                     )
                 except ValidationError:
