@@ -11,15 +11,8 @@ from __future__ import annotations
 import time as time_module
 from collections import defaultdict
 
-from volunteers.matching import (
-    MatchResult,
-    Placement,
-    Problem,
-    Slot,
-    _prepare,
-    conflicts,
-    explain_gaps,
-)
+from volunteers.matching import MatchResult, Placement, Problem, Slot, conflicts, explain_gaps
+from volunteers.matching.rules import _prepare
 
 
 def solve_greedy(problem: Problem) -> MatchResult:

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from loans import services
+from loans import services_devices
 from loans.models import (
     Device,
     DeviceEvent,
@@ -33,7 +33,7 @@ def _status_action(status: str, description):
         changed = 0
         for device in queryset:
             try:
-                services.device_status_change(
+                services_devices.device_status_change(
                     device=device, to_status=status, by=request.user, note=str(_("Admin"))
                 )
             except ValidationError as exc:

@@ -4,7 +4,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from loans.selectors import loans_overdue
-from loans.services import device_reservations_expire, loans_mark_overdue
+from loans.services import loans_mark_overdue
+from loans.services_devices import device_reservations_expire
 
 
 @shared_task(name="loans.tasks.mark_overdue_loans")

@@ -2,8 +2,8 @@
 
 Run by ``bench_load`` (which writes the plan, starts gunicorn and reads the CSV), not by hand:
 the plan file named by the environment variable ``BENCH_LOAD_PLAN`` (JSON, see
-``devtools/management/commands/bench_load.py``) holds the bench staff accounts, their venue, the
-kana prefixes to search, today's sessions, and the devices and residents each account may use.
+``devtools/loadtest/plan.py``) holds the bench staff accounts, their venue, the kana prefixes to
+search, today's sessions, and the devices and residents each account may use.
 
 User classes (pass one on the locust command line):
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from loans.models import LoanApplication, LoanLottery
-from loans.services import loan_application_create, loan_lottery_draw
+from loans.services_lottery import loan_application_create, loan_lottery_draw
 from residents.models import Household
 from tests.factories import LoanPolicyFactory, ResidentFactory
 
@@ -136,7 +136,7 @@ def test_same_seed_gives_the_same_result_on_the_page(admin_client_, lottery_poli
 
 
 def loan_lottery_draw_order_again(policy, seed):
-    from loans.services import loan_lottery_order
+    from loans.services_lottery import loan_lottery_order
 
     apps = LoanApplication.objects.filter(policy=policy)
     return loan_lottery_order(

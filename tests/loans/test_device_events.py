@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from loans.models import Device, DeviceEvent
-from loans.services import device_status_change, loan_checkout, loan_mark_lost, loan_return
+from loans.services import loan_checkout, loan_mark_lost, loan_return
+from loans.services_devices import device_status_change
 from tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from loans.models import LoanApplication, LoanLottery
-from loans.services import loan_application_create, loan_lottery_draw, loan_lottery_order
+from loans.services_lottery import loan_application_create, loan_lottery_draw, loan_lottery_order
 from residents.models import Household
 from tests.factories import LoanPolicyFactory, ResidentFactory
 

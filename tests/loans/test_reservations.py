@@ -10,14 +10,14 @@ from django.urls import reverse
 
 from kernel.models import Role
 from loans.models import Device, DeviceEvent, Loan, LoanApplication
-from loans.services import (
+from loans.services import loan_checkout
+from loans.services_devices import (
     device_reservation_cancel,
     device_reservations_expire,
     device_reserve,
     device_status_change,
-    loan_application_create,
-    loan_checkout,
 )
+from loans.services_lottery import loan_application_create
 from loans.tasks import release_expired_reservations
 from tests.concurrency import run_at_once, skip_unless_postgresql
 from tests.factories import (

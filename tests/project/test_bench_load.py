@@ -13,6 +13,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from classes.models import Registration
+from devtools.loadtest import LOCUSTFILE
+from devtools.loadtest.checks import check_routes, locustfile_routes
+from devtools.loadtest.plan import ACCOUNT_PREFIX
 from devtools.management.commands import bench_load
 from kernel.models import Role
 from loans.models import Device
@@ -32,7 +35,7 @@ def test_the_locustfile_imports_and_declares_the_routes_bench_load_checks():
         "'classes': [n for n in ('StaffDay', 'PageCapacity') if n in ns]}))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(bench_load.LOCUSTFILE)],
+        [sys.executable, "-c", code, str(LOCUSTFILE)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -43,20 +46,20 @@ def test_the_locustfile_imports_and_declares_the_routes_bench_load_checks():
     assert loaded["classes"] == ["StaffDay", "PageCapacity"]
     assert loaded["pages"][0] == "healthz (trivial view)"
     # bench_load reads ROUTES without importing locust; both readings agree.
-    assert {k: tuple(v) for k, v in loaded["routes"].items()} == bench_load.locustfile_routes()
+    assert {k: tuple(v) for k, v in loaded["routes"].items()} == locustfile_routes()
 
 
 def test_every_locustfile_path_reverses_from_its_url_name():
-    routes = bench_load.locustfile_routes()
+    routes = locustfile_routes()
     assert {"phone", "register", "attendance", "checkout", "loan_return", "healthz"} <= set(routes)
-    assert bench_load.check_routes(routes) == []
+    assert check_routes(routes) == []
     for template, url_name in routes.values():
         kwargs = {"pk": 7} if "{pk}" in template else None
         assert reverse(url_name, kwargs=kwargs) == template.format(pk=7)
 
 
 def test_a_renamed_or_moved_url_is_reported():
-    wrong = bench_load.check_routes(
+    wrong = check_routes(
         {
             "phone": ("/sessions/telephone/", "classes:phone"),
             "gone": ("/nowhere/", "classes:no_such_page"),
@@ -104,7 +107,7 @@ def test_overbooking_check_finds_a_session_over_its_seats_and_ignores_walk_ins(v
 @pytest.mark.django_db
 def test_cleanup_removes_what_the_bench_accounts_wrote_and_restores_the_snapshot(venue, tmp_path):
     cmd = bench_load.Command()
-    bench = make_user(Role.STAFF, venues=[venue], username=f"{bench_load.ACCOUNT_PREFIX}01")
+    bench = make_user(Role.STAFF, venues=[venue], username=f"{ACCOUNT_PREFIX}01")
     desk = make_user(Role.STAFF, venues=[venue], username="desk")
     session = SessionFactory(venue=venue)
     kept = RegistrationFactory(session=session, created_by=desk, attendance="")

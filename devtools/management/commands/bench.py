@@ -24,7 +24,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from classes.models import Registration, Session, Venue
-from devtools.demo.builder import CITY_DEFAULTS, format_table
+from devtools.demo.city import CITY_DEFAULTS
+from devtools.tables import format_table
 from kernel.mfa import has_totp
 from kernel.models import Profile, Role
 from loans.models import Device, Loan

@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from devtools.demo.builder import BATCH_SIZE, CITY_DEFAULTS, CITY_SEED, DemoDataError, generate_city
+from devtools.demo.city import BATCH_SIZE, CITY_DEFAULTS, CITY_SEED, generate_city
+from devtools.demo.common import DemoDataError
 
 
 class Command(BaseCommand):

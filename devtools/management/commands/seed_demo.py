@@ -3,14 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from devtools.demo.builder import (
-    DEMO_USERNAMES,
-    DemoDataError,
-    demo_data_delete,
-    demo_data_exists,
-    format_table,
-    seed_demo,
-)
+from devtools.demo.builder import DEMO_USERNAMES, demo_data_delete, demo_data_exists, seed_demo
+from devtools.demo.common import DemoDataError
+from devtools.tables import format_table
 
 
 class Command(BaseCommand):

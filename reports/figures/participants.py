@@ -1,0 +1,164 @@
+"""The report's participants: attendances and unique and first-time residents, by age band,
+district and household."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
+
+from classes.models import Registration, Session
+from reports.figures.periods import TOKYO
+from reports.figures.sql import _band_case, _band_labels, _month_day
+from reports.figures.tables import Row, Section, Table
+from residents.models import Household, Resident
+
+
+class ParticipantFigures:
+    """Participants (a part of ``reports.figures.builder._Builder``)."""
+
+    # ---- participants ----
+
+    def participants(self) -> Section:
+        attended_regs = Registration.objects.filter(
+            self.held("session__"),
+            attendance=Registration.Attendance.ATTENDED,
+        ).exclude(status=Registration.Status.CANCELLED)
+        # Attendances by (age band on the session date, district, household): one query.
+        session_md = _month_day("session__starts_at", TOKYO)
+        birth_md = _month_day("resident__birth_date")
+        age = ExpressionWrapper(
+            ExtractYear("session__starts_at", tzinfo=TOKYO)
+            - ExtractYear("resident__birth_date")
+            - Case(When(Q(_bmd__gt=F("_smd")), then=Value(1)), default=Value(0)),
+            output_field=IntegerField(),
+        )
+        visits = list(
+            attended_regs.annotate(_smd=session_md, _bmd=birth_md)
+            .annotate(_age=age)
+            .annotate(band=_band_case("_age", "resident__birth_date"))
+            .values("band", "resident__district", "resident__household")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        # Unique and first-time residents by (age band on the period's last day, district,
+        # household): one query over the residents who attended.
+        end = self.period.end
+        end_md = end.month * 100 + end.day
+        before = Registration.objects.filter(
+            resident_id=OuterRef("pk"),
+            attendance=Registration.Attendance.ATTENDED,
+            session__status=Session.Status.SCHEDULED,
+            session__starts_at__lt=self.period.start_at,
+        ).exclude(status=Registration.Status.CANCELLED)
+        res_age = ExpressionWrapper(
+            Value(end.year)
+            - ExtractYear("birth_date")
+            - Case(When(Q(_bmd__gt=end_md), then=Value(1)), default=Value(0)),
+            output_field=IntegerField(),
+        )
+        people = list(
+            Resident.objects.filter(pk__in=attended_regs.values("resident_id"))
+            .annotate(_bmd=_month_day("birth_date"))
+            .annotate(_age=res_age, _before=Exists(before))
+            .annotate(band=_band_case("_age", "birth_date"))
+            .values("band", "district", "household")
+            .annotate(unique=Count("id"), first=Count("id", filter=Q(_before=False)))
+            .order_by()
+        )
+        self.totals["unique"] = sum(p["unique"] for p in people)
+        self.totals["first_time"] = sum(p["first"] for p in people)
+
+        household_labels = dict(Household.choices)
+        dims = (
+            (
+                "age_band",
+                _("Participants by age band"),
+                _("Age band"),
+                "band",
+                "band",
+                _band_labels(),
+            ),
+            (
+                "district",
+                _("Participants by district"),
+                _("District"),
+                "resident__district",
+                "district",
+                None,
+            ),
+            (
+                "household",
+                _("Participants by household"),
+                _("Household"),
+                "resident__household",
+                "household",
+                [(k, str(v)) for k, v in household_labels.items() if k] + [("", _("Not recorded"))],
+            ),
+        )
+        columns = (_("Attendances"), _("Unique residents"), _("First-time residents"))
+        tables = [
+            Table(
+                key="participants_summary",
+                title=_("Participants"),
+                label_header=_("Figure"),
+                columns=(_("Value"),),
+                people_columns=frozenset({0}),
+                rows=(
+                    Row(_("Attendances (named)"), (self.totals["attended"],), key="attended"),
+                    Row(_("Unique residents"), (self.totals["unique"],), key="unique"),
+                    Row(_("First-time residents"), (self.totals["first_time"],), key="first_time"),
+                ),
+            )
+        ]
+        for key, title, header, visit_field, person_field, order in dims:
+            counts: dict[str, list[int]] = {}
+            # Rolling the grouped rows up by one dimension: a handful of rows, not one per visit.
+            for v in visits:
+                counts.setdefault(v[visit_field] or "", [0, 0, 0])[0] += v["n"]
+            for p in people:
+                c = counts.setdefault(p[person_field] or "", [0, 0, 0])
+                c[1] += p["unique"]
+                c[2] += p["first"]
+            if order is None:
+                keys = sorted(k for k in counts if k)
+                order = [(k, k) for k in keys] + [("", _("Not recorded"))]
+            rows = [
+                Row(label, tuple(counts.get(k, [0, 0, 0])), key=k or "-")
+                for k, label in order
+                if k in counts or key == "age_band"
+            ]
+            tables.append(
+                Table(
+                    key=f"participants_by_{key}",
+                    title=title,
+                    label_header=header,
+                    columns=columns,
+                    rows=tuple(rows),
+                    total=Row(
+                        _("Total"),
+                        (
+                            self.totals["attended"],
+                            self.totals["unique"],
+                            self.totals["first_time"],
+                        ),
+                        key="total",
+                    ),
+                    people_columns=frozenset({0, 1, 2}),
+                    additive=True,
+                    chart="bar" if key == "age_band" else "",
+                    chart_column=1,
+                )
+            )
+        return Section("participants", _("Participants"), tuple(tables))
