@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
 from loans.models import Device, Loan, LoanCheckIn, LoanPolicy
-from project.quick_forms import QuickForm
 from residents.models import Resident
 
 
@@ -19,13 +18,17 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+# The longest device search the lend and reserve pages accept (an asset tag is at most 30).
+DEVICE_SEARCH_MAX_LENGTH = 50
+
+
 def _not_in_future(value, message):
     if value and value > timezone.localdate():
         raise forms.ValidationError(message)
     return value
 
 
-class DeviceFilterForm(QuickForm):
+class DeviceFilterForm(forms.Form):
     """Filter of the device list (GET)."""
 
     status = forms.ChoiceField(
@@ -42,28 +45,16 @@ class DeviceFilterForm(QuickForm):
 
 
 class CheckoutPickForm(forms.Form):
-    """What the lend page has picked so far, read from the query string (GET)."""
+    """What the lend or reserve page has picked so far, read from the query string (GET):
+    the chosen ``device`` and ``resident`` (ids) and the two searches, ``device_q`` and ``q``."""
 
     device = forms.ModelChoiceField(queryset=Device.objects.all(), required=False)
     resident = forms.ModelChoiceField(queryset=Resident.objects.all(), required=False)
+    device_q = forms.CharField(required=False, max_length=DEVICE_SEARCH_MAX_LENGTH)
     q = forms.CharField(required=False, max_length=100)
 
 
-class DeviceChoiceForm(QuickForm):
-    """Step 1 of the lend page: choose one of the devices that can be lent now."""
-
-    device = forms.ModelChoiceField(
-        label=_("Device"),
-        queryset=Device.objects.none(),
-        empty_label=_("Choose a device"),
-    )
-
-    def __init__(self, *args, devices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["device"].queryset = devices
-
-
-class CheckoutForm(QuickForm):
+class CheckoutForm(forms.Form):
     """Step 3 of the lend page: where, from when, which kit, agreement signed."""
 
     venue = forms.ModelChoiceField(

@@ -1,5 +1,7 @@
 """Read queries for devices and loans. Each returns what its page needs in a fixed number of queries."""
 
+import unicodedata
+from collections.abc import Collection
 from datetime import date, timedelta
 
 from django.db.models import (
@@ -154,17 +156,32 @@ def device_status_counts() -> dict[str, int]:
     return counts
 
 
-def devices_lendable() -> QuerySet[Device]:
-    """Devices that may be lent now (available or reserved), by asset tag.
+def device_pick_search(*, search: str, statuses: Collection[str], limit: int) -> list[Device]:
+    """Devices in one of ``statuses`` (Device.Status values) matching ``search``, for the device
+    step of the lend and reserve pages: at most ``limit`` of them, by asset tag, with the home
+    venue (one query; none for a blank search, which returns []).
 
-    Only the columns of their names (``str(device)``) are loaded: the lend page's device picker
-    lists them all, thousands in a city.
+    Every word of ``search`` (NFKC-normalised, so full-width ＳＰ－０１ finds SP-01) must be part
+    of the asset tag, the maker or the model name, or of the kind's name in the active language
+    or its value (``タブレット``, ``tablet``); case does not matter.
     """
-    return (
-        Device.objects.filter(status__in=[Device.Status.AVAILABLE, Device.Status.RESERVED])
-        .only("id", "asset_tag", "maker", "model_name")
-        .order_by("asset_tag")
-    )
+    words = unicodedata.normalize("NFKC", search).lower().split()
+    if not words:
+        return []
+    qs = Device.objects.filter(status__in=list(statuses))
+    for word in words:
+        kinds = [
+            value
+            for value, label in Device.Kind.choices
+            if word in value or word in str(label).lower()
+        ]
+        qs = qs.filter(
+            Q(asset_tag__icontains=word)
+            | Q(maker__icontains=word)
+            | Q(model_name__icontains=word)
+            | Q(kind__in=kinds)
+        )
+    return list(qs.select_related("home_venue").order_by("asset_tag")[:limit])
 
 
 def device_loan_history(*, device: Device) -> QuerySet[Loan]:

@@ -26,7 +26,6 @@ from loans.forms import (
     ApplicationAddForm,
     CheckoutForm,
     CheckoutPickForm,
-    DeviceChoiceForm,
     DeviceFilterForm,
     LoanCheckInForm,
     LotteryDrawForm,
@@ -42,6 +41,8 @@ DUE_SOON_DAYS = 7
 # The city has thousands of devices: one page of the device list renders in tens of ms, all of
 # them took seconds (manage.py bench_load).
 DEVICE_PAGE_SIZE = 50
+# Matches of a device search on the lend and reserve pages; staff type more to narrow it down.
+DEVICE_PICK_LIMIT = 20
 
 
 def _venues_for(user):
@@ -77,23 +78,30 @@ def _error_messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _pick_from_query(request, url_name: str) -> dict:
+def _pick_from_query(request, url_name: str, *, device_statuses: tuple[str, ...]) -> dict:
     """What the lend or reserve page (``url_name``) has picked so far, from its query string.
 
     Returns the part of the page context both pages share: ``device`` and ``resident`` (or None;
-    an unknown id is dropped with a message), the resident search ``query`` and its matches
-    ``residents`` as (resident, URL choosing them) pairs, ``picker_url`` (the page's own URL for
-    the step forms), ``change_device_url`` and ``change_resident_url``, and ``url_with``, a
-    function giving the page's URL with the current picks and some of them changed
-    (``url_with(device=pk)``; an empty value drops that pick).
+    an unknown resident id is dropped with a message, an unknown device id with the
+    ``device_problem`` the device step shows), the device search ``device_query`` and its
+    matches ``devices_found`` among the devices in ``device_statuses``, as (device, URL choosing
+    it) pairs, at most DEVICE_PICK_LIMIT, with ``devices_more`` True when more match; the
+    resident search ``query`` and its matches ``residents`` as (resident, URL choosing them)
+    pairs, ``picker_url`` (the page's own URL for the step forms), ``change_device_url`` and
+    ``change_resident_url``, and ``url_with``, a function giving the page's URL with the current
+    picks and some of them changed (``url_with(device=pk)``; an empty value drops that pick).
     """
     from residents.selectors import resident_search
 
     pick = CheckoutPickForm(request.GET)
-    pick.is_valid()  # unknown ids are dropped, with a message
+    pick.is_valid()  # unknown ids and over-long searches are dropped
     picked = getattr(pick, "cleaned_data", {})
     device, resident, query = picked.get("device"), picked.get("resident"), picked.get("q", "")
-    if pick.errors.get("device") or pick.errors.get("resident"):
+    device_query = picked.get("device_q", "").strip()
+    device_problem = ""
+    if pick.errors.get("device"):
+        device_problem = _("That device does not exist (any more). Search for it and choose again.")
+    if pick.errors.get("resident"):
         messages.error(request, _("That device or resident no longer exists. Choose again."))
     picker_url = reverse(url_name)
 
@@ -106,8 +114,17 @@ def _pick_from_query(request, url_name: str) -> dict:
         return picker_url + "?" + urlencode({k: v for k, v in current.items() if v})
 
     found = list(resident_search(query=query, limit=20)) if resident is None and query else []
+    devices_found = []
+    if device is None and device_query:
+        devices_found = selectors.device_pick_search(
+            search=device_query, statuses=device_statuses, limit=DEVICE_PICK_LIMIT + 1
+        )
     return {
         "device": device,
+        "device_problem": device_problem,
+        "device_query": device_query,
+        "devices_found": [(d, url_with(device=d.pk)) for d in devices_found[:DEVICE_PICK_LIMIT]],
+        "devices_more": len(devices_found) > DEVICE_PICK_LIMIT,
         "resident": resident,
         "query": query,
         "residents": [(r, url_with(resident=r.pk)) for r in found],
@@ -180,7 +197,9 @@ def checkout(request):
     """Lend a device: choose the device, find the resident, then record the loan (one page)."""
     venues = _venues_for(request.user)
     has_venues = bool(venues)  # evaluates the queryset once; the form's choices reuse it
-    pick = _pick_from_query(request, "loans:checkout")
+    pick = _pick_from_query(
+        request, "loans:checkout", device_statuses=(Device.Status.AVAILABLE, Device.Status.RESERVED)
+    )
     device, resident, url_with = pick["device"], pick["resident"], pick.pop("url_with")
 
     try:
@@ -190,7 +209,7 @@ def checkout(request):
         for message in _error_messages(exc):
             messages.error(request, message)
 
-    device_problem = ""
+    device_problem = pick["device_problem"]
     if device is not None and not device.is_lendable:
         device_problem = _("Device %(tag)s cannot be lent now: it is %(status)s.") % {
             "tag": device.asset_tag,
@@ -259,13 +278,6 @@ def checkout(request):
     context = {
         **pick,
         "device_problem": device_problem,
-        # The device picker shows only while no lendable device is chosen.
-        "device_form": DeviceChoiceForm(
-            initial={"device": device.pk if device else None},
-            devices=selectors.devices_lendable(),
-        )
-        if device is None or device_problem
-        else None,
         "resident_active_loans": resident_active_loans,
         "resident_reservations": resident_reservations,
         "form": form,
@@ -580,11 +592,11 @@ def reserve(request):
 
     Reached from a device page (``?device=``) or from a selected application (``?resident=``).
     """
-    pick = _pick_from_query(request, "loans:reserve")
+    pick = _pick_from_query(request, "loans:reserve", device_statuses=(Device.Status.AVAILABLE,))
     del pick["url_with"]
     device, resident = pick["device"], pick["resident"]
 
-    device_problem = ""
+    device_problem = pick["device_problem"]
     if device is not None and not device.is_lendable:
         device_problem = _("Device %(tag)s cannot be reserved now: it is %(status)s.") % {
             "tag": device.asset_tag,
@@ -625,10 +637,6 @@ def reserve(request):
     context = {
         **pick,
         "device_problem": device_problem,
-        "device_form": DeviceChoiceForm(
-            initial={"device": device.pk if device else None},
-            devices=Device.objects.filter(status=Device.Status.AVAILABLE).order_by("asset_tag"),
-        ),
         "resident_reservations": list(selectors.device_reservations(resident=resident))
         if resident is not None
         else [],

@@ -378,10 +378,171 @@ def test_lend_page_preselects_the_devices_home_venue(
     assert f'<option value="{other_venue.pk}">小名浜公民館</option>' in content
 
 
-def test_lend_page_with_a_garbage_device_id_is_not_a_500(staff_client, policy):
-    response = staff_client.get(reverse("loans:checkout"), {"device": "abc"})
+@pytest.mark.parametrize("bad_id", ["abc", "999999", "99999999999999999999", "-1"])
+def test_lend_page_with_a_bad_or_stale_device_id_explains_in_the_device_step(
+    staff_client, policy, resident, bad_id
+):
+    response = staff_client.get(
+        reverse("loans:checkout"), {"device": bad_id, "resident": resident.pk}
+    )
+    content = response.content.decode()
     assert response.status_code == 200
-    assert "Choose again" in response.content.decode()
+    assert (
+        '<p class="errorlist" role="alert">That device does not exist (any more). '
+        "Search for it and choose again.</p>"
+    ) in content
+    assert response.context["device"] is None and response.context["form"] is None
+    assert 'name="device_q"' in content  # the search is offered again
+    assert response.context["resident"] == resident  # the resident stays chosen
+
+
+# --- lend: the device search --------------------------------------------------------------------
+
+
+def _search_devices(client, text, **params):
+    response = client.get(reverse("loans:checkout"), {"device_q": text, **params})
+    assert response.status_code == 200
+    return response, response.content.decode()
+
+
+def _found_tags(response) -> list[str]:
+    return [d.asset_tag for d, _url in response.context["devices_found"]]
+
+
+def test_lend_page_lists_no_device_until_staff_search(staff_client, policy, device):
+    DeviceFactory.create_batch(3)
+    content = staff_client.get(reverse("loans:checkout")).content.decode()
+    assert '<label for="device-q">Asset tag, kind, maker or model</label>' in content
+    assert '<input type="search" id="device-q" name="device_q" value=""' in content
+    assert 'name="device"' not in content  # no list of every device to choose from
+    assert "SP-0100" not in content
+
+
+def test_searching_part_of_an_asset_tag_finds_the_device(staff_client, policy, device):
+    DeviceFactory(asset_tag="SP-0200")
+    response, content = _search_devices(staff_client, "0100")
+    assert _found_tags(response) == ["SP-0100"]
+    assert "1 device found" in content
+    choose = f'href="{reverse("loans:checkout")}?device={device.pk}"'
+    assert f'{choose}>Choose<span class="visually-hidden"> SP-0100</span></a>' in content
+    # Full-width characters typed with a Japanese input method, and any case, find it too.
+    assert _found_tags(_search_devices(staff_client, "ｓｐ－０１００")[0]) == ["SP-0100"]
+
+
+def test_searching_by_kind_maker_and_model_needs_every_word(staff_client, policy, device):
+    tablet = DeviceFactory(
+        asset_tag="TB-0001", kind=Device.Kind.TABLET, maker="Apple", model_name="iPad"
+    )
+    DeviceFactory(asset_tag="TB-0002", kind=Device.Kind.TABLET, maker="Lenovo", model_name="Tab M9")
+    assert _found_tags(_search_devices(staff_client, "tablet")[0]) == ["TB-0001", "TB-0002"]
+    assert _found_tags(_search_devices(staff_client, "apple ipad")[0]) == [tablet.asset_tag]
+    assert _found_tags(_search_devices(staff_client, "sharp wish")[0]) == ["SP-0100"]
+    assert _found_tags(_search_devices(staff_client, "sharp ipad")[0]) == []
+
+
+def test_searching_a_kind_in_japanese_finds_it(staff_client, policy, device, settings):
+    DeviceFactory(asset_tag="TB-0001", kind=Device.Kind.TABLET)
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    response, content = _search_devices(staff_client, "タブレット")
+    assert _found_tags(response) == ["TB-0001"]
+    assert "管理番号、種別、メーカーまたは機種" in content
+
+
+def test_a_device_on_loan_or_in_repair_is_not_offered(staff_client, policy, active_loan):
+    DeviceFactory(asset_tag="SP-0101", status=Device.Status.IN_REPAIR)
+    free = DeviceFactory(asset_tag="SP-0102")
+    response, content = _search_devices(staff_client, "SP-01")
+    assert _found_tags(response) == [free.asset_tag]
+    assert "SP-0100" not in content and "SP-0101" not in content
+
+
+def test_a_reserved_device_is_offered_to_lend_but_not_to_reserve_again(
+    staff_client, policy, device, resident
+):
+    Device.objects.filter(pk=device.pk).update(
+        status=Device.Status.RESERVED, reserved_for=resident, reserved_until=date(2030, 1, 31)
+    )
+    response, content = _search_devices(staff_client, "0100")
+    assert _found_tags(response) == ["SP-0100"]
+    assert '<span class="badge warn">Reserved</span>' in content
+    reserve = staff_client.get(reverse("loans:reserve"), {"device_q": "0100"})
+    assert list(reserve.context["devices_found"]) == []
+    assert "No device that can be chosen here matches." in reserve.content.decode()
+
+
+def test_device_search_results_escape_what_was_typed_and_stored(staff_client, policy):
+    DeviceFactory(asset_tag="SP-<1>", maker="A&B", model_name='"Phone"')
+    response, content = _search_devices(staff_client, "<1>")
+    assert _found_tags(response) == ["SP-<1>"]
+    assert '<th scope="row">SP-&lt;1&gt;</th>' in content
+    assert "<td>A&amp;B &quot;Phone&quot;</td>" in content
+    assert 'value="&lt;1&gt;"' in content and "SP-<1>" not in content
+
+
+def test_device_search_keeps_the_chosen_resident(staff_client, policy, device, resident):
+    response, content = _search_devices(staff_client, "0100", resident=resident.pk)
+    assert f'<input type="hidden" name="resident" value="{resident.pk}">' in content
+    choose = f'href="{reverse("loans:checkout")}?device={device.pk}&amp;resident={resident.pk}"'
+    assert choose in content
+
+
+def test_a_long_device_search_shows_the_first_matches_and_asks_for_more(staff_client, policy):
+    DeviceFactory.create_batch(25)
+    response, content = _search_devices(staff_client, "SP")
+    assert len(response.context["devices_found"]) == 20
+    assert "More devices match: the first 20 are shown." in content
+
+
+def test_device_search_query_count_does_not_grow_with_the_matches(
+    staff_client, policy, resident, django_assert_max_num_queries
+):
+    DeviceFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as ctx:
+        _search_devices(staff_client, "SP", resident=resident.pk)
+    DeviceFactory.create_batch(20)
+    with django_assert_max_num_queries(len(ctx.captured_queries)):
+        response, _content = _search_devices(staff_client, "SP", resident=resident.pk)
+    assert len(response.context["devices_found"]) == 20
+
+
+def test_search_a_device_choose_it_find_the_resident_and_lend(
+    staff_client, policy, device, resident, venue
+):
+    response, _content = _search_devices(staff_client, "0100")
+    [(_found, choose_url)] = response.context["devices_found"]
+    response = staff_client.get(choose_url)
+    assert response.context["device"] == device
+    # The resident search form carries the chosen device.
+    assert f'<input type="hidden" name="device" value="{device.pk}">' in response.content.decode()
+    response = staff_client.get(reverse("loans:checkout"), {"device": device.pk, "q": "やまだ"})
+    [(_r, resident_url)] = response.context["residents"]
+    response = staff_client.get(resident_url)
+    assert response.context["form"] is not None
+    response = staff_client.post(
+        resident_url,
+        {"venue": venue.pk, "start_date": timezone.localdate().isoformat(), "kit": ["充電器"]},
+        follow=True,
+    )
+    loan = Loan.objects.get()
+    assert (loan.device, loan.resident) == (device, resident)
+    assert response.redirect_chain[-1][0] == reverse("loans:loan_detail", args=[loan.pk])
+
+
+def test_a_device_lent_at_another_desk_meanwhile_is_refused_clearly(
+    staff_client, staff_user, policy, device, resident, venue
+):
+    url = reverse("loans:checkout") + f"?device={device.pk}&resident={resident.pk}"
+    assert staff_client.get(url).context["form"] is not None
+    other = ResidentFactory(name="別の 人", birth_date=date(1945, 1, 1))
+    loan_checkout(device=device, resident=other, venue=venue, by=staff_user)
+    response = staff_client.post(
+        url, {"venue": venue.pk, "start_date": timezone.localdate().isoformat()}
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Device SP-0100 cannot be lent now: it is On loan." in content
+    assert 'name="device_q"' in content  # search another device
+    assert Loan.objects.filter(resident=resident).count() == 0
 
 
 # --- loan list and detail ---------------------------------------------------------------------
