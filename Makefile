@@ -26,8 +26,8 @@ PORT ?= 8000
 
 help:
 	@echo "make run      install, migrate, load program data and demo data, serve on http://127.0.0.1:8000/"
-	@echo "make test     ruff check, ruff format --check, then the whole pytest suite"
-	@echo "make lint     ruff check and format check only"
+	@echo "make test     ruff check, ruff format --check, lint-imports, then the whole pytest suite"
+	@echo "make lint     ruff check, format check and the import layers only"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make lock     refresh requirements/*.txt (exact versions and hashes) from pyproject.toml"
 	@echo "make bench    pages, reports, matching and load benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))"
@@ -92,6 +92,8 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# The layers of pyproject.toml's import contract (README, Layout).
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	$(BIN)/pytest
