@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loans.models import Device, Loan, LoanCheckIn, split_kit
-from loans.services_devices import DEFAULT_RESERVATION_DAYS as DEFAULT_RESERVATION_DAYS
 from loans.services_devices import (
     _bounded_device_lock_wait,
     _check_no_other_reservation,
@@ -29,15 +28,7 @@ from loans.services_devices import (
     format_day,
     loan_policy_active,
 )
-from loans.services_devices import device_reservation_cancel as device_reservation_cancel
-from loans.services_devices import device_reserve as device_reserve
-from loans.services_lottery import loan_application_create as loan_application_create
-from loans.services_lottery import loan_lottery_draw as loan_lottery_draw
 from residents.models import Resident
-
-# Imported "as" themselves to be re-exported: loans/views.py calls DEFAULT_RESERVATION_DAYS,
-# device_reserve, device_reservation_cancel, loan_application_create and loan_lottery_draw as
-# ``services.<name>``. New code imports them from loans.services_devices / services_lottery.
 
 
 def _free_holding_slot(resident: Resident) -> int:

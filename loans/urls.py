@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans import views, views_documents
+from loans import views, views_documents, views_lottery, views_reservations
 
 app_name = "loans"
 
@@ -8,18 +8,18 @@ urlpatterns = [
     path("", views.device_list, name="device_list"),
     path("devices/<int:pk>/", views.device_detail, name="device_detail"),
     path("lend/", views.checkout, name="checkout"),
-    path("reserve/", views.reserve, name="reserve"),
+    path("reserve/", views_reservations.reserve, name="reserve"),
     path(
         "devices/<int:pk>/reservation/cancel/",
-        views.reservation_cancel,
+        views_reservations.reservation_cancel,
         name="reservation_cancel",
     ),
     path("loans/", views.loan_list, name="loan_list"),
     path("loans/follow-up/", views.follow_up, name="follow_up"),
-    path("applications/", views.applications, name="applications"),
-    path("applications/add/", views.application_add, name="application_add"),
-    path("applications/draw/", views.lottery_draw, name="lottery_draw"),
-    path("lotteries/<int:pk>/", views.lottery_detail, name="lottery_detail"),
+    path("applications/", views_lottery.applications, name="applications"),
+    path("applications/add/", views_lottery.application_add, name="application_add"),
+    path("applications/draw/", views_lottery.lottery_draw, name="lottery_draw"),
+    path("lotteries/<int:pk>/", views_lottery.lottery_detail, name="lottery_detail"),
     path("loans/<int:pk>/", views.loan_detail, name="loan_detail"),
     path("loans/<int:pk>/return/", views.loan_receive, name="return"),
     path("loans/<int:pk>/renew/", views.loan_renew, name="renew"),

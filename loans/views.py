@@ -10,129 +10,32 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from classes.selectors import active_venues
-from kernel.models import Role
-from kernel.roles import can_change_venue, role_required, user_role, venue_ids_for
+from kernel.roles import can_change_venue, role_required, venue_ids_for
 from loans import selectors, services
 from loans.forms import (
-    ApplicationAddForm,
     CheckoutForm,
-    CheckoutPickForm,
     DeviceFilterForm,
     LoanCheckInForm,
-    LotteryDrawForm,
     MarkLostForm,
-    ReserveForm,
     ReturnForm,
 )
-from loans.models import Device, Loan, LoanApplication, LoanLottery, LoanPolicy
-
-LOAN_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
-LOAN_LIST_VIEWS = ("active", "due_soon", "overdue")
-DUE_SOON_DAYS = 7
-# The city has thousands of devices: one page of the device list renders in tens of ms, all of
-# them took seconds (manage.py bench_load).
-DEVICE_PAGE_SIZE = 50
-# Matches of a device search on the lend and reserve pages; staff type more to narrow it down.
-DEVICE_PICK_LIMIT = 20
-
-
-def _venues_for(user):
-    """Venues where ``user`` may lend and receive devices."""
-    return active_venues(venue_ids=venue_ids_for(user)).order_by("name_kana", "code")
-
-
-def _can_see_loan(user, loan: Loan) -> bool:
-    ids = venue_ids_for(user)
-    return ids is None or loan.venue_id in ids
-
-
-def _get_loan_for_user(user, pk: int) -> Loan:
-    """The loan if ``user`` may see it, else 404."""
-    try:
-        loan = selectors.loan_for_detail(pk=pk)
-    except Loan.DoesNotExist:
-        raise Http404 from None
-    if not _can_see_loan(user, loan):
-        raise Http404
-    return loan
-
-
-def _get_loan_for_change(user, pk: int) -> Loan:
-    """The loan if ``user`` may change it: 404 when they may not see it, 403 when only see it."""
-    loan = _get_loan_for_user(user, pk)
-    if not can_change_venue(user, loan.venue_id):
-        raise PermissionDenied
-    return loan
-
-
-def _error_messages(exc: ValidationError) -> list[str]:
-    return [str(m) for m in exc.messages]
-
-
-def _pick_from_query(request, url_name: str, *, device_statuses: tuple[str, ...]) -> dict:
-    """What the lend or reserve page (``url_name``) has picked so far, from its query string.
-
-    Returns the part of the page context both pages share: ``device`` and ``resident`` (or None;
-    an unknown resident id is dropped with a message, an unknown device id with the
-    ``device_problem`` the device step shows), the device search ``device_query`` and its
-    matches ``devices_found`` among the devices in ``device_statuses``, as (device, URL choosing
-    it) pairs, at most DEVICE_PICK_LIMIT, with ``devices_more`` True when more match; the
-    resident search ``query`` and its matches ``residents`` as (resident, URL choosing them)
-    pairs, ``picker_url`` (the page's own URL for the step forms), ``change_device_url`` and
-    ``change_resident_url``, and ``url_with``, a function giving the page's URL with the current
-    picks and some of them changed (``url_with(device=pk)``; an empty value drops that pick).
-    """
-    from residents.selectors import resident_search
-
-    pick = CheckoutPickForm(request.GET)
-    pick.is_valid()  # unknown ids and over-long searches are dropped
-    picked = getattr(pick, "cleaned_data", {})
-    device, resident, query = picked.get("device"), picked.get("resident"), picked.get("q", "")
-    device_query = picked.get("device_q", "").strip()
-    device_problem = ""
-    if pick.errors.get("device"):
-        device_problem = _("That device does not exist (any more). Search for it and choose again.")
-    if pick.errors.get("resident"):
-        messages.error(request, _("That device or resident no longer exists. Choose again."))
-    picker_url = reverse(url_name)
-
-    def url_with(**params) -> str:
-        current = {
-            "device": device.pk if device else "",
-            "resident": resident.pk if resident else "",
-        }
-        current.update(params)
-        return picker_url + "?" + urlencode({k: v for k, v in current.items() if v})
-
-    found = list(resident_search(query=query, limit=20)) if resident is None and query else []
-    devices_found = []
-    if device is None and device_query:
-        devices_found = selectors.device_pick_search(
-            search=device_query, statuses=device_statuses, limit=DEVICE_PICK_LIMIT + 1
-        )
-    return {
-        "device": device,
-        "device_problem": device_problem,
-        "device_query": device_query,
-        "devices_found": [(d, url_with(device=d.pk)) for d in devices_found[:DEVICE_PICK_LIMIT]],
-        "devices_more": len(devices_found) > DEVICE_PICK_LIMIT,
-        "resident": resident,
-        "query": query,
-        "residents": [(r, url_with(resident=r.pk)) for r in found],
-        "picker_url": picker_url,
-        "change_device_url": url_with(device=""),
-        "change_resident_url": url_with(resident=""),
-        "url_with": url_with,
-    }
+from loans.models import Device, Loan
+from loans.view_helpers import (
+    DEVICE_PAGE_SIZE,
+    DUE_SOON_DAYS,
+    LOAN_LIST_VIEWS,
+    LOAN_ROLES,
+    error_messages,
+    get_loan_for_change,
+    get_loan_for_user,
+    pick_from_query,
+    venues_for,
+)
 
 
 @role_required(*LOAN_ROLES)
@@ -195,9 +98,9 @@ def device_detail(request, pk: int):
 @role_required(*LOAN_ROLES)
 def checkout(request):
     """Lend a device: choose the device, find the resident, then record the loan (one page)."""
-    venues = _venues_for(request.user)
+    venues = venues_for(request.user)
     has_venues = bool(venues)  # evaluates the queryset once; the form's choices reuse it
-    pick = _pick_from_query(
+    pick = pick_from_query(
         request, "loans:checkout", device_statuses=(Device.Status.AVAILABLE, Device.Status.RESERVED)
     )
     device, resident, url_with = pick["device"], pick["resident"], pick.pop("url_with")
@@ -206,7 +109,7 @@ def checkout(request):
         policy = services.loan_policy_active()
     except ValidationError as exc:
         policy = None
-        for message in _error_messages(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
 
     device_problem = pick["device_problem"]
@@ -332,14 +235,14 @@ def _loan_detail_context(request, loan: Loan, check_in_form=None) -> dict:
 @role_required(*LOAN_ROLES)
 def loan_detail(request, pk: int):
     """One loan with its check-ins and the actions the user may take (404: other venue)."""
-    loan = _get_loan_for_user(request.user, pk)
+    loan = get_loan_for_user(request.user, pk)
     return render(request, "loans/loan_detail.html", _loan_detail_context(request, loan))
 
 
 @role_required(*LOAN_ROLES)
 def loan_receive(request, pk: int):
     """Receive a lent device back (URL name ``loans:return``)."""
-    loan = _get_loan_for_change(request.user, pk)
+    loan = get_loan_for_change(request.user, pk)
     if loan.status != Loan.Status.ACTIVE:
         messages.error(
             request,
@@ -387,11 +290,11 @@ def loan_receive(request, pk: int):
 @role_required(*LOAN_ROLES)
 def loan_renew(request, pk: int):
     """Renew the loan by its policy's term (POST), then back to the loan page."""
-    loan = _get_loan_for_change(request.user, pk)
+    loan = get_loan_for_change(request.user, pk)
     try:
         loan = services.loan_renew(loan=loan, by=request.user)
     except ValidationError as exc:
-        for message in _error_messages(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
     else:
         messages.success(
@@ -406,7 +309,7 @@ def loan_renew(request, pk: int):
 @role_required(*LOAN_ROLES)
 def loan_lost(request, pk: int):
     """Record the lent device as lost after a confirmation (POST), then back to the loan page."""
-    loan = _get_loan_for_change(request.user, pk)
+    loan = get_loan_for_change(request.user, pk)
     form = MarkLostForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -416,7 +319,7 @@ def loan_lost(request, pk: int):
     try:
         services.loan_mark_lost(loan=loan, by=request.user, notes=form.cleaned_data["notes"])
     except ValidationError as exc:
-        for message in _error_messages(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
     else:
         messages.warning(
@@ -430,7 +333,7 @@ def loan_lost(request, pk: int):
 @role_required(*LOAN_ROLES)
 def loan_check_in(request, pk: int):
     """Record a follow-up check-in from the form on the loan page (URL name ``loans:check_in``)."""
-    loan = _get_loan_for_change(request.user, pk)
+    loan = get_loan_for_change(request.user, pk)
     form = LoanCheckInForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -467,198 +370,3 @@ def follow_up(request):
         "overdue": lists["overdue"],
     }
     return render(request, "loans/follow_up.html", context)
-
-
-def _policy_from_query(request) -> LoanPolicy | None:
-    """The active policy named by ``?policy=``, else the one new loans use (None: none active)."""
-    policies = selectors.loan_policies_active()
-    wanted = request.GET.get("policy", "")
-    if wanted.isdigit():
-        policy = policies.filter(pk=int(wanted)).first()
-        if policy is not None:
-            return policy
-    return policies.first()
-
-
-@role_required(*LOAN_ROLES)
-def applications(request):
-    """Applications under an active policy; find a resident to add one; the lottery (admin)."""
-    from residents.selectors import resident_search
-
-    policy = _policy_from_query(request)
-    query = request.GET.get("q", "").strip()[:100]
-    context = {
-        "policy": policy,
-        "policies": list(selectors.loan_policies_active()),
-        "query": query,
-        "residents": list(resident_search(query=query, limit=20)) if query and policy else [],
-        "is_administrator": user_role(request.user) == Role.ADMINISTRATOR,
-        "venues": list(_venues_for(request.user)),
-    }
-    if policy is not None:
-        apps = list(
-            selectors.loan_applications(policy=policy, venue_ids=venue_ids_for(request.user))
-        )
-        context.update(
-            applications=apps,
-            applied_ids={a.resident_id for a in apps if a.status != "withdrawn"},
-            pending_count=sum(1 for a in apps if a.status == LoanApplication.Status.PENDING),
-            lotteries=list(selectors.loan_lotteries(policy=policy)),
-            draw_form=LotteryDrawForm(initial={"policy": policy.pk}),
-        )
-    return render(request, "loans/applications.html", context)
-
-
-def _applications_url(policy_id) -> str:
-    return reverse("loans:applications") + "?" + urlencode({"policy": policy_id})
-
-
-@require_POST
-@role_required(*LOAN_ROLES)
-def application_add(request):
-    """Record an application for the chosen resident (staff and administrators)."""
-    form = ApplicationAddForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect(_applications_url(request.POST.get("policy", "")))
-    policy, resident = form.cleaned_data["policy"], form.cleaned_data["resident"]
-    venue = form.cleaned_data.get("venue")
-    if venue is not None and not can_change_venue(request.user, venue.pk):
-        messages.error(request, _("Choose one of your venues."))
-        return redirect(_applications_url(policy.pk))
-    try:
-        services.loan_application_create(
-            resident=resident, policy=policy, by=request.user, venue=venue
-        )
-    except ValidationError as exc:
-        for message in _error_messages(exc):
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Application recorded for %(name)s.") % {"name": resident.name})
-    return redirect(_applications_url(policy.pk))
-
-
-@require_POST
-@role_required(Role.ADMINISTRATOR)
-def lottery_draw(request):
-    """Draw among the pending applications (administrator only; staff get 403)."""
-    form = LotteryDrawForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect(_applications_url(request.POST.get("policy", "")))
-    policy = form.cleaned_data["policy"]
-    try:
-        lottery = services.loan_lottery_draw(
-            policy=policy,
-            places=form.cleaned_data["places"],
-            seed=form.cleaned_data["seed"],
-            by=request.user,
-        )
-    except ValidationError as exc:
-        for message in _error_messages(exc):
-            messages.error(request, message)
-        return redirect(_applications_url(policy.pk))
-    messages.success(request, _("The lottery was drawn. Seed: %(seed)s.") % {"seed": lottery.seed})
-    return redirect("loans:lottery_detail", pk=lottery.pk)
-
-
-@role_required(*LOAN_ROLES)
-def lottery_detail(request, pk: int):
-    """A draw's result: seed, priority group first, selected then waitlist, each explained."""
-    try:
-        lottery, drawn = selectors.loan_lottery_for_detail(pk=pk)
-    except LoanLottery.DoesNotExist:
-        raise Http404 from None
-    selected = [a for a in drawn if a.draw_position and a.draw_position <= lottery.places]
-    waitlist = [a for a in drawn if a.draw_position and a.draw_position > lottery.places]
-    context = {
-        "lottery": lottery,
-        "selected": selected,
-        "waitlist": waitlist,
-        "drawn_count": len(lottery.result),
-        "priority_count": sum(1 for a in drawn if a.priority),
-        "checkout_url": reverse("loans:checkout"),
-    }
-    return render(request, "loans/lottery_detail.html", context)
-
-
-@role_required(*LOAN_ROLES)
-def reserve(request):
-    """Hold a device for a resident until checkout: choose the device, the resident, the end day.
-
-    Reached from a device page (``?device=``) or from a selected application (``?resident=``).
-    """
-    pick = _pick_from_query(request, "loans:reserve", device_statuses=(Device.Status.AVAILABLE,))
-    del pick["url_with"]
-    device, resident = pick["device"], pick["resident"]
-
-    device_problem = pick["device_problem"]
-    if device is not None and not device.is_lendable:
-        device_problem = _("Device %(tag)s cannot be reserved now: it is %(status)s.") % {
-            "tag": device.asset_tag,
-            "status": device.get_status_display(),
-        }
-
-    form = None
-    if device is not None and not device_problem and resident is not None:
-        initial = {
-            "until": timezone.localdate() + timedelta(days=services.DEFAULT_RESERVATION_DAYS)
-        }
-        form = ReserveForm(request.POST if request.method == "POST" else None, initial=initial)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.device_reserve(
-                    device=device,
-                    resident=resident,
-                    by=request.user,
-                    until=form.cleaned_data["until"],
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(
-                    request,
-                    _("%(tag)s is reserved for %(name)s until %(until)s.")
-                    % {
-                        "tag": device.asset_tag,
-                        "name": resident.name,
-                        "until": services.format_day(form.cleaned_data["until"]),
-                    },
-                )
-                return redirect("loans:device_detail", pk=device.pk)
-    elif request.method == "POST":
-        messages.error(request, _("Choose a device that can be reserved and a resident first."))
-
-    context = {
-        **pick,
-        "device_problem": device_problem,
-        "resident_reservations": list(selectors.device_reservations(resident=resident))
-        if resident is not None
-        else [],
-        "form": form,
-    }
-    return render(request, "loans/reserve.html", context)
-
-
-@require_POST
-@role_required(*LOAN_ROLES)
-def reservation_cancel(request, pk: int):
-    """Release a reserved device back to available (it stays where it is in the inventory)."""
-    device = get_object_or_404(Device, pk=pk)
-    try:
-        services.device_reservation_cancel(
-            device=device, by=request.user, note=request.POST.get("note", "")[:200]
-        )
-    except ValidationError as exc:
-        for message in _error_messages(exc):
-            messages.error(request, message)
-    else:
-        messages.success(
-            request, _("The reservation of %(tag)s was cancelled.") % {"tag": device.asset_tag}
-        )
-    return redirect("loans:device_detail", pk=device.pk)

@@ -18,7 +18,7 @@ from loans.documents import LoanAgreementRenderer, ReturnReceiptRenderer
 from loans.exports import register_csv, register_loans, register_rows, register_xlsx
 from loans.models import Loan
 from loans.services_documents import loan_agreement_record_signed
-from loans.views import LOAN_ROLES, _get_loan_for_change, _get_loan_for_user
+from loans.view_helpers import LOAN_ROLES, get_loan_for_change, get_loan_for_user
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,7 +55,7 @@ def _pdf_response(content: bytes, file_name: str) -> HttpResponse:
 @role_required(*LOAN_ROLES)
 def agreement_pdf(request, pk: int):
     """The loan agreement (貸与同意書) of loan ``pk`` as an inline PDF."""
-    loan = _get_loan_for_user(request.user, pk)
+    loan = get_loan_for_user(request.user, pk)
     content = LoanAgreementRenderer(loan).render()
     return _pdf_response(content, f"loan-agreement-{loan.pk}.pdf")
 
@@ -64,7 +64,7 @@ def agreement_pdf(request, pk: int):
 @role_required(*LOAN_ROLES)
 def agreement_signed(request, pk: int):
     """Record that the loan agreement was signed (POST), then back to the loan page."""
-    loan = _get_loan_for_change(request.user, pk)
+    loan = get_loan_for_change(request.user, pk)
     try:
         loan_agreement_record_signed(loan=loan, by=request.user)
     except ValidationError as exc:
@@ -81,7 +81,7 @@ def return_receipt_pdf(request, pk: int):
 
     A loan not received back has no receipt: back to the loan page with a message.
     """
-    loan = _get_loan_for_user(request.user, pk)
+    loan = get_loan_for_user(request.user, pk)
     if loan.status != Loan.Status.RETURNED:
         messages.error(
             request,

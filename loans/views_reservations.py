@@ -1,0 +1,101 @@
+"""Reserving a device for a resident ahead of the lending day, and cancelling the reservation."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kernel.roles import role_required
+from loans import selectors, services, services_devices
+from loans.forms import (
+    ReserveForm,
+)
+from loans.models import Device
+from loans.view_helpers import (
+    LOAN_ROLES,
+    error_messages,
+    pick_from_query,
+)
+
+
+@role_required(*LOAN_ROLES)
+def reserve(request):
+    """Hold a device for a resident until checkout: choose the device, the resident, the end day.
+
+    Reached from a device page (``?device=``) or from a selected application (``?resident=``).
+    """
+    pick = pick_from_query(request, "loans:reserve", device_statuses=(Device.Status.AVAILABLE,))
+    del pick["url_with"]
+    device, resident = pick["device"], pick["resident"]
+
+    device_problem = pick["device_problem"]
+    if device is not None and not device.is_lendable:
+        device_problem = _("Device %(tag)s cannot be reserved now: it is %(status)s.") % {
+            "tag": device.asset_tag,
+            "status": device.get_status_display(),
+        }
+
+    form = None
+    if device is not None and not device_problem and resident is not None:
+        initial = {
+            "until": timezone.localdate()
+            + timedelta(days=services_devices.DEFAULT_RESERVATION_DAYS)
+        }
+        form = ReserveForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services_devices.device_reserve(
+                    device=device,
+                    resident=resident,
+                    by=request.user,
+                    until=form.cleaned_data["until"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(tag)s is reserved for %(name)s until %(until)s.")
+                    % {
+                        "tag": device.asset_tag,
+                        "name": resident.name,
+                        "until": services.format_day(form.cleaned_data["until"]),
+                    },
+                )
+                return redirect("loans:device_detail", pk=device.pk)
+    elif request.method == "POST":
+        messages.error(request, _("Choose a device that can be reserved and a resident first."))
+
+    context = {
+        **pick,
+        "device_problem": device_problem,
+        "resident_reservations": list(selectors.device_reservations(resident=resident))
+        if resident is not None
+        else [],
+        "form": form,
+    }
+    return render(request, "loans/reserve.html", context)
+
+
+@require_POST
+@role_required(*LOAN_ROLES)
+def reservation_cancel(request, pk: int):
+    """Release a reserved device back to available (it stays where it is in the inventory)."""
+    device = get_object_or_404(Device, pk=pk)
+    try:
+        services_devices.device_reservation_cancel(
+            device=device, by=request.user, note=request.POST.get("note", "")[:200]
+        )
+    except ValidationError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The reservation of %(tag)s was cancelled.") % {"tag": device.asset_tag}
+        )
+    return redirect("loans:device_detail", pk=device.pk)
