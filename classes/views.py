@@ -123,8 +123,6 @@ def session_detail(request, pk: int):
     waitlisted = [r for r in registrations if r.status == Registration.Status.WAITLISTED]
     # The counts the page shows come from the rows it lists anyway, not from a second count
     # in SQL (selectors.session_list).
-    session.registered_count = len(registered)
-    session.waitlisted_count = len(waitlisted)
     can_change = _can_change(request.user, session.venue_id)
     _add_registration_links(registrations)
     today = timezone.localdate()
@@ -136,6 +134,9 @@ def session_detail(request, pk: int):
             "session": session,
             "registered": registered,
             "waitlisted": waitlisted,
+            "registered_count": len(registered),
+            "waitlisted_count": len(waitlisted),
+            "seats_left": session.seats_left_after(len(registered)),
             "cancelled": [r for r in registrations if r.status == Registration.Status.CANCELLED],
             "assignments": list(selectors.session_supporters(session=session)),
             "can_change": can_change,
@@ -149,14 +150,18 @@ def session_detail(request, pk: int):
 
 
 def _add_registration_links(registrations: list[Registration]) -> None:
-    """Set ``resident_url``, ``cancel_url`` and ``move_url`` on each registration."""
+    """Set ``resident_url``, ``cancel_url`` and ``move_url`` on each registration.
+
+    Attributes on the model instances because the ``registrant_rows`` tag reads them; they
+    become fields of a row dataclass when the rows move into a template.
+    """
     resident_url = url_for_pk("residents:detail")
     cancel_url = url_for_pk("classes:registration_cancel")
     move_url = url_for_pk("classes:registration_move")
     for r in registrations:
-        r.resident_url = resident_url(r.resident_id)
-        r.cancel_url = cancel_url(r.pk)
-        r.move_url = move_url(r.pk)
+        r.resident_url = resident_url(r.resident_id)  # type: ignore[attr-defined]
+        r.cancel_url = cancel_url(r.pk)  # type: ignore[attr-defined]
+        r.move_url = move_url(r.pk)  # type: ignore[attr-defined]
 
 
 @role_required(*CHANGE_ROLES)
@@ -294,7 +299,8 @@ def phone_registration(request):
             sessions_previous = _with_param(request, "sessions_page", sessions_page - 1)
     if results is not None:
         for r in results:
-            r.upcoming = upcoming_by_resident[r.pk]
+            # Read by the ``phone_resident_rows`` tag (as the registration links above).
+            r.upcoming = upcoming_by_resident[r.pk]  # type: ignore[attr-defined]
     return render(
         request,
         "classes/phone.html",
