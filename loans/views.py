@@ -5,6 +5,7 @@ and change only loans made at their own venues (404 for other venues' loans); ev
 sees the whole device inventory.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
@@ -153,14 +154,23 @@ def device_list(request):
     return render(request, "loans/device_list.html", context)
 
 
+@dataclass(frozen=True)
+class LoanHistoryRow:
+    """A past or current loan of a device; ``visible``: the user may see who borrowed it."""
+
+    loan: Loan
+    visible: bool
+
+
 @role_required(*LOAN_ROLES)
 def device_detail(request, pk: int):
     """One device: details, status history and loans (other venues' residents hidden)."""
     device = get_object_or_404(Device.objects.select_related("home_venue", "reserved_for"), pk=pk)
     venue_ids = venue_ids_for(request.user)
-    history = list(selectors.device_loan_history(device=device))
-    for loan in history:
-        loan.visible = venue_ids is None or loan.venue_id in venue_ids
+    history = [
+        LoanHistoryRow(loan, visible=venue_ids is None or loan.venue_id in venue_ids)
+        for loan in selectors.device_loan_history(device=device)
+    ]
     context = {
         "device": device,
         "history": history,
@@ -394,7 +404,7 @@ def loan_lost(request, pk: int):
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect("loans:loan_detail", pk=pk)
     try:
         services.loan_mark_lost(loan=loan, by=request.user, notes=form.cleaned_data["notes"])
@@ -446,8 +456,8 @@ def follow_up(request):
     context = {
         "today": today,
         "due_soon_days": DUE_SOON_DAYS,
-        "due_soon": lists["due_soon"],
-        "overdue": lists["overdue"],
+        "due_soon": lists.due_soon,
+        "overdue": lists.overdue,
     }
     return render(request, "loans/follow_up.html", context)
 
@@ -504,7 +514,7 @@ def application_add(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect(_applications_url(request.POST.get("policy", "")))
     policy, resident = form.cleaned_data["policy"], form.cleaned_data["resident"]
     venue = form.cleaned_data.get("venue")
@@ -531,7 +541,7 @@ def lottery_draw(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect(_applications_url(request.POST.get("policy", "")))
     policy = form.cleaned_data["policy"]
     try:
