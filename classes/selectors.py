@@ -16,6 +16,9 @@ from volunteers.models import Assignment
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
+    # A session_list row.
+    SessionWithCounts = WithAnnotations[Session, "SessionCounts"]
+
 
 class SessionCounts(TypedDict):
     """The counts ``session_list`` annotates on each session."""

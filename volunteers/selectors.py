@@ -1,7 +1,10 @@
 """Read queries for supporters and assignments. Each makes a fixed number of queries."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     BooleanField,
@@ -20,6 +23,9 @@ from classes.models import Registration, Session
 from classes.selectors import session_list
 from volunteers.models import Assignment, Availability, Supporter
 from volunteers.skills import LEAD_SKILL_CODE
+
+if TYPE_CHECKING:
+    from classes.selectors import SessionWithCounts
 
 
 def local_month_bounds(day: date) -> tuple[datetime, datetime]:
@@ -46,7 +52,9 @@ def active_assignments() -> QuerySet[Assignment]:
     )
 
 
-def sessions_understaffed(*, start: datetime, end: datetime, venue_ids=None) -> QuerySet[Session]:
+def sessions_understaffed(
+    *, start: datetime, end: datetime, venue_ids=None
+) -> QuerySet[SessionWithCounts]:
     """Scheduled sessions in [start, end) with fewer active assignments than supporters needed."""
     return session_list(start=start, end=end, venue_ids=venue_ids).filter(
         status=Session.Status.SCHEDULED, supporters_needed__gt=F("supporter_count")
