@@ -88,18 +88,20 @@ def session_event(
         title = _("Cancelled: %(title)s") % {"title": title}
     event.add("summary", title)
     location = session.place_label
-    if session.venue_id and session.venue.address:
-        location = f"{location} ({session.venue.address})"
-    if session.venue_id and session.place:
+    venue = session.venue
+    if venue is not None and venue.address:
+        location = f"{location} ({venue.address})"
+    if venue is not None and session.place:
         location = f"{location} {session.place}"
     event.add("location", location)
     event.add("categories", [str(session.get_kind_display())])
 
     lines = [_("Kind: %(kind)s") % {"kind": session.get_kind_display()}]
-    if session.topic_id:
-        lines.append(_("Topic: %(topic)s") % {"topic": session.topic.title})
-    if session.what_to_bring or (session.topic_id and session.topic.what_to_bring):
-        bring = session.what_to_bring or session.topic.what_to_bring
+    topic = session.topic
+    if topic is not None:
+        lines.append(_("Topic: %(topic)s") % {"topic": topic.title})
+    bring = session.what_to_bring or (topic.what_to_bring if topic is not None else "")
+    if bring:
         lines.append(_("What to bring: %(what)s") % {"what": bring})
     if with_seats and session.status == Session.Status.SCHEDULED:
         seats_left = session.seats_left

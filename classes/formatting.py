@@ -25,7 +25,7 @@ def time_range_ja(start: datetime, end: datetime) -> str:
 
 
 # The kinds of session as the Japanese forms print them, whatever the UI language.
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     Session.Kind.CLASS: "スマホ教室",
     Session.Kind.SALON: "スマホサロン",
     Session.Kind.CONSULTATION: "スマホ相談会",
@@ -39,6 +39,6 @@ def session_title_ja(session: Session) -> str:
     Japanese forms. Reads ``session.topic`` (select it with the session)."""
     if session.title:
         return session.title
-    if session.topic_id:
+    if session.topic is not None:
         return session.topic.title
     return KIND_LABELS.get(session.kind, session.kind)

@@ -1,5 +1,5 @@
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -45,16 +45,19 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, venue_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = active_venues(venue_ids=venue_ids)
-        self.fields["topic"].queryset = Topic.objects.all()
-        self.fields["organiser"].queryset = Organiser.objects.all()
+        cast(forms.ModelChoiceField, self.fields["venue"]).queryset = active_venues(
+            venue_ids=venue_ids
+        )
+        cast(forms.ModelChoiceField, self.fields["topic"]).queryset = Topic.objects.all()
+        cast(forms.ModelChoiceField, self.fields["organiser"]).queryset = Organiser.objects.all()
         if self.instance.pk:
             start = timezone.localtime(self.instance.starts_at)
             end = timezone.localtime(self.instance.ends_at)
             self.initial.update(date=start.date(), start_time=start.time(), end_time=end.time())
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
         if day and start and end:
             tz = timezone.get_current_timezone()
@@ -78,7 +81,7 @@ class SessionForm(forms.ModelForm):
         """The cleaned input as keyword arguments of ``classes.services.session_create`` and
         ``session_update``: the model fields above plus aware ``starts_at``/``ends_at`` (JST).
         Call after ``is_valid()`` returned True."""
-        fields = {name: self.cleaned_data[name] for name in self._meta.fields}
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
         fields["starts_at"] = self.cleaned_data["starts_at"]
         fields["ends_at"] = self.cleaned_data["ends_at"]
         return fields
@@ -101,7 +104,9 @@ class SessionFilterForm(forms.Form):
     def __init__(self, *args, venue_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
         if venue_ids is not None:
-            self.fields["venue"].queryset = Venue.objects.filter(pk__in=venue_ids)
+            cast(forms.ModelChoiceField, self.fields["venue"]).queryset = Venue.objects.filter(
+                pk__in=venue_ids
+            )
 
 
 class PhoneSearchForm(forms.Form):

@@ -1,5 +1,7 @@
 """Forms of the consultation desk and the salon walk-in count."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -35,8 +37,9 @@ class WalkInCountForm(forms.Form):
         max_value=10000,
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("add") is None and data.get("count") is None:
             raise forms.ValidationError(_("Enter the number of walk-ins, or press +1."))
         return data

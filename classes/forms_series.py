@@ -1,5 +1,7 @@
 """Forms for series (定期開催): the rule form and the "this and the following" edit form."""
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -50,8 +52,9 @@ class SeriesFollowingForm(forms.Form):
     supporters_needed = forms.IntegerField(label=_("Supporters needed"), min_value=0, initial=0)
     what_to_bring = forms.CharField(label=_("What to bring"), max_length=200, required=False)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start_time"), data.get("end_time")
         if start and end and end <= start:
             self.add_error("end_time", _("The end time must be after the start time."))
@@ -114,7 +117,9 @@ class SeriesForm(SeriesFollowingForm):
 
     def __init__(self, *args, venue_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = active_venues(venue_ids=venue_ids)
+        cast(forms.ModelChoiceField, self.fields["venue"]).queryset = active_venues(
+            venue_ids=venue_ids
+        )
 
     def clean(self):
         data = super().clean()

@@ -231,12 +231,18 @@ class Session(models.Model):
         taken = getattr(self, "registered_count", None)
         if taken is None:
             taken = self.registrations.filter(status=Registration.Status.REGISTERED).count()
+        return self.seats_left_after(taken)
+
+    def seats_left_after(self, taken: int) -> int | None:
+        """Free seats when ``taken`` residents are registered, or None without a seat limit."""
+        if self.seats is None:
+            return None
         return max(self.seats - taken, 0)
 
     @property
     def place_label(self) -> str:
         """Where it is held: the venue's name, or the free-text place of a caravan."""
-        return self.venue.name if self.venue_id else self.place
+        return self.venue.name if self.venue is not None else self.place
 
 
 class Registration(models.Model):
@@ -559,5 +565,5 @@ class Consultation(models.Model):
         ]
 
     def __str__(self) -> str:
-        who = self.resident.name if self.resident_id else _("walk-up")
+        who = self.resident.name if self.resident is not None else _("walk-up")
         return f"{who} @ {self.session} {self.slot_start:%H:%M}"

@@ -1,6 +1,9 @@
 """Read queries for sessions and registrations. Each returns a queryset with what its page needs."""
 
+from __future__ import annotations
+
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Expression, F, IntegerField, QuerySet
 from django.utils import timezone
@@ -9,6 +12,28 @@ from django.utils.translation import gettext as _
 from classes.models import Registration, Session, Venue
 from residents.models import OwnDevice
 from volunteers.models import Assignment
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A session_list row.
+    SessionWithCounts = WithAnnotations[Session, "SessionCounts"]
+
+
+class SessionCounts(TypedDict):
+    """The counts ``session_list`` annotates on each session."""
+
+    registered_count: int
+    waitlisted_count: int
+    attended_count: int
+    supporter_count: int
+
+
+class SessionSeatCounts(TypedDict):
+    """The counts ``sessions_to_offer`` annotates on each session."""
+
+    registered_count: int
+    waitlisted_count: int
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -41,7 +66,8 @@ class _CountPerSession(Expression):
         self.model = model
         self.field_name = field
         self.values = tuple(str(v) for v in values)
-        self.session_id = F("pk")
+        # F("pk") until the queryset resolves it into the outer column (a Col).
+        self.session_id: F | Expression = F("pk")
 
     def get_source_expressions(self):
         return [self.session_id]
@@ -51,6 +77,7 @@ class _CountPerSession(Expression):
 
     def get_group_by_cols(self):
         # As Subquery: in a GROUP BY, group by the outer column the count depends on.
+        assert isinstance(self.session_id, Expression), "grouped before being resolved"
         return self.session_id.get_group_by_cols()
 
     def as_sql(self, compiler, connection):
@@ -68,7 +95,7 @@ class _CountPerSession(Expression):
 
 def session_list(
     *, start: datetime | None = None, end: datetime | None = None, venue_ids=None
-) -> QuerySet[Session]:
+) -> QuerySet[WithAnnotations[Session, SessionCounts]]:
     """Sessions starting in [start, end), with venue/topic/organiser and these counts annotated:
     ``registered_count``, ``waitlisted_count``, ``attended_count``, ``supporter_count``.
 
@@ -97,7 +124,7 @@ def session_list(
 
 def sessions_to_offer(
     *, start: datetime, end: datetime, venue_ids=None, exclude_ids=()
-) -> QuerySet[Session]:
+) -> QuerySet[WithAnnotations[Session, SessionSeatCounts]]:
     """Scheduled sessions starting in [start, end) that a caller can be registered for, soonest
     first: at ``venue_ids`` (an iterable of ids, None for all), except ``exclude_ids``.
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -198,6 +198,7 @@ def _session_apply(session: Session, fields: dict[str, Any]) -> list[str]:
         if name not in fields or name == "required_skills":
             continue
         value, field = fields[name], Session._meta.get_field(name)
+        assert isinstance(field, Field), "SESSION_FIELDS are concrete fields"
         # Foreign keys are compared by id: reading the related row would cost a query each.
         new = getattr(value, "pk", value) if field.is_relation else value
         if getattr(session, field.attname) != new:

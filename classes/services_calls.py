@@ -128,12 +128,13 @@ def reminder_email_text(entry: CallListEntry) -> tuple[str, str]:
         f"日時: {date_ja(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
         f"会場: {session.place_label}",
     ]
-    if session.venue_id and session.venue.access:
-        lines.append(f"交通: {session.venue.access}")
+    venue = session.venue
+    if venue is not None and venue.access:
+        lines.append(f"交通: {venue.access}")
     if session.what_to_bring:
         lines.append(f"持ち物: {session.what_to_bring}")
-    if session.venue_id and session.venue.phone:
-        lines += ["", f"欠席のご連絡は {session.venue.phone} までお電話ください。"]
+    if venue is not None and venue.phone:
+        lines += ["", f"欠席のご連絡は {venue.phone} までお電話ください。"]
     return subject, "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 """Celery tasks of the classes app. Thin: ids in, one service call, safe to run twice."""
 
 import smtplib
+from functools import partial
 
 from celery import shared_task
 from django.db import transaction
@@ -27,5 +28,5 @@ def send_due_reminders() -> int:
     ids = services_calls.reminders_due()
     for entry_id in ids:
         # After commit: a worker must never look for a row that is not committed yet.
-        transaction.on_commit(lambda pk=entry_id: enqueue(send_reminder, pk))
+        transaction.on_commit(partial(enqueue, send_reminder, entry_id))
     return len(ids)

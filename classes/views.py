@@ -68,8 +68,6 @@ def session_detail(request, pk: int):
     waitlisted = [r for r in registrations if r.status == Registration.Status.WAITLISTED]
     # The counts the page shows come from the rows it lists anyway, not from a second count
     # in SQL (selectors.session_list).
-    session.registered_count = len(registered)
-    session.waitlisted_count = len(waitlisted)
     may_change = can_change(request.user, session.venue_id)
     _add_registration_links(registrations)
     today = timezone.localdate()
@@ -81,6 +79,9 @@ def session_detail(request, pk: int):
             "session": session,
             "registered": registered,
             "waitlisted": waitlisted,
+            "registered_count": len(registered),
+            "waitlisted_count": len(waitlisted),
+            "seats_left": session.seats_left_after(len(registered)),
             "cancelled": [r for r in registrations if r.status == Registration.Status.CANCELLED],
             "assignments": list(selectors.session_supporters(session=session)),
             "can_change": may_change,

@@ -1,5 +1,7 @@
 """The call lists: day-before reminders and "tell them" calls, per venue. Thin views."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -8,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +23,23 @@ from kernel.models import Role
 from kernel.roles import can_change_venue, role_required, venue_ids_for
 
 CALL_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
+
+
+@dataclass(frozen=True)
+class CallRow:
+    """One row of a call list: the entry and the results staff may record for its reason."""
+
+    entry: CallListEntry
+    result_choices: Sequence[tuple[str, str | Promise]]
+
+
+def _call_rows(entries: list[CallListEntry]) -> list[CallRow]:
+    rows = []
+    for entry in entries:
+        allowed = services_calls.ALLOWED_STATUSES[CallListEntry.Reason(entry.reason)]
+        choices = [c for c in CallListEntry.Status.choices if c[0] in allowed]
+        rows.append(CallRow(entry, choices))
+    return rows
 
 
 def _venue_and_day(request) -> tuple[Venue | None, date, list]:
@@ -43,8 +63,12 @@ def _venue_and_day(request) -> tuple[Venue | None, date, list]:
     return venue, day, venues
 
 
-def _list_url(venue_id: int, day: date) -> str:
-    query = urlencode({"venue": venue_id, "day": day.isoformat()})
+def _list_url(venue_id: int | None, day: date) -> str:
+    """The call list of ``day`` at the venue, or at the first venue for a session without one."""
+    params = {"day": day.isoformat()}
+    if venue_id is not None:
+        params = {"venue": str(venue_id), **params}
+    query = urlencode(params)
     return f"{reverse('classes:call_list')}?{query}"
 
 
@@ -52,14 +76,12 @@ def _list_url(venue_id: int, day: date) -> str:
 def call_list(request):
     """The call list of one venue and day: reminders for that day, then "tell them" calls."""
     venue, day, venues = _venue_and_day(request)
-    reminders, tell = [], []
+    reminders: list[CallRow] = []
+    tell: list[CallRow] = []
     if venue is not None:
         services_calls.call_list_prepare(day=day, venue_ids=[venue.pk])
-        reminders = list(selectors_calls.reminder_entries(venue_id=venue.pk, day=day))
-        tell = list(selectors_calls.tell_entries(venue_id=venue.pk))
-        for entry in reminders + tell:
-            allowed = services_calls.ALLOWED_STATUSES[CallListEntry.Reason(entry.reason)]
-            entry.result_choices = [c for c in CallListEntry.Status.choices if c[0] in allowed]
+        reminders = _call_rows(list(selectors_calls.reminder_entries(venue_id=venue.pk, day=day)))
+        tell = _call_rows(list(selectors_calls.tell_entries(venue_id=venue.pk)))
     return render(
         request,
         "classes/call_list.html",

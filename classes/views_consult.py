@@ -164,7 +164,7 @@ def salon_count(request, pk: int):
                 messages.success(request, _("Walk-ins counted: %(count)d.") % {"count": count})
                 return redirect("classes:salon_count", pk=session.pk)
         else:
-            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return render(
         request,
         "classes/consult_salon_count.html",

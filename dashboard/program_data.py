@@ -247,13 +247,11 @@ def read_program_file(spec: FileSpec, path: Path) -> list[dict[str, Any]]:
 def _upsert(spec: FileSpec, rows: list[dict[str, Any]]) -> FileResult:
     """Create or update ``spec.model`` rows by code; write only the rows whose values changed."""
     result = FileResult(spec.file_name)
-    existing = {
-        obj.code: obj for obj in spec.model.objects.filter(code__in=[r["code"] for r in rows])
-    }
+    existing = spec.model._default_manager.in_bulk([r["code"] for r in rows], field_name="code")
     for values in rows:
         obj = existing.get(values["code"])
         if obj is None:
-            spec.model.objects.create(**values)
+            spec.model._default_manager.create(**values)
             result.created += 1
             continue
         changed = [name for name, value in values.items() if getattr(obj, name) != value]

@@ -1,13 +1,19 @@
 """Reads that cut across the apps: what the dashboard shows."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from classes.models import Session
 from classes.selectors import local_day_bounds, session_list
 from loans.models import Loan
 from loans.selectors import loan_counts, loans_active, loans_due_soon
 from volunteers.selectors import sessions_understaffed
+
+if TYPE_CHECKING:
+    from classes.selectors import SessionWithCounts
 
 # Rows per list on the dashboard; the full lists are one link away (sessions, loans pages).
 DASHBOARD_ROWS = 50
@@ -24,9 +30,9 @@ class DashboardOverview:
     ``overdue_total``, ``due_soon_total`` and ``understaffed_total`` count every such loan or
     session, not only the rows listed."""
 
-    today_sessions: list[Session] = field(default_factory=list)
-    week_sessions: list[Session] = field(default_factory=list)
-    understaffed: list[Session] = field(default_factory=list)
+    today_sessions: list[SessionWithCounts] = field(default_factory=list)
+    week_sessions: list[SessionWithCounts] = field(default_factory=list)
+    understaffed: list[SessionWithCounts] = field(default_factory=list)
     overdue: list[Loan] = field(default_factory=list)
     due_soon: list[Loan] = field(default_factory=list)
     overdue_total: int = 0
@@ -34,7 +40,7 @@ class DashboardOverview:
     understaffed_total: int = 0
 
 
-def _is_understaffed(session: Session) -> bool:
+def _is_understaffed(session: SessionWithCounts) -> bool:
     # The same rule as volunteers.selectors.sessions_understaffed, on rows already read.
     return (
         session.status == Session.Status.SCHEDULED
@@ -98,9 +104,9 @@ def dashboard_overview(
         overview.week_sessions = list(
             session_list(start=day_end, end=week_end, venue_ids=venue_ids)[:rows]
         )
-        understaffed = sessions_understaffed(start=day_start, end=week_end, venue_ids=venue_ids)
-        overview.understaffed = list(understaffed[:rows])
-        overview.understaffed_total = understaffed.count()
+        understaffed_qs = sessions_understaffed(start=day_start, end=week_end, venue_ids=venue_ids)
+        overview.understaffed = list(understaffed_qs[:rows])
+        overview.understaffed_total = understaffed_qs.count()
 
     if loans:
         due_by = today + timedelta(days=DUE_SOON_DAYS)

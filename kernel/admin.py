@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kernel.invitations import invitation_send
@@ -98,7 +99,7 @@ class UserAdmin(DjangoUserAdmin):
             )
 
     @admin.display(description=_("role"), ordering="profile__role")
-    def role(self, obj) -> str:
+    def role(self, obj) -> str | Promise:
         """The user's role for the list ("Program administrator" for superusers, "—" if none)."""
         profile = getattr(obj, "profile", None)
         if obj.is_superuser:

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
 
-class _ProfileWithUser:
+class _ProfileWithUser(DjangoModelBackend):
     def get_user(self, user_id):
         """The active user with primary key ``user_id`` and its profile (one query), or None."""
         UserModel = get_user_model()
@@ -21,11 +21,11 @@ class _ProfileWithUser:
             return None
         profile = getattr(user, "profile", None)
         # The cache kernel.roles.user_role reads ("" = no profile, no role).
-        user._role_cache = profile.role if profile is not None else ""
+        user._role_cache = profile.role if profile is not None else ""  # type: ignore[attr-defined]
         return user
 
 
-class ModelBackend(_ProfileWithUser, DjangoModelBackend):
+class ModelBackend(_ProfileWithUser):
     """django.contrib.auth's ModelBackend (the admin login) with the profile read at once."""
 
 

@@ -23,4 +23,5 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": pk},
                 )
-        return super()._check_values(value)
+        # A private hook of ModelMultipleChoiceField.clean that django-stubs does not declare.
+        return super()._check_values(value)  # type: ignore[misc]

@@ -7,10 +7,17 @@ types NUL, so it is dropped here, once for all views, and the cleaned value is v
 Uploaded files are left alone (the resident importer refuses binary files with a message).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django.http import HttpRequest, QueryDict
 
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
-def _without_nul(data: QueryDict) -> QueryDict | None:
+
+def _without_nul(data: QueryDict) -> _ImmutableQueryDict | None:
     """A copy of ``data`` with NUL removed from keys and values; None when there is none."""
     if not any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists()):
         return None
@@ -18,7 +25,7 @@ def _without_nul(data: QueryDict) -> QueryDict | None:
     for key, values in data.lists():
         cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
     cleaned._mutable = False
-    return cleaned
+    return cast("_ImmutableQueryDict", cleaned)
 
 
 class StripNulMiddleware:

@@ -4,6 +4,7 @@ Read-only by design: there is no page or admin action that changes or removes an
 """
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
@@ -44,8 +45,9 @@ class AuditFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end date is before the start date."))

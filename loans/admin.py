@@ -29,6 +29,7 @@ class DeviceEventInline(admin.TabularInline):
 
 
 def _status_action(status: str, description):
+    @admin.action(description=description)
     def action(modeladmin, request, queryset):
         changed = 0
         for device in queryset:
@@ -47,7 +48,6 @@ def _status_action(status: str, description):
             )
 
     action.__name__ = f"set_status_{status}"
-    action.short_description = description
     return action
 
 

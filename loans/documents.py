@@ -74,12 +74,12 @@ RULES = [
     "返却期限を過ぎても返却がない場合、市は端末の利用を停止することがあります。",
     "端末を他人に貸したり譲ったりしないでください。",
 ]
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     Device.Kind.SMARTPHONE: "スマートフォン",
     Device.Kind.TABLET: "タブレット",
     Device.Kind.ROUTER: "モバイルWi-Fiルーター",
 }
-CONDITION_LABELS = {
+CONDITION_LABELS: dict[str, str] = {
     Device.Condition.GOOD: "良好",
     Device.Condition.WORN: "使用感あり",
     Device.Condition.DAMAGED: "破損あり",
@@ -98,7 +98,7 @@ def help_line_text(loan: Loan) -> str:
     configured = getattr(settings, "LOAN_HELP_LINE", "")
     if configured:
         return configured
-    if loan.venue_id:
+    if loan.venue is not None:
         return f"{loan.venue.name} {loan.venue.phone}".strip()
     return ""
 
@@ -219,7 +219,7 @@ class LoanAgreementRenderer(_LoanDocumentRenderer):
             (LABELS["due"], japanese_date(loan.due_date)),
             (LABELS["renewals"], self.renewals_text()),
             (LABELS["kit"], "、".join(loan.kit_handed_over_items) or LABELS["none"]),
-            (LABELS["venue"], loan.venue.name if loan.venue_id else ""),
+            (LABELS["venue"], loan.venue.name if loan.venue is not None else ""),
         ]
 
     def rules_table(self) -> Table:
@@ -286,8 +286,8 @@ class ReturnReceiptRenderer(_LoanDocumentRenderer):
             local = timezone.localtime(loan.data_wiped_at)
             wiped = f"{japanese_date(local.date())} {local:%H:%M}"
         received_by = ""
-        if loan.returned_by_id:
-            user = loan.returned_by
+        user = loan.returned_by
+        if user is not None:
             received_by = user.get_full_name() or user.get_username()
         return [
             (LABELS["start"], japanese_date(loan.start_date)),
@@ -300,7 +300,7 @@ class ReturnReceiptRenderer(_LoanDocumentRenderer):
                 CONDITION_LABELS.get(loan.return_condition, loan.return_condition),
             ),
             (LABELS["data_wiped_at"], wiped),
-            (LABELS["venue"], loan.venue.name if loan.venue_id else ""),
+            (LABELS["venue"], loan.venue.name if loan.venue is not None else ""),
             (LABELS["received_by"], received_by),
         ]
 

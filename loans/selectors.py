@@ -2,6 +2,7 @@
 
 import unicodedata
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
@@ -203,19 +204,34 @@ def loan_check_ins(*, loan: Loan) -> QuerySet[LoanCheckIn]:
     return LoanCheckIn.objects.filter(loan=loan).select_related("created_by").order_by("-on", "-id")
 
 
-def loans_follow_up(*, today: date, days: int = 7, venue_ids=None) -> dict[str, list[Loan]]:
+@dataclass(frozen=True)
+class OverdueLoan:
+    """A row of the overdue call list: the loan and how many whole days it is late."""
+
+    loan: Loan
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class FollowUpLists:
+    due_soon: list[Loan]
+    overdue: list[OverdueLoan]
+
+
+def loans_follow_up(*, today: date, days: int = 7, venue_ids=None) -> FollowUpLists:
     """The two follow-up call lists, in two queries however many loans there are.
 
     ``due_soon``: active loans due between ``today`` and ``today + days`` (local dates), soonest
     first, to call and arrange the return. ``overdue``: active loans due before ``today``, the
-    longest overdue first, each with ``days_overdue`` (int, whole days) set. ``venue_ids`` limits
+    longest overdue first, each with its ``days_overdue`` (whole days). ``venue_ids`` limits
     both lists to those venues (None: every venue).
     """
     due_soon = list(loans_due_soon(today=today, days=days, venue_ids=venue_ids))
-    overdue = list(loans_overdue(today=today, venue_ids=venue_ids))
-    for loan in overdue:
-        loan.days_overdue = (today - loan.due_date).days
-    return {"due_soon": due_soon, "overdue": overdue}
+    overdue = [
+        OverdueLoan(loan, (today - loan.due_date).days)
+        for loan in loans_overdue(today=today, venue_ids=venue_ids)
+    ]
+    return FollowUpLists(due_soon=due_soon, overdue=overdue)
 
 
 def loan_policies_active() -> QuerySet[LoanPolicy]:

@@ -5,6 +5,7 @@ and change only loans made at their own venues (404 for other venues' loans); ev
 sees the whole device inventory.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
@@ -78,14 +79,23 @@ def device_list(request):
     return render(request, "loans/device_list.html", context)
 
 
+@dataclass(frozen=True)
+class LoanHistoryRow:
+    """A past or current loan of a device; ``visible``: the user may see who borrowed it."""
+
+    loan: Loan
+    visible: bool
+
+
 @role_required(*LOAN_ROLES)
 def device_detail(request, pk: int):
     """One device: details, status history and loans (other venues' residents hidden)."""
     device = get_object_or_404(Device.objects.select_related("home_venue", "reserved_for"), pk=pk)
     venue_ids = venue_ids_for(request.user)
-    history = list(selectors.device_loan_history(device=device))
-    for loan in history:
-        loan.visible = venue_ids is None or loan.venue_id in venue_ids
+    history = [
+        LoanHistoryRow(loan, visible=venue_ids is None or loan.venue_id in venue_ids)
+        for loan in selectors.device_loan_history(device=device)
+    ]
     context = {
         "device": device,
         "history": history,
@@ -110,7 +120,7 @@ def checkout(request):
     except ValidationError as exc:
         policy = None
         for message in error_messages(exc):
-            messages.error(request, message)
+            messages.error(request, str(message))
 
     device_problem = pick["device_problem"]
     if device is not None and not device.is_lendable:
@@ -295,7 +305,7 @@ def loan_renew(request, pk: int):
         loan = services.loan_renew(loan=loan, by=request.user)
     except ValidationError as exc:
         for message in error_messages(exc):
-            messages.error(request, message)
+            messages.error(request, str(message))
     else:
         messages.success(
             request,
@@ -314,13 +324,13 @@ def loan_lost(request, pk: int):
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect("loans:loan_detail", pk=pk)
     try:
         services.loan_mark_lost(loan=loan, by=request.user, notes=form.cleaned_data["notes"])
     except ValidationError as exc:
         for message in error_messages(exc):
-            messages.error(request, message)
+            messages.error(request, str(message))
     else:
         messages.warning(
             request,
@@ -366,7 +376,7 @@ def follow_up(request):
     context = {
         "today": today,
         "due_soon_days": DUE_SOON_DAYS,
-        "due_soon": lists["due_soon"],
-        "overdue": lists["overdue"],
+        "due_soon": lists.due_soon,
+        "overdue": lists.overdue,
     }
     return render(request, "loans/follow_up.html", context)

@@ -4,6 +4,8 @@ Same access as the other loan pages: administrators and center staff; staff only
 at their venues (404 otherwise); coordinators and supporters get 403.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -34,8 +36,9 @@ class RegisterExportForm(forms.Form):
         initial="xlsx",
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             raise forms.ValidationError(
@@ -69,7 +72,7 @@ def agreement_signed(request, pk: int):
         loan_agreement_record_signed(loan=loan, by=request.user)
     except ValidationError as exc:
         for message in exc.messages:
-            messages.error(request, message)
+            messages.error(request, str(message))
     else:
         messages.success(request, _("Recorded that the loan agreement was signed."))
     return redirect("loans:loan_detail", pk=pk)
@@ -105,7 +108,7 @@ def register_export(request):
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+                messages.error(request, f"{label}: {error}" if label else str(error))
         return redirect("loans:loan_list")
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     loans = register_loans(date_from=start, date_to=end, venue_ids=venue_ids_for(request.user))

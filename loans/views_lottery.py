@@ -76,7 +76,7 @@ def application_add(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect(_applications_url(request.POST.get("policy", "")))
     policy, resident = form.cleaned_data["policy"], form.cleaned_data["resident"]
     venue = form.cleaned_data.get("venue")
@@ -89,7 +89,7 @@ def application_add(request):
         )
     except ValidationError as exc:
         for message in error_messages(exc):
-            messages.error(request, message)
+            messages.error(request, str(message))
     else:
         messages.success(request, _("Application recorded for %(name)s.") % {"name": resident.name})
     return redirect(_applications_url(policy.pk))
@@ -103,7 +103,7 @@ def lottery_draw(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect(_applications_url(request.POST.get("policy", "")))
     policy = form.cleaned_data["policy"]
     try:
@@ -115,7 +115,7 @@ def lottery_draw(request):
         )
     except ValidationError as exc:
         for message in error_messages(exc):
-            messages.error(request, message)
+            messages.error(request, str(message))
         return redirect(_applications_url(policy.pk))
     messages.success(request, _("The lottery was drawn. Seed: %(seed)s.") % {"seed": lottery.seed})
     return redirect("loans:lottery_detail", pk=lottery.pk)

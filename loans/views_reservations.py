@@ -93,7 +93,7 @@ def reservation_cancel(request, pk: int):
         )
     except ValidationError as exc:
         for message in error_messages(exc):
-            messages.error(request, message)
+            messages.error(request, str(message))
     else:
         messages.success(
             request, _("The reservation of %(tag)s was cancelled.") % {"tag": device.asset_tag}

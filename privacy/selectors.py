@@ -146,7 +146,7 @@ def resident_disclosure(*, resident: Resident) -> dict[str, Any]:
         {
             "id": loan.pk,
             "device": str(loan.device),
-            "venue": loan.venue.name if loan.venue_id else "",
+            "venue": loan.venue.name if loan.venue is not None else "",
             "status": str(loan.get_status_display()),
             "start_date": _value(loan.start_date),
             "due_date": _value(loan.due_date),

@@ -132,7 +132,7 @@ def resident_anonymise(*, resident: Resident, by=None, reason: str) -> Resident:
         locked.possible_duplicate_of = None
         locked.anonymised_at = timezone.now()
         # The explicit event below replaces the generic "changed" one.
-        locked._audit_skip = True
+        locked._audit_skip = True  # type: ignore[attr-defined]  # read by project.audit
         locked.save()
         # Records flagged against this one no longer have anything to compare with.
         Resident.objects.filter(possible_duplicate_of=locked).update(possible_duplicate_of=None)

@@ -45,7 +45,7 @@ LABELS = {
     "stamp": "印",
     "only_approved": "※コーディネーターが承認した活動時間のみを記載しています。",
 }
-SUPPORTER_KIND_LABELS = {
+SUPPORTER_KIND_LABELS: dict[str, str] = {
     Supporter.Kind.STUDENT: "学生",
     Supporter.Kind.VOLUNTEER: "ボランティア",
     Supporter.Kind.DIGITAL_SUPPORTER: "デジタル活用支援員",

@@ -4,7 +4,10 @@ The sheet is a Japanese city form: its labels are Japanese whatever the UI langu
 kept together in ``LABELS`` / ``KIND_LABELS`` below.
 """
 
+from __future__ import annotations
+
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -15,6 +18,11 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from classes.formatting import KIND_LABELS
 from classes.models import Registration, Session
 from kernel.pdf import PdfRenderer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from reports.selectors import SheetRows
 
 LABELS = {
     "title": "出席簿",
@@ -77,7 +85,7 @@ class AttendanceSheetRenderer(PdfRenderer):
     # No., name, kana, age, district, notes, attendance, signature: 180 mm, the A4 content width.
     column_widths_mm = (9, 33, 33, 11, 17, 37, 12, 28)
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: WithAnnotations[Session, SheetRows]) -> None:
         self.session = session
         self.starts = timezone.localtime(session.starts_at)
         self.ends = timezone.localtime(session.ends_at)
@@ -95,7 +103,7 @@ class AttendanceSheetRenderer(PdfRenderer):
     def place_text(self) -> str:
         """The venue's name, or the free-text place of a session away from a venue."""
         session = self.session
-        if session.venue_id:
+        if session.venue is not None:
             return session.venue.name
         return session.place
 
@@ -106,7 +114,7 @@ class AttendanceSheetRenderer(PdfRenderer):
     def topic_text(self) -> str:
         """The session's title, with the curriculum topic in brackets when it differs."""
         session = self.session
-        topic_title = session.topic.title if session.topic_id else ""
+        topic_title = session.topic.title if session.topic is not None else ""
         if session.title and topic_title and session.title != topic_title:
             return f"{session.title}（{topic_title}）"
         return session.title or topic_title
@@ -211,7 +219,7 @@ class AttendanceSheetRenderer(PdfRenderer):
         session = self.session
         place_key = "venue" if session.venue_id else "place"
         kind = KIND_LABELS.get(session.kind, session.kind)
-        organiser = session.organiser.name if session.organiser_id else ""
+        organiser = session.organiser.name if session.organiser is not None else ""
         data = [
             [
                 label(place_key),

@@ -96,7 +96,8 @@ class VenueMonthCalendarRenderer(PdfRenderer):
             details.append(LABELS["seats"].format(seats=session.seats))
         if details:
             parts.append("（" + "・".join(escape(d) for d in details) + "）")
-        bring = session.what_to_bring or (session.topic.what_to_bring if session.topic_id else "")
+        topic = session.topic
+        bring = session.what_to_bring or (topic.what_to_bring if topic is not None else "")
         if bring:
             parts.append("<br/>" + escape(LABELS["bring"].format(what=bring)))
         if session.place:

@@ -1,5 +1,8 @@
 """Forms of the reports pages."""
 
+from decimal import Decimal
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -35,14 +38,17 @@ class ReportRequestForm(forms.Form):
         venues = Venue.objects.all()
         if venue_ids is not None:
             venues = venues.filter(pk__in=venue_ids)
-            self.fields["scope"].choices = [
+            cast(forms.ChoiceField, self.fields["scope"]).choices = [
                 (GeneratedReport.ScopeKind.VENUE, GeneratedReport.ScopeKind.VENUE.label)
             ]
-            self.fields["organiser"].queryset = Organiser.objects.none()
-        self.fields["venue"].queryset = venues
+            cast(
+                forms.ModelChoiceField, self.fields["organiser"]
+            ).queryset = Organiser.objects.none()
+        cast(forms.ModelChoiceField, self.fields["venue"]).queryset = venues
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         try:
@@ -81,13 +87,13 @@ class VenueMonthForm(forms.Form):
         venues = Venue.objects.all()
         if venue_ids is not None:
             venues = venues.filter(pk__in=venue_ids)
-        self.fields["venue"].queryset = venues
+        cast(forms.ModelChoiceField, self.fields["venue"]).queryset = venues
 
 
 class KpiTargetsForm(forms.Form):
     """One target field per KPI for a fiscal year; blank removes the year's target."""
 
-    def __init__(self, *args, kpis: list[Kpi], current: dict[int, object], **kwargs):
+    def __init__(self, *args, kpis: list[Kpi], current: dict[int, Decimal], **kwargs):
         super().__init__(*args, **kwargs)
         self.kpis = kpis
         for kpi in kpis:
@@ -100,6 +106,6 @@ class KpiTargetsForm(forms.Form):
                 initial=current.get(kpi.pk),
             )
 
-    def targets(self) -> dict[int, object]:
+    def targets(self) -> dict[int, Decimal | None]:
         """``{KPI id: Decimal or None}`` from a valid form; None means the field was left blank."""
         return {kpi.pk: self.cleaned_data.get(f"kpi_{kpi.pk}") for kpi in self.kpis}

@@ -91,9 +91,11 @@ def report_workbook(figures: ReportFigures) -> bytes:
             for row in table.all_rows():
                 sheet.append([row.label, *(_excel_value(v) for v in row.values)])
                 for cell, value in zip(sheet[sheet.max_row][1:], row.values, strict=False):
-                    if isinstance(value, Decimal) and value.as_tuple().exponent < 0:
+                    exponent = value.as_tuple().exponent if isinstance(value, Decimal) else 0
+                    # An int for a finite Decimal ("n", "N", "F" for NaN and infinity).
+                    if isinstance(exponent, int) and exponent < 0:
                         # Show the places the PDF prints: 40.0 stays "40.0", not "40".
-                        cell.number_format = "0." + "0" * -int(value.as_tuple().exponent)
+                        cell.number_format = "0." + "0" * -exponent
             if table.note:
                 sheet.append([table.note])
             sheet.append([])

@@ -1,15 +1,30 @@
 """Read queries for printed reports. Each returns what its document needs in a fixed number of
 queries, however many rows the document shows."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Prefetch, QuerySet
 
 from classes.models import Registration, Session
 from volunteers.models import Assignment
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def attendance_sheet_sessions(*, venue_ids: Iterable[int] | None) -> QuerySet[Session]:
+
+class SheetRows(TypedDict):
+    """The lists ``attendance_sheet_sessions`` prefetches onto each session."""
+
+    sheet_registrations: list[Registration]
+    sheet_assignments: list[Assignment]
+
+
+def attendance_sheet_sessions(
+    *, venue_ids: Iterable[int] | None
+) -> QuerySet[WithAnnotations[Session, SheetRows]]:
     """Sessions ready for the attendance sheet (出席簿), three queries when evaluated.
 
     Each session has venue, topic and organiser loaded, plus two lists:

@@ -92,8 +92,12 @@ def report_scope(report: GeneratedReport) -> Scope:
     """The figures' ``Scope`` of a generated report (venue or organiser loaded: no query when
     selected with them)."""
     if report.scope == GeneratedReport.ScopeKind.VENUE:
+        assert report.venue is not None, "generated_report_scope_matches: a venue report has one"
         return Scope(Scope.VENUE, report.venue_id, report.venue.name)
     if report.scope == GeneratedReport.ScopeKind.ORGANISER:
+        assert report.organiser is not None, (
+            "generated_report_scope_matches: an organiser report has one"
+        )
         return Scope(Scope.ORGANISER, report.organiser_id, report.organiser.name)
     return Scope()
 

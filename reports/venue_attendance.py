@@ -4,6 +4,10 @@ A Japanese office form like the attendance sheet: labels are Japanese whatever t
 Counts only, no names.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 from xml.sax.saxutils import escape
 
 from django.db.models import Count, Q, QuerySet
@@ -17,6 +21,9 @@ from classes.models import Registration, Session, Venue
 from kernel.pdf import PdfRenderer
 from reports.attendance import WEEKDAYS
 from reports.figures import month_period
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 LABELS = {
     "title": "{venue}　{year}年{month}月 出席集計",
@@ -37,7 +44,19 @@ LABELS = {
 COUNT_KEYS = ("registered", "attended", "absent", "walk_ins", "waitlisted")
 
 
-def venue_month_attendance(*, venue: Venue, year: int, month: int) -> QuerySet[Session]:
+class MonthCounts(TypedDict):
+    """The counts ``venue_month_attendance`` annotates on each session."""
+
+    registered: int
+    attended: int
+    absent: int
+    named_walk_ins: int
+    waitlisted: int
+
+
+def venue_month_attendance(
+    *, venue: Venue, year: int, month: int
+) -> QuerySet[WithAnnotations[Session, MonthCounts]]:
     """Sessions at ``venue`` starting in the month (JST), in start order, each annotated with
     ``registered``, ``attended``, ``absent``, ``named_walk_ins``, ``waitlisted``. One query.
     Raises ValueError for an impossible month."""
@@ -69,7 +88,7 @@ def venue_month_attendance(*, venue: Venue, year: int, month: int) -> QuerySet[S
     )
 
 
-def session_counts(session: Session) -> dict[str, int]:
+def session_counts(session: WithAnnotations[Session, MonthCounts]) -> dict[str, int]:
     """The counts printed for one annotated session; walk-ins include those counted without
     names at a salon."""
     return {
@@ -90,7 +109,14 @@ class VenueMonthAttendanceRenderer(PdfRenderer):
     # date, time, kind, what, then five counts: 180 mm, the A4 content width.
     column_widths_mm = (24, 26, 26, 38, 12, 12, 12, 18, 12)
 
-    def __init__(self, *, venue: Venue, year: int, month: int, sessions) -> None:
+    def __init__(
+        self,
+        *,
+        venue: Venue,
+        year: int,
+        month: int,
+        sessions: Iterable[WithAnnotations[Session, MonthCounts]],
+    ) -> None:
         self.venue = venue
         self.year = year
         self.month = month

@@ -125,7 +125,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
-def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+def report_download(request: HttpRequest, pk: int) -> FileResponse:
     """The file of a finished report; 404 when the user may not see it or it is not ready."""
     report = get_object_or_404(visible_reports(request.user), pk=pk)
     if report.status != GeneratedReport.Status.DONE or not report.file:

@@ -24,6 +24,7 @@ def activity_certificate(request: HttpRequest) -> HttpResponse:
     the errors (to before from, longer than a year, no approved hours) and status 400."""
     own = None
     if user_role(request.user) == Role.SUPPORTER:
+        assert request.user.is_authenticated, "role_required lets only logged-in users through"
         own = Supporter.objects.filter(user=request.user).first()
         if own is None:
             raise Http404

@@ -195,7 +195,7 @@ class _Index:
         return (hit[0], hit[1], reasons) if hit else None
 
 
-def _load_existing(parsed: list[dict]) -> _Index:
+def _load_existing(parsed: list[dict | None]) -> _Index:
     """One query (per 500 rows) for the registered residents the file's rows could match."""
     index = _Index()
     keys = [p for p in parsed if p]

@@ -152,9 +152,11 @@ def _move_related(*, source: Resident, target: Resident) -> None:
     for relation in Resident._meta.related_objects:
         if relation.many_to_many or not isinstance(relation.field, models.ForeignKey):
             continue
-        if relation.related_model is Resident:
+        related_model = relation.related_model
+        if related_model is Resident:
             continue  # possible_duplicate_of is handled by the caller
-        relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
+        assert not isinstance(related_model, str), "relations are resolved once apps are loaded"
+        related_model._base_manager.filter(**{relation.field.name: source}).update(
             **{relation.field.name: target}
         )
 
@@ -209,7 +211,9 @@ def duplicate_resolve(*, resident: Resident, same_person: bool, by=None) -> Resi
                 flagged.possible_duplicate_of = None
                 flagged.save(update_fields=["possible_duplicate_of"])
                 return flagged
-            original = Resident.objects.select_for_update().get(pk=flagged.possible_duplicate_of_id)
+            original_id = flagged.possible_duplicate_of_id
+            assert original_id is not None, "selected with possible_duplicate_of__isnull=False"
+            original = Resident.objects.select_for_update().get(pk=original_id)
             _move_related(source=flagged, target=original)
             # Records flagged against the one going away now point at the original.
             Resident.objects.filter(possible_duplicate_of=flagged).exclude(pk=original.pk).update(

@@ -81,7 +81,7 @@ def supporter_feed(*, supporter: Supporter, now: datetime | None = None) -> byte
     for assignment in supporter_feed_assignments(supporter=supporter, now=now):
         session = assignment.session
         extra = []
-        if session.venue_id and session.venue.access:
+        if session.venue is not None and session.venue.access:
             extra.append(_("Access: %(access)s") % {"access": session.venue.access})
         if assignment.is_lead:
             extra.append(_("You lead this session."))

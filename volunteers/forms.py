@@ -1,7 +1,7 @@
 """Forms for the supporter roster and assignments."""
 
 from datetime import time
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +31,7 @@ class SupporterFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["skill"].choices = [
+        cast(forms.ChoiceField, self.fields["skill"]).choices = [
             ("", _("All skills")),
             *Skill.objects.order_by("code").values_list("code", "name"),
         ]
@@ -72,7 +72,7 @@ class SupporterForm(forms.ModelForm):
     def supporter_fields(self) -> dict[str, Any]:
         """The cleaned input as keyword arguments of ``volunteers.services.supporter_create`` and
         ``supporter_update`` (``skills`` a queryset of Skill). Call after ``is_valid()``."""
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class AvailabilityForm(forms.ModelForm):
@@ -84,8 +84,9 @@ class AvailabilityForm(forms.ModelForm):
             "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start_time"), cleaned.get("end_time")
         if start and end and end <= start:
             raise forms.ValidationError(_("The end time must be after the start time."))

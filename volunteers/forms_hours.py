@@ -2,6 +2,7 @@
 approving minutes."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -48,8 +49,9 @@ class PeriodForm(forms.Form):
     date_from = forms.DateField(label=_("From"), widget=_date_input())
     date_to = forms.DateField(label=_("To"), widget=_date_input())
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end:
             if end < start:

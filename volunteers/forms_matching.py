@@ -1,5 +1,7 @@
 """Forms for matching runs and for a supporter's dated availability exceptions."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,9 @@ class MatchRunForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = Venue.objects.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["venue"]).queryset = Venue.objects.filter(
+            is_active=True
+        )
 
 
 class AvailabilityExceptionForm(forms.Form):
@@ -58,8 +62,9 @@ class AvailabilityExceptionForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("date_from") and not cleaned.get("date_to"):
             cleaned["date_to"] = cleaned["date_from"]
         return cleaned

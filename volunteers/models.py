@@ -1,9 +1,15 @@
 """Supporters (students, volunteers, デジタル活用支援員) and their assignments to sessions."""
 
+import math
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+# The most a coordinator may approve for one assignment, and the longest checked-in span that
+# counts: 12 hours.
+MAX_APPROVED_MINUTES = 720
 
 
 class Skill(models.Model):
@@ -204,6 +210,14 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supporter} @ {self.session}"
+
+    @property
+    def worked_minutes(self) -> int | None:
+        """Whole minutes between check-in and check-out (rounded down, at most 720), or None."""
+        if self.checked_in_at is None or self.checked_out_at is None:
+            return None
+        seconds = (self.checked_out_at - self.checked_in_at).total_seconds()
+        return min(MAX_APPROVED_MINUTES, max(0, math.floor(seconds / 60)))
 
 
 class AvailabilityException(models.Model):

@@ -1,6 +1,10 @@
 """Read queries for supporters and assignments. Each makes a fixed number of queries."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     BooleanField,
@@ -19,6 +23,9 @@ from classes.models import Registration, Session
 from classes.selectors import session_list
 from volunteers.models import Assignment, Availability, Supporter
 from volunteers.skills import LEAD_SKILL_CODE
+
+if TYPE_CHECKING:
+    from classes.selectors import SessionWithCounts
 
 
 def local_month_bounds(day: date) -> tuple[datetime, datetime]:
@@ -45,7 +52,9 @@ def active_assignments() -> QuerySet[Assignment]:
     )
 
 
-def sessions_understaffed(*, start: datetime, end: datetime, venue_ids=None) -> QuerySet[Session]:
+def sessions_understaffed(
+    *, start: datetime, end: datetime, venue_ids=None
+) -> QuerySet[SessionWithCounts]:
     """Scheduled sessions in [start, end) with fewer active assignments than supporters needed."""
     return session_list(start=start, end=end, venue_ids=venue_ids).filter(
         status=Session.Status.SCHEDULED, supporters_needed__gt=F("supporter_count")
@@ -149,8 +158,24 @@ def session_assignments(*, session: Session) -> QuerySet[Assignment]:
     )
 
 
-def candidates_for_session(*, session: Session) -> list[Supporter]:
-    """Active supporters not yet on ``session``, best fit first, each annotated with:
+@dataclass(frozen=True)
+class Candidate:
+    """A supporter who could be assigned to a session, and how well they fit it."""
+
+    supporter: Supporter
+    is_free: bool
+    month_count: int
+    under_max: bool
+    is_available: bool
+    has_lead_skill: bool
+
+    @property
+    def fits(self) -> bool:
+        return self.is_free and self.under_max and self.is_available
+
+
+def candidates_for_session(*, session: Session) -> list[Candidate]:
+    """Active supporters not yet on ``session``, best fit first, each with (``Candidate``):
 
     - ``is_free``: no active assignment on another non-cancelled session overlapping in time
       (back-to-back sessions do not overlap);
@@ -175,6 +200,7 @@ def candidates_for_session(*, session: Session) -> list[Supporter]:
     ).exclude(session=session)
     on_this_session = active_elsewhere.filter(session=session)
     # A window must hold the whole session on its start day; a session past midnight fits none.
+    is_available: Exists | Value
     if local_start.date() == local_end.date():
         is_available = Exists(
             Availability.objects.filter(
@@ -186,7 +212,7 @@ def candidates_for_session(*, session: Session) -> list[Supporter]:
         )
     else:
         is_available = Value(False, output_field=BooleanField())
-    supporters = list(
+    supporters = (
         Supporter.objects.filter(is_active=True)
         .annotate(
             already_on=Exists(on_this_session),
@@ -197,10 +223,18 @@ def candidates_for_session(*, session: Session) -> list[Supporter]:
         .filter(already_on=False)
         .prefetch_related("skills")
     )
-    for s in supporters:
-        s.is_free = not s.is_busy
-        s.under_max = s.month_count < s.max_sessions_per_month
-        s.fits = s.is_free and s.under_max and s.is_available
-        s.has_lead_skill = any(skill.code == LEAD_SKILL_CODE for skill in s.skills.all())
-    supporters.sort(key=lambda s: (not s.fits, s.month_count, s.name_kana, s.pk))
-    return supporters
+    candidates = [
+        Candidate(
+            supporter=s,
+            is_free=not s.is_busy,
+            month_count=s.month_count,
+            under_max=s.month_count < s.max_sessions_per_month,
+            is_available=s.is_available,
+            has_lead_skill=any(skill.code == LEAD_SKILL_CODE for skill in s.skills.all()),
+        )
+        for s in supporters
+    ]
+    candidates.sort(
+        key=lambda c: (not c.fits, c.month_count, c.supporter.name_kana, c.supporter.pk)
+    )
+    return candidates

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from classes.models import Session
 from volunteers.models import Assignment, Supporter
-from volunteers.services_hours import worked_minutes
 
 
 def local_period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
@@ -87,7 +86,6 @@ def supporter_hours(*, supporter: Supporter, date_from: date, date_to: date) -> 
     )
     approved = pending = sessions = 0
     for row in rows:
-        row.worked_minutes = worked_minutes(row)
         if row.hours_approved_at is not None:
             approved += row.approved_minutes or 0
             sessions += 1

@@ -56,7 +56,7 @@ def session_skill_codes(session: Session) -> frozenset[str]:
     """The skills every supporter of ``session`` needs: its own, else its topic's defaults.
     Uses prefetched ``required_skills`` and ``topic.default_skills`` when present."""
     own = frozenset(s.code for s in session.required_skills.all())
-    if own or not session.topic_id:
+    if own or session.topic is None:
         return own
     return frozenset(s.code for s in session.topic.default_skills.all())
 
@@ -86,7 +86,7 @@ def matching_sessions(
 
 
 def _district(session: Session) -> str:
-    return session.venue.district if session.venue_id else ""
+    return session.venue.district if session.venue is not None else ""
 
 
 @dataclass

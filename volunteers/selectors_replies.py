@@ -7,7 +7,11 @@ both with the same instant, while the coordinator's ``services.assignment_cancel
 ``responded_at`` at the earlier acceptance (or empty).
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -18,6 +22,9 @@ from volunteers import matching
 from volunteers.models import Assignment, Supporter
 from volunteers.selectors import session_local_day
 from volunteers.selectors_matching import match_problem_build
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # A supporter withdrawing less than this before the session starts alerts the coordinators.
 LATE_CANCELLATION_WINDOW = timedelta(hours=48)
@@ -40,7 +47,16 @@ def last_asked_by_supporter(supporter_ids: list[int]) -> dict[int, datetime]:
     return {row["supporter_id"]: row["last"] for row in rows}
 
 
-def replacement_candidates(*, session: Session) -> list[Supporter]:
+@dataclass(frozen=True)
+class ReplacementCandidate:
+    """A supporter who could replace someone; ``last_asked`` is None when never asked."""
+
+    supporter: Supporter
+    month_count: int
+    last_asked: datetime | None
+
+
+def replacement_candidates(*, session: Session) -> list[ReplacementCandidate]:
     """Supporters who could replace someone on ``session``, least recently asked first.
 
     Eligibility is the matching solver's (``matching.slot_candidates`` on the problem
@@ -51,37 +67,39 @@ def replacement_candidates(*, session: Session) -> list[Supporter]:
     open. Supporters already on the session, or who declined or cancelled it, are left out.
     A session the matching does not plan (not scheduled, or needing no supporter) has none.
 
-    Each supporter carries ``month_count`` (active sessions in the session's JST month) and
+    Each candidate carries ``month_count`` (active sessions in the session's JST month) and
     ``last_asked`` (aware datetime or None: never asked). Order: never asked, then the oldest
     ``last_asked``, then fewest sessions that month, then kana. A fixed number of queries.
     """
     day = session_local_day(session)
-    built = match_problem_build(
-        date_from=day, date_to=day, venue=session.venue if session.venue_id else None
-    )
+    built = match_problem_build(date_from=day, date_to=day, venue=session.venue)
     withdrew = set(
         Assignment.objects.filter(
             session=session,
             status__in=[Assignment.Status.DECLINED, Assignment.Status.CANCELLED],
         ).values_list("supporter_id", flat=True)
     )
-    eligible = []
-    for sup_id, month_count in matching.slot_candidates(built.problem, session.pk).items():
-        if sup_id in withdrew:
-            continue
-        supporter = built.supporters[sup_id]
-        supporter.month_count = month_count
-        eligible.append(supporter)
-    last = last_asked_by_supporter([s.pk for s in eligible])
-    for s in eligible:
-        s.last_asked = last.get(s.pk)
+    counts = {
+        sup_id: month_count
+        for sup_id, month_count in matching.slot_candidates(built.problem, session.pk).items()
+        if sup_id not in withdrew
+    }
+    last = last_asked_by_supporter(list(counts))
+    eligible = [
+        ReplacementCandidate(
+            supporter=built.supporters[sup_id],
+            month_count=month_count,
+            last_asked=last.get(sup_id),
+        )
+        for sup_id, month_count in counts.items()
+    ]
     eligible.sort(
-        key=lambda s: (
-            s.last_asked is not None,
-            s.last_asked or session.starts_at,
-            s.month_count,
-            s.name_kana,
-            s.pk,
+        key=lambda c: (
+            c.last_asked is not None,
+            c.last_asked or session.starts_at,
+            c.month_count,
+            c.supporter.name_kana,
+            c.supporter.pk,
         )
     )
     return eligible
@@ -101,9 +119,15 @@ def _session_active_count() -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+class ActiveCount(TypedDict):
+    """What ``withdrawals`` annotates: the session's active assignments now."""
+
+    active_count: int
+
+
 def withdrawals(
     *, start: datetime | None = None, venue_ids=None, late_only: bool = False
-) -> QuerySet[Assignment]:
+) -> QuerySet[WithAnnotations[Assignment, ActiveCount]]:
     """Declined or cancelled assignments on scheduled sessions starting at or after ``start``
     (aware; default now), soonest session first, with supporter, session, venue and topic joined
     and ``active_count`` (the session's active assignments now) annotated.
@@ -137,7 +161,9 @@ def late_cancellation_filter(qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
     )
 
 
-def late_cancellations(*, since: datetime | None = None, venue_ids=None) -> QuerySet[Assignment]:
+def late_cancellations(
+    *, since: datetime | None = None, venue_ids=None
+) -> QuerySet[WithAnnotations[Assignment, ActiveCount]]:
     """Late cancellations by supporters on sessions starting at or after ``since`` (aware;
     default: 7 days ago, so the coordinator still sees what happened last week). Same shape as
     ``withdrawals``; cancelled sessions are left out."""
@@ -145,7 +171,7 @@ def late_cancellations(*, since: datetime | None = None, venue_ids=None) -> Quer
     return withdrawals(start=since, venue_ids=venue_ids, late_only=True)
 
 
-def open_withdrawals(*, venue_ids=None) -> list[Assignment]:
+def open_withdrawals(*, venue_ids=None) -> list[WithAnnotations[Assignment, ActiveCount]]:
     """Withdrawals on upcoming sessions that are still short of supporters (``active_count`` below
     ``supporters_needed``): the slots the coordinator should fill. One query."""
     return [

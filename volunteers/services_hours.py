@@ -4,7 +4,6 @@ Times are aware datetimes; "the day" of a session is its JST calendar date. Ever
 in one transaction and raises ``ValidationError`` with a message a person can act on.
 """
 
-import math
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -17,11 +16,8 @@ from django.utils.translation import gettext as _
 
 from classes.models import Session
 from kernel.locking import bounded_lock_wait
-from volunteers.models import Assignment
+from volunteers.models import MAX_APPROVED_MINUTES, Assignment
 from volunteers.selectors import session_local_day
-
-# The most a coordinator may approve for one assignment: 12 hours.
-MAX_APPROVED_MINUTES = 720
 
 
 def _busy():
@@ -115,10 +111,7 @@ def hours_check_out(*, assignment: Assignment, by: Any, at: datetime | None = No
 
 def worked_minutes(assignment: Assignment) -> int | None:
     """Whole minutes between check-in and check-out (rounded down, at most 720), or None."""
-    if assignment.checked_in_at is None or assignment.checked_out_at is None:
-        return None
-    seconds = (assignment.checked_out_at - assignment.checked_in_at).total_seconds()
-    return min(MAX_APPROVED_MINUTES, max(0, math.floor(seconds / 60)))
+    return assignment.worked_minutes
 
 
 def _validate_minutes(minutes: int) -> None:

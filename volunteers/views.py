@@ -154,7 +154,8 @@ def assign(request, session_pk: int):
                 _("%(name)s was proposed for this session and can now accept or decline.")
                 % {"name": supporter.name},
             )
-            for warning in assignment.warnings:
+            # Set by assignment_create on the instance it returns.
+            for warning in assignment.warnings:  # type: ignore[attr-defined]
                 messages.warning(request, warning)
         return redirect("volunteers:assign", session_pk=session.pk)
     context = {

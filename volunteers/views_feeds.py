@@ -50,6 +50,7 @@ def _calendar_link_page(request: HttpRequest, supporter: Supporter, *, own: bool
 @role_required(Role.SUPPORTER)
 def my_calendar_link(request: HttpRequest) -> HttpResponse:
     """The logged-in supporter's own calendar link, with a "reset my calendar link" button."""
+    assert request.user.is_authenticated, "role_required lets only logged-in users through"
     supporter = Supporter.objects.filter(user=request.user, is_active=True).first()
     if supporter is None:
         raise Http404

@@ -87,8 +87,6 @@ def session_check_in(request, session_pk: int):
     if session is None:
         raise Http404
     rows = list(selectors_hours.session_check_ins(session=session))
-    for row in rows:
-        row.worked_minutes = services_hours.worked_minutes(row)
     context = {
         "session": session,
         "rows": rows,
@@ -158,8 +156,6 @@ def hours_approval(request):
             else:
                 messages.success(request, _("Approved the hours of %(n)d rows.") % {"n": count})
                 return redirect(request.get_full_path())
-    for row in rows:
-        row.worked_minutes = services_hours.worked_minutes(row)
     context = {
         "form": form,
         "rows": rows,

@@ -41,7 +41,7 @@ def my_assignment_withdraw(request, pk: int):
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
-            if result.is_late:
+            if result.is_late:  # type: ignore[attr-defined]  # set by assignment_withdraw
                 messages.warning(
                     request,
                     _(
@@ -98,7 +98,8 @@ def replacements(request, session_pk: int):
                         "no email address: please also phone them."
                     )
                 messages.success(request, text % {"name": supporter.name})
-                for warning in assignment.warnings:
+                # Set by assignment_create (through replacement_ask) on the instance it returns.
+                for warning in assignment.warnings:  # type: ignore[attr-defined]
                     messages.warning(request, warning)
         return redirect("volunteers:replacements", session_pk=session.pk)
     is_open = session.status == Session.Status.SCHEDULED

@@ -279,7 +279,7 @@ def test_replacements_are_least_recently_asked_first_never_asked_first():
         )
         Assignment.objects.filter(pk=old.pk).update(notified_at=asked)
 
-    order = [s.pk for s in selectors_replies.replacement_candidates(session=session)]
+    order = [c.supporter.pk for c in selectors_replies.replacement_candidates(session=session)]
 
     assert order == [never.pk, long_ago.pk, recently.pk]
 
@@ -314,7 +314,7 @@ def test_replacements_leave_out_whoever_does_not_fit():
     for s in (untrained, uninsured, not_monday, busy, at_max, declined_this, inactive, on_leave):
         s.skills.add(skill)
 
-    names = [s.pk for s in selectors_replies.replacement_candidates(session=session)]
+    names = [c.supporter.pk for c in selectors_replies.replacement_candidates(session=session)]
 
     assert names == [fits.pk]
 
@@ -336,7 +336,7 @@ def test_replacements_keep_the_travel_time_between_districts():
         session=session_at(jst(2026, 12, 7, 8, 40), minutes=60, venue=VenueFactory(district="平")),
     )
 
-    names = [s.name for s in selectors_replies.replacement_candidates(session=session)]
+    names = [c.supporter.name for c in selectors_replies.replacement_candidates(session=session)]
 
     assert names == ["近く から"]
 
@@ -352,7 +352,7 @@ def test_when_only_the_lead_is_missing_only_leads_are_suggested_and_asked_as_lea
     can_lead.skills.add(lead_skill)
     eligible_supporter(name="講師 できない")
 
-    names = [s.name for s in selectors_replies.replacement_candidates(session=session)]
+    names = [c.supporter.name for c in selectors_replies.replacement_candidates(session=session)]
     assert names == ["講師 できる"]
 
     url = reverse("volunteers:replacements", args=[session.pk])
@@ -365,7 +365,9 @@ def test_with_other_positions_open_anyone_fitting_is_suggested_and_asked_as_help
     session = session_at(supporters_needed=3, lead_needed=True)
     helper = eligible_supporter(name="補助 のみ")
 
-    assert [s.pk for s in selectors_replies.replacement_candidates(session=session)] == [helper.pk]
+    assert [c.supporter.pk for c in selectors_replies.replacement_candidates(session=session)] == [
+        helper.pk
+    ]
     asked = services_replies.replacement_ask(session=session, supporter=helper, by=None)
     assert asked.is_lead is False
 

@@ -30,8 +30,8 @@ def test_candidates_show_who_fits_first_and_why_others_do_not():
 
     candidates = candidates_for_session(session=session)
 
-    by_name = {c.name: c for c in candidates}
-    assert candidates[0].name == "適任"
+    by_name = {c.supporter.name: c for c in candidates}
+    assert candidates[0].supporter.name == "適任"
     assert set(by_name) == {"適任", "重複", "上限", "月曜のみ", "午前短"}
     assert (by_name["適任"].is_free, by_name["適任"].under_max, by_name["適任"].is_available) == (
         True,
@@ -53,7 +53,7 @@ def test_candidates_spread_work_to_those_with_fewer_sessions_this_month():
         AvailabilityFactory(supporter=s, weekday=1, start_time="09:00", end_time="17:00")
     AssignmentFactory(supporter=busy_month, session=session_at(jst(2031, 6, 3)))
 
-    names = [c.name for c in candidates_for_session(session=session)]
+    names = [c.supporter.name for c in candidates_for_session(session=session)]
 
     assert names == ["少ない", "多い"]
 
