@@ -1,6 +1,7 @@
 """Sessions: list, page, create, edit, cancel, attendance and walk-ins. Thin: parse, call a
 service or selector, render. Phone registration is in views_phone.py, series in views_series.py."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
@@ -64,12 +65,15 @@ def session_detail(request, pk: int):
     """One session: facts, registrants, waitlist, attendance and the walk-in search."""
     session = get_session_for_user(request.user, pk)
     registrations = list(selectors.session_registrations(session=session))
-    registered = [r for r in registrations if r.status == Registration.Status.REGISTERED]
-    waitlisted = [r for r in registrations if r.status == Registration.Status.WAITLISTED]
+    registered = [
+        _registration_row(r) for r in registrations if r.status == Registration.Status.REGISTERED
+    ]
+    waitlisted = [
+        _registration_row(r) for r in registrations if r.status == Registration.Status.WAITLISTED
+    ]
     # The counts the page shows come from the rows it lists anyway, not from a second count
     # in SQL (selectors.session_list).
     may_change = can_change(request.user, session.venue_id)
-    _add_registration_links(registrations)
     today = timezone.localdate()
     walk_in_form, walk_in_results = resident_search_form(request, allowed=may_change)
     return render(
@@ -94,12 +98,23 @@ def session_detail(request, pk: int):
     )
 
 
-def _add_registration_links(registrations: list[Registration]) -> None:
-    """Set ``resident_url``, ``cancel_url`` and ``move_url`` on each registration."""
-    for r in registrations:
-        r.resident_url = reverse("residents:detail", args=[r.resident_id])
-        r.cancel_url = reverse("classes:registration_cancel", args=[r.pk])
-        r.move_url = reverse("classes:registration_move", args=[r.pk])
+@dataclass(frozen=True)
+class RegistrationRow:
+    """A registration listed on the session page, with the links of its row."""
+
+    registration: Registration
+    resident_url: str
+    cancel_url: str
+    move_url: str
+
+
+def _registration_row(r: Registration) -> RegistrationRow:
+    return RegistrationRow(
+        registration=r,
+        resident_url=reverse("residents:detail", args=[r.resident_id]),
+        cancel_url=reverse("classes:registration_cancel", args=[r.pk]),
+        move_url=reverse("classes:registration_move", args=[r.pk]),
+    )
 
 
 @role_required(*CHANGE_ROLES)

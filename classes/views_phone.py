@@ -1,6 +1,7 @@
 """Phone registration (電話受付): find the caller, register them, read the booking back, cancel or
 move a registration to another date of its series."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
@@ -52,6 +53,14 @@ def _positive_int(value, *, default: int, most: int) -> int:
     except (TypeError, ValueError):
         return default
     return min(max(number, 1), most)
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    """A resident found by the search, with their upcoming registrations."""
+
+    resident: Resident
+    upcoming: list[Registration]
 
 
 def _with_param(request, name: str, value: int) -> str:
@@ -106,16 +115,16 @@ def phone_registration(request):
             sessions_next = _with_param(request, "sessions_page", sessions_page + 1)
         if sessions_page > 1:
             sessions_previous = _with_param(request, "sessions_page", sessions_page - 1)
+    result_rows = None
     if results is not None:
-        for r in results:
-            r.upcoming = upcoming_by_resident[r.pk]
+        result_rows = [ResidentRow(r, upcoming_by_resident[r.pk]) for r in results]
     return render(
         request,
         "classes/phone.html",
         {
             "form": form,
             "query": query,
-            "results": results,
+            "results": result_rows,
             "resident": resident,
             "resident_regs": resident_regs,
             "upcoming_sessions": upcoming_sessions,

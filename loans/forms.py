@@ -1,6 +1,7 @@
 """Forms of the loan pages. They parse and check input; the services enforce the rules."""
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -78,13 +79,15 @@ class CheckoutForm(forms.Form):
         venue; a submitted venue is still checked against the database by the field.
         """
         super().__init__(*args, **kwargs)
-        venue_field = self.fields["venue"]
+        venue_field = cast(forms.ModelChoiceField, self.fields["venue"])
         venue_field.queryset = venues
         # Fixed choices: rendering a model choice field queries the venues again (twice, as the
         # select also looks at its first option), one of the costs of this busy page.
         venue_field.choices = [(v.pk, venue_field.label_from_instance(v)) for v in venues]
         if device.kit_items:
-            self.fields["kit"].choices = [(item, item) for item in device.kit_items]
+            cast(forms.MultipleChoiceField, self.fields["kit"]).choices = [
+                (item, item) for item in device.kit_items
+            ]
             self.fields["kit"].initial = device.kit_items
         else:
             del self.fields["kit"]
@@ -136,7 +139,9 @@ class ReturnForm(forms.Form):
     def __init__(self, *args, loan: Loan, **kwargs):
         super().__init__(*args, **kwargs)
         if loan.kit_handed_over_items:
-            self.fields["kit_returned"].choices = [(i, i) for i in loan.kit_handed_over_items]
+            cast(forms.MultipleChoiceField, self.fields["kit_returned"]).choices = [
+                (i, i) for i in loan.kit_handed_over_items
+            ]
         else:
             del self.fields["kit_returned"]
         self.fields["returned_on"].initial = timezone.localdate()

@@ -46,7 +46,9 @@ def _free_holding_slot(resident: Resident) -> int:
 
 def _join_kit(items: Iterable[str]) -> str:
     text = ",".join(split_kit(",".join(items)))
-    if len(text) > Loan._meta.get_field("kit_handed_over").max_length:
+    max_length = Loan._meta.get_field("kit_handed_over").max_length
+    assert max_length is not None, "kit_handed_over is a CharField with a max_length"
+    if len(text) > max_length:
         raise ValidationError(_("The kit list is too long to record."), code="kit_too_long")
     return text
 

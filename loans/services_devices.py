@@ -77,7 +77,7 @@ def _on_loan_error(device: Device) -> ValidationError:
 
 
 def _unavailable_error(device: Device) -> ValidationError:
-    messages = {
+    messages: dict[str, str | None] = {
         Device.Status.ON_LOAN: None,
         Device.Status.IN_REPAIR: _(
             "Device %(tag)s is in repair and cannot be lent. Choose another device."

@@ -7,7 +7,6 @@ import dataclasses
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -69,20 +68,6 @@ class _Builder(
         self.scope = scope
         self.as_of = as_of
         self.held_until = min(period.end_before, as_of)
-
-    # Conditions on sessions, through ``prefix``.
-    def in_period(self, prefix: str = "") -> Q:
-        return Q(
-            **{f"{prefix}starts_at__gte": self.period.start_at},
-            **{f"{prefix}starts_at__lt": self.period.end_before},
-        ) & self.scope.session_q(prefix)
-
-    def held(self, prefix: str = "") -> Q:
-        return (
-            self.in_period(prefix)
-            & Q(**{f"{prefix}status": Session.Status.SCHEDULED})
-            & Q(**{f"{prefix}starts_at__lt": self.held_until})
-        )
 
 
 def report_figures(

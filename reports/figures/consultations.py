@@ -6,10 +6,11 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from classes.models import Consultation
+from reports.figures.base import FigureQueries
 from reports.figures.tables import Row, Section, Table
 
 
-class ConsultationFigures:
+class ConsultationFigures(FigureQueries):
     """Consultations (a part of ``reports.figures.builder._Builder``)."""
 
     # ---- consultations ----

@@ -9,11 +9,12 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from reports.figures.base import FigureQueries
 from reports.figures.tables import Row, Section, Table, _percent
 from reports.models import Kpi
 
 
-class KpiFigures:
+class KpiFigures(FigureQueries):
     """KPIs (a part of ``reports.figures.builder._Builder``); uses the totals of the other
     sections."""
 

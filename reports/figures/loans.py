@@ -8,11 +8,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from loans.models import Loan, LoanCheckIn
+from reports.figures.base import FigureQueries
 from reports.figures.periods import Scope
 from reports.figures.tables import Row, Section, Table, _dec, _percent
 
 
-class LoanFigures:
+class LoanFigures(FigureQueries):
     """Device loans (a part of ``reports.figures.builder._Builder``)."""
 
     # ---- loans ----
@@ -28,8 +29,10 @@ class LoanFigures:
             )
         start, end = self.period.start, self.period.end
         loans = Loan.objects.all()
+        venue_id = self.scope.pk
         if self.scope.kind == Scope.VENUE:
-            loans = loans.filter(venue_id=self.scope.pk)
+            assert venue_id is not None, "a venue scope always names its venue"
+            loans = loans.filter(venue_id=venue_id)
         ended = ~Q(status=Loan.Status.ACTIVE)
         ends_on = Coalesce("returned_on", "due_date")
         loans = loans.annotate(_ends_on=ends_on)
@@ -94,7 +97,8 @@ class LoanFigures:
         )
         check_ins = LoanCheckIn.objects.filter(on__gte=start, on__lte=end)
         if self.scope.kind == Scope.VENUE:
-            check_ins = check_ins.filter(loan__venue_id=self.scope.pk)
+            assert venue_id is not None, "a venue scope always names its venue"
+            check_ins = check_ins.filter(loan__venue_id=venue_id)
         functions = list(LoanCheckIn.Function.choices)
 
         def uses(value: str) -> Q:

@@ -19,13 +19,14 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from classes.models import Registration, Session
+from reports.figures.base import FigureQueries
 from reports.figures.periods import TOKYO
 from reports.figures.sql import _band_case, _band_labels, _month_day
 from reports.figures.tables import Row, Section, Table
 from residents.models import Household, Resident
 
 
-class ParticipantFigures:
+class ParticipantFigures(FigureQueries):
     """Participants (a part of ``reports.figures.builder._Builder``)."""
 
     # ---- participants ----

@@ -7,11 +7,12 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
 
 from classes.models import Registration, Session
+from reports.figures.base import FigureQueries
 from reports.figures.periods import TOKYO, months_of
 from reports.figures.tables import Row, Section, Table, _percent
 
 
-class SessionFigures:
+class SessionFigures(FigureQueries):
     """Sessions held (a part of ``reports.figures.builder._Builder``)."""
 
     # ---- sessions ----
@@ -133,7 +134,8 @@ class SessionFigures:
             )
             .order_by()
         }
-        rows = []
+        # (sessions held, row): the rows are ordered by the count, most sessions first.
+        entries: list[tuple[int, Row]] = []
         sums = [0] * 6
         for v in sessions:
             regs = registrations.get(tuple(v[f] for f in fields), {})
@@ -146,14 +148,14 @@ class SessionFigures:
                 regs.get("no_shows", 0),
             )
             sums = [a + b for a, b in zip(sums, values, strict=True)]
-            rows.append(Row(str(label_of(v)), values, key=str(v[fields[0]])))
-        rows.sort(key=lambda row: (-row.values[0], row.label))
+            entries.append((v["held"], Row(str(label_of(v)), values, key=str(v[fields[0]]))))
+        entries.sort(key=lambda entry: (-entry[0], entry[1].label))
         return Table(
             key=f"sessions_by_{key}",
             title=titles[0],
             label_header=titles[1],
             columns=columns,
-            rows=tuple(rows),
+            rows=tuple(row for _held, row in entries),
             total=Row(_("Total"), tuple(sums), key="total"),
             people_columns=frozenset({2, 3, 4, 5}),
             additive=True,

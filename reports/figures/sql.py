@@ -29,8 +29,7 @@ UNKNOWN = "unknown"
 
 def _month_day(field_name: str, tz: ZoneInfo | None = None):
     """month * 100 + day of a date (or of a datetime in ``tz``): 29 February is 229."""
-    kwargs = {"tzinfo": tz} if tz else {}
-    return ExtractMonth(field_name, **kwargs) * 100 + ExtractDay(field_name, **kwargs)
+    return ExtractMonth(field_name, tzinfo=tz) * 100 + ExtractDay(field_name, tzinfo=tz)
 
 
 def _band_case(age_field: str, birth_field: str) -> Case:

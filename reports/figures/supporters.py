@@ -20,12 +20,13 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from classes.models import Session
+from reports.figures.base import FigureQueries
 from reports.figures.sql import _hours, _minutes
 from reports.figures.tables import Row, Section, Table
 from volunteers.models import Assignment, Supporter
 
 
-class SupporterFigures:
+class SupporterFigures(FigureQueries):
     """Supporters (a part of ``reports.figures.builder._Builder``)."""
 
     # ---- supporters ----
@@ -103,16 +104,21 @@ class SupporterFigures:
             .order_by("kind")
         )
         session_kinds = dict(Session.Kind.choices)
+        # (needed, filled, unfilled) of each kind.
+        slot_values: list[tuple[int, int, int]] = [
+            (k["needed"] or 0, (k["needed"] or 0) - (k["unfilled"] or 0), k["unfilled"] or 0)
+            for k in kind_slots
+        ]
         slot_rows = tuple(
             Row(
                 str(session_kinds.get(k["kind"], k["kind"])),
-                (k["needed"] or 0, (k["needed"] or 0) - (k["unfilled"] or 0), k["unfilled"] or 0),
+                values,
                 people=False,
                 key=k["kind"],
             )
-            for k in kind_slots
+            for k, values in zip(kind_slots, slot_values, strict=True)
         )
-        slot_sums = tuple(sum(r.values[i] for r in slot_rows) for i in range(3))
+        slot_sums = tuple(sum(values[i] for values in slot_values) for i in range(3))
         self.totals["unfilled"] = slot_sums[2]
         return Section(
             "supporters",

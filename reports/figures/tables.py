@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
 
 from reports.figures.periods import Period, Scope
 
@@ -119,6 +120,10 @@ def format_value(value: CellValue) -> str:
     return str(value)
 
 
+@overload
+def _dec(value: None, places: str = ...) -> None: ...
+@overload
+def _dec(value: Number | float | str, places: str = ...) -> Decimal: ...
 def _dec(value, places: str = "0.1") -> Decimal | None:
     if value is None:
         return None

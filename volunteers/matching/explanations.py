@@ -12,6 +12,7 @@ from volunteers.matching.problem import (
     NO_ONE_AVAILABLE,
     NO_ONE_WITH_SKILL,
     TRAINING_OR_INSURANCE,
+    Busy,
     Gap,
     Placement,
     Problem,
@@ -73,7 +74,7 @@ def _gap_reason(
         return used + s.month_counts.get(slot.month, 0) < s.max_per_month
 
     def free(s: SupporterData) -> bool:
-        others = [*s.busy, *by_sup.get(s.id, [])]
+        others: list[Slot | Busy] = [*s.busy, *by_sup.get(s.id, [])]
         return not any(conflicts(problem, slot.start, slot.end, slot.district, o) for o in others)
 
     steps = [

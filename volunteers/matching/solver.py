@@ -219,12 +219,12 @@ def _flow_solution(
     for _round in range(SERIES_ROUNDS):
         on_series: dict[int, set[int]] = defaultdict(set)
         for pl in placements:
-            if slot_series[pl.slot_id] is not None:
-                on_series[slot_series[pl.slot_id]].add(pl.supporter_id)
+            if (series := slot_series[pl.slot_id]) is not None:
+                on_series[series].add(pl.supporter_id)
         discounted = {
             (slot_id, sid)
             for _arc, slot_id, sid, _lead in pair_arcs
-            if slot_series[slot_id] is not None and sid in on_series[slot_series[slot_id]]
+            if (series := slot_series[slot_id]) is not None and sid in on_series[series]
         }
         candidate = min_cost(discounted)
         cost = _secondary_cost(problem, prep, candidate, fair, fixed_load)
@@ -295,15 +295,16 @@ def _candidates(problem, prep, first_keys, fair, fixed_load, first_load, bound):
         if len(eligible) <= keep:
             chosen[slot.id] = eligible
             continue
-        ranked = sorted(
-            eligible,
-            key=lambda sid, slot=slot: (
+
+        def rank(sid: int, slot: Slot = slot) -> tuple[bool, float, int, int]:
+            return (
                 (slot.id, sid) not in first_keys,
                 -slack[sid],
                 _pair_cost(problem, slot, prep.sup_by_id[sid]),
                 sid,
-            ),
-        )
+            )
+
+        ranked = sorted(eligible, key=rank)
         best = set(ranked[:keep])
         if prep.lead_open[slot.id]:
             # Keep a few who can lead, or the lead place could not move.

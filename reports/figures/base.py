@@ -1,0 +1,40 @@
+"""What the sections of one report share: its period, scope and time, the totals the sections
+pass on to one another, and the conditions on sessions. The section classes extend it and
+``reports.figures.builder._Builder`` combines them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from classes.models import Session
+from reports.figures.periods import Period, Scope
+from reports.figures.tables import CellValue, Table
+
+
+class FigureQueries:
+    """State set by ``_Builder.__init__`` and by the sections as they run (``totals`` is first
+    set by ``sessions()``, ``month_table`` too), and the session conditions built from it."""
+
+    period: Period
+    scope: Scope
+    as_of: datetime
+    held_until: datetime
+    # Figures a later section needs (the KPIs use the others' totals), by name.
+    totals: dict[str, CellValue]
+    month_table: Table
+
+    # Conditions on sessions, through ``prefix``.
+    def in_period(self, prefix: str = "") -> Q:
+        return Q(
+            **{f"{prefix}starts_at__gte": self.period.start_at},
+            **{f"{prefix}starts_at__lt": self.period.end_before},
+        ) & self.scope.session_q(prefix)
+
+    def held(self, prefix: str = "") -> Q:
+        return (
+            self.in_period(prefix)
+            & Q(**{f"{prefix}status": Session.Status.SCHEDULED})
+            & Q(**{f"{prefix}starts_at__lt": self.held_until})
+        )
