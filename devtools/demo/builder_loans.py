@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, time, timedelta
 
+from classes.models import Venue
+from devtools.demo.builder_state import DemoBuilderState
 from devtools.demo.common import JST, _active_policy, is_session_day
 from devtools.demo.names import imei_number
 from loans.models import Device, Loan, LoanApplication
 from residents.models import Household, OwnDevice
 
 
-class LoanSteps:
+class LoanSteps(DemoBuilderState):
     """Devices, loans, applications and a lottery; uses the builder's ``rng``, ``today``, ``users``."""
 
     # Devices and loans ------------------------------------------------------------------------
@@ -20,10 +22,8 @@ class LoanSteps:
         rng, today = self.rng, self.today
         policy = _active_policy()
         by_code = {v.code: v for v in self.venues}
-        homes = [
-            by_code.get(c) for c in ("iwaki-chuo", "iwaki-plaza", "onahama", "nakoso", "joban")
-        ]
-        homes = [v for v in homes if v] or self.venues[:3]
+        home_codes = ("iwaki-chuo", "iwaki-plaza", "onahama", "nakoso", "joban")
+        homes = [by_code[c] for c in home_codes if c in by_code] or self.venues[:3]
         home_weights = [16, 8, 8, 4, 4][: len(homes)]
         carriers = ("NTTドコモ", "au", "ソフトバンク", "楽天モバイル")
         models_by_kind = {
@@ -88,15 +88,15 @@ class LoanSteps:
             r
             for r in self.residents
             if r.consent_given
-            and r.age_on(today) is not None
-            and r.age_on(today) >= policy.min_age
+            and (age := r.age_on(today)) is not None
+            and age >= policy.min_age
             and r.own_device in (OwnDevice.NONE, OwnDevice.FEATURE_PHONE)
         ]
         rng.shuffle(eligible)
         eligible.sort(key=lambda r: r.household not in (Household.ALONE, Household.SENIORS_ONLY))
         borrowers = iter(eligible)
         term = policy.term_days
-        chuo_first = sorted(self.devices, key=lambda d: (d.home_venue.code != "iwaki-chuo", d.pk))
+        chuo_first = sorted(self.devices, key=lambda d: (_home(d).code != "iwaki-chuo", d.pk))
         # Due dates (days from today) of the 20 active loans: 4 due this week, 3 overdue, one
         # renewed once, the rest later in the term.
         due_offsets = [0, 2, 4, 6, -3, -9, -20] + [rng.randint(10, 170) for _ in range(13)]
@@ -166,7 +166,7 @@ class LoanSteps:
         from loans.services_lottery import loan_application_create, loan_lottery_draw
 
         admin = self.users["admin"]
-        homes = [d.home_venue for d in self.devices[:3]]
+        homes = [_home(d) for d in self.devices[:3]]
         applicants = [r for r, _ in zip(borrowers, range(10), strict=False)]
         for n, resident in enumerate(applicants):
             venue = homes[n % len(homes)]
@@ -196,7 +196,7 @@ class LoanSteps:
             device_reserve(
                 device=spare,
                 resident=first.resident,
-                by=self.staff_by_venue.get(spare.home_venue_id, admin),
+                by=self.staff_by_venue.get(_home(spare).pk, admin),
             )
         self.result.counts["loan applications"] = len(applicants)
 
@@ -217,3 +217,9 @@ class LoanSteps:
             notes="LINE・防災アプリ設定済み" if self.rng.random() < 0.5 else "",
             created_by=self.staff_by_venue.get(device.home_venue_id, self.users["admin"]),
         )
+
+
+def _home(device: Device) -> Venue:
+    """The device's home venue: every demo device has one (``_devices_and_loans`` sets it)."""
+    assert device.home_venue is not None, "every demo device is given a home venue"
+    return device.home_venue

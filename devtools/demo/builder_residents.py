@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
+from devtools.demo.builder_state import DemoBuilderState
 from devtools.demo.common import (
     _ACCESSIBILITY,
     _AGE_BANDS,
@@ -20,7 +21,7 @@ from devtools.demo.names import NAMES, landline_number, mobile_number
 from residents.models import OwnDevice, Resident
 
 
-class ResidentSteps:
+class ResidentSteps(DemoBuilderState):
     """Residents and their proxies; uses the builder's ``rng``, ``today``, ``venues``, ``users``."""
 
     # Residents --------------------------------------------------------------------------------
@@ -75,7 +76,7 @@ class ResidentSteps:
             )
         with _explicit_created_at(Resident):
             self.residents = Resident.objects.bulk_create(residents)
-        self.by_district: dict[str, list[Resident]] = defaultdict(list)
+        self.by_district = defaultdict(list)
         for r in self.residents:
             self.by_district[r.district].append(r)
         self.result.counts["residents"] = len(self.residents)

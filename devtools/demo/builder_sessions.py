@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from classes.models import Organiser, Registration, Session
+from classes.models import Organiser, Registration, Session, Venue
+from devtools.demo.builder_state import DemoBuilderState
 from devtools.demo.common import (
     _CARAVAN_PLACES,
     _CLASS_BRING,
@@ -20,7 +21,7 @@ from devtools.demo.common import (
 from residents.models import Resident
 
 
-class SessionSteps:
+class SessionSteps(DemoBuilderState):
     """Sessions and registrations; uses the builder's ``rng``, ``today``, ``venues``, ``residents``."""
 
     # Sessions ---------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ class SessionSteps:
         upcoming = [s for s in classes if s.starts_at.date() >= today]
         past = [s for s in classes if s.starts_at.date() < today]
         forced_full = {s.pk for s in upcoming[:6:2] + past[-3:-1]}
-        chuo_upcoming = [s for s in upcoming if s.venue.code == "iwaki-chuo"]
+        chuo_upcoming = [s for s in upcoming if _venue(s).code == "iwaki-chuo"]
         if chuo_upcoming:
             forced_full.add(chuo_upcoming[0].pk)
 
@@ -166,7 +167,8 @@ class SessionSteps:
         for session in self.sessions:
             is_past = session.starts_at.date() < today
             days_ahead = (session.starts_at.date() - today).days
-            by = self.staff_by_venue.get(session.venue_id)
+            # Caravans have no venue, so no venue staff to record them.
+            by = self.staff_by_venue.get(session.venue_id) if session.venue_id is not None else None
             rows: list[tuple[Resident, str, bool]] = []  # resident, status, walk-in
             if session.status == Session.Status.CANCELLED:
                 rows = [(r, Registration.Status.CANCELLED, False) for r in pick(session, 4)]
@@ -240,3 +242,10 @@ class SessionSteps:
         with _explicit_created_at(Registration):
             self.registrations = Registration.objects.bulk_create(registrations)
         self.result.counts["registrations"] = len(self.registrations)
+
+
+def _venue(session: Session) -> Venue:
+    """The venue of a class: ``_sessions`` holds every class at a venue (only caravans go out
+    to a ``place`` without one)."""
+    assert session.venue is not None, "every demo class is held at a venue"
+    return session.venue

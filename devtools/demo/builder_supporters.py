@@ -7,12 +7,13 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
 from classes.models import Session
+from devtools.demo.builder_state import DemoBuilderState
 from devtools.demo.common import _SCHOOLS, JST, _has_field, _skills
 from devtools.demo.names import NAMES, mobile_number
 from volunteers.models import Assignment, Supporter
 
 
-class SupporterSteps:
+class SupporterSteps(DemoBuilderState):
     """Supporters, weekly windows and assignments; uses the builder's ``rng``, ``today``,
     ``sessions``, ``users``."""
 
@@ -204,17 +205,23 @@ class SupporterSteps:
             while staffed[session.pk] < target:
                 want_lead = session.kind == Session.Kind.CLASS and session.pk not in led
                 skills = self.supporter_skills
-                candidates = sorted(
-                    self.supporters,
-                    key=lambda s, want_lead=want_lead, wanted=wanted: (
+
+                def rank(
+                    s: Supporter,
+                    want_lead: bool = want_lead,
+                    wanted: str | None = wanted,
+                    skills: dict[int, set[str]] = skills,
+                ) -> tuple[bool, bool, bool, float]:
+                    return (
                         # A class needs one lead (講師); the other places go to students and
                         # volunteers, keeping the few support workers free to lead elsewhere.
                         want_lead and "lead" not in skills[s.pk],
                         not want_lead and s.kind == Supporter.Kind.DIGITAL_SUPPORTER,
                         bool(wanted) and wanted not in skills[s.pk],
                         rng.random(),
-                    ),
-                )
+                    )
+
+                candidates = sorted(self.supporters, key=rank)
                 supporter = next(
                     (c for c in candidates if c is not self.demo_supporter and free(c, session)),
                     None,
@@ -236,7 +243,7 @@ class SupporterSteps:
 
 
 def _topic_skill(session: Session) -> str | None:
-    code = session.topic.code if session.topic_id else ""
+    code = session.topic.code if session.topic is not None else ""
     if code in ("A01", "A02", "A05"):
         return "mynumber"
     if code == "B07":

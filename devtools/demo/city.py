@@ -132,6 +132,7 @@ class _CityBuilder:
         self.borrower_ids: list[int] = []  # 65+, no smartphone: who may borrow a device
         for start in range(0, count, self.batch_size):
             batch = []
+            may_borrow: list[bool] = []  # per resident in batch
             for i in range(start, min(count, start + self.batch_size)):
                 age = rng.choices((rng.randint(40, 64), rng.randint(65, 95)), (15, 85))[0]
                 female = rng.random() < 0.56
@@ -155,11 +156,12 @@ class _CityBuilder:
                 )
                 # bulk_create does not call save(): fill the search keys it would.
                 r.set_search_keys()
-                r._city_borrower = age >= 65 and own in (OwnDevice.NONE, OwnDevice.FEATURE_PHONE)
+                may_borrow.append(age >= 65 and own in (OwnDevice.NONE, OwnDevice.FEATURE_PHONE))
                 batch.append(r)
-            for r in Resident.objects.bulk_create(batch):
+            # bulk_create returns the objects it was given, in order.
+            for r, borrower in zip(Resident.objects.bulk_create(batch), may_borrow, strict=True):
                 self.resident_ids.append(r.pk)
-                if r._city_borrower:
+                if borrower:
                     self.borrower_ids.append(r.pk)
         self.counts["residents"] = len(self.resident_ids)
         self.log(f"residents: {count} in {time_module.monotonic() - t0:.1f}s")
@@ -372,6 +374,7 @@ class _CityBuilder:
                     loan.outcome = rng.choices(outcomes, (50, 40, 10))[0]
                     loan.kit_returned = device.accessories
                     loan.return_condition = Device.Condition.GOOD
+                    assert returned_on is not None, "set for a past device and after its 1st loan"
                     loan.data_wiped_at = datetime.combine(returned_on, time(14, 0), JST)
                 loans.append(loan)
                 # The loan before this one ended a little before this one started.

@@ -126,7 +126,9 @@ class CheckSteps:
             if snapshot is None and loan.status == Loan.Status.ACTIVE:
                 # No snapshot (a killed run): the device was available before it was lent.
                 Device.objects.filter(pk=loan.device_id).update(status=Device.Status.AVAILABLE)
-            loan._audit_skip = True  # a bench artefact, not a deletion to audit
+            # A bench artefact, not a deletion to audit: kernel.audit reads this flag (an ad hoc
+            # attribute, as privacy.services sets it).
+            loan._audit_skip = True  # type: ignore[attr-defined]
             loan.delete()
         DeviceEvent.objects.filter(by__username__startswith=ACCOUNT_PREFIX).delete()
         Registration.objects.filter(by_bench).delete()

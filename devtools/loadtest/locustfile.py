@@ -27,6 +27,7 @@ import os
 import random
 import re
 import time
+from typing import TypedDict
 
 import gevent
 from gevent.event import Event
@@ -100,7 +101,23 @@ def _load_plan() -> dict:
 PLAN = _load_plan()
 
 # Shared by the simulated users of this process: the login gate and the account hand-out.
-_state = {"arrived": 0, "next_account": 0, "opened_at": None, "logins_failed": 0, "busy": 0}
+
+
+class _RunState(TypedDict):
+    arrived: int  # users logged in (or given up)
+    next_account: int
+    opened_at: float | None  # time.monotonic() when the gate opened
+    logins_failed: int
+    busy: int  # PageCapacity requests under way
+
+
+_state: _RunState = {
+    "arrived": 0,
+    "next_account": 0,
+    "opened_at": None,
+    "logins_failed": 0,
+    "busy": 0,
+}
 # Per request name, after the gate: [requests, first start, last end] (epoch seconds), so a
 # PageCapacity phase's rate is counted over the time its page was actually being served.
 _served: dict[str, list] = {}
@@ -109,7 +126,9 @@ _gate = Event()
 
 @events.test_start.add_listener
 def _on_test_start(environment, **kwargs):
-    _state.update(arrived=0, next_account=0, opened_at=None, logins_failed=0, busy=0)
+    _state.update(
+        {"arrived": 0, "next_account": 0, "opened_at": None, "logins_failed": 0, "busy": 0}
+    )
     _served.clear()
     _gate.clear()
 
@@ -220,7 +239,7 @@ class _Staff(HttpUser):
             return False
 
     def _csrf(self) -> str:
-        return self.client.cookies.get("csrftoken", "")
+        return self.client.cookies.get("csrftoken") or ""
 
     def _think(self) -> None:
         low, high = PLAN.get("think", [1.0, 3.0])
@@ -384,7 +403,9 @@ class PageCapacity(_Staff):
 
     @task
     def current_page(self):
-        elapsed = time.monotonic() - _state["opened_at"]
+        opened_at = _state["opened_at"]
+        assert opened_at is not None, "users start their tasks only once the gate has opened"
+        elapsed = time.monotonic() - opened_at
         index = int(elapsed // PLAN.get("phase_seconds", 10))
         if index >= len(CAPACITY_PAGES):
             gevent.sleep(0.1)  # the run is about to stop

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -25,6 +25,8 @@ LOAN_SLOTS_PER_ACCOUNT = 3
 
 class PlanSteps:
     """The preparation steps of the bench_load command (they write to its ``stdout``)."""
+
+    stdout: OutputWrapper  # set by BaseCommand
 
     # --- preparation -----------------------------------------------------------------------
 

@@ -13,11 +13,12 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
+from django.core.management.color import Style
 from django.db import connection
 
 from devtools.loadtest import LOCUSTFILE
-from devtools.loadtest.checks import RESTORE_FILE
+from devtools.loadtest.checks import RESTORE_FILE, CheckSteps
 from devtools.tables import format_table
 
 BENCH_SECRET_KEY = "bench-load-not-secret-" + "x" * 40
@@ -25,8 +26,12 @@ RATIO_GOAL = 0.10
 P95_GOAL_MS = 200
 
 
-class RunSteps:
-    """The locust runs and gunicorn of the bench_load command (they write to its ``stdout``)."""
+class RunSteps(CheckSteps):
+    """The locust runs and gunicorn of the bench_load command (they write to its ``stdout``).
+    Around each staff-day run they take the snapshot, checks and cleanup of ``CheckSteps``."""
+
+    stdout: OutputWrapper  # set by BaseCommand
+    style: Style  # set by BaseCommand
 
     # --- one locust run --------------------------------------------------------------------
 

@@ -89,12 +89,11 @@ class Command(BaseCommand):
                 if search is None:
                     cases.append((f"resident_search: {label}", None))
                 else:
-                    cases.append(
-                        (
-                            f"resident_search: {label} {q!r}",
-                            lambda q=q: list(search(query=q, limit=30)),
-                        )
-                    )
+
+                    def run_search(q: str = q) -> object:
+                        return list(search(query=q, limit=30))
+
+                    cases.append((f"resident_search: {label} {q!r}", run_search))
         if session is not None:
             cases.append(
                 (
@@ -111,7 +110,7 @@ class Command(BaseCommand):
                 )
             )
 
-        rows = []
+        rows: list[tuple[str, str, str, int | str, str]] = []  # page, p50, p95, queries, note
         for label, func in cases:
             if func is None:
                 rows.append((label, "n/a", "n/a", "n/a", "not available"))
