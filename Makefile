@@ -26,8 +26,8 @@ PORT ?= 8000
 
 help:
 	@echo "make run      install, migrate, load program data and demo data, serve on http://127.0.0.1:8000/"
-	@echo "make test     ruff check, ruff format --check, lint-imports, then the whole pytest suite"
-	@echo "make lint     ruff check, format check and the import layers only"
+	@echo "make test     ruff check, ruff format --check, lint-imports, mypy, then the whole pytest suite"
+	@echo "make lint     ruff check, format check, the import layers and mypy only"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make lock     refresh requirements/*.txt (exact versions and hashes) from pyproject.toml"
 	@echo "make bench    pages, reports, matching and load benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))"
@@ -94,6 +94,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	@# The layers of pyproject.toml's import contract (README, Layout).
 	$(BIN)/lint-imports --no-cache
+	@# Types, with the django-stubs plugin (pyproject.toml [tool.mypy]); 0 errors.
+	$(BIN)/mypy .
 
 test: lint
 	$(BIN)/pytest
@@ -152,4 +154,4 @@ beat: $(STAMP)
 	  $(BIN)/celery -A project beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles
