@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.forms import ModelMultipleChoiceField
 from volunteers.models import Availability, Skill, Supporter
+from volunteers.services import SUPPORTER_FIELDS
 
 
 class SupporterFilterForm(forms.Form):
@@ -44,22 +45,8 @@ class SupporterFilterForm(forms.Form):
 class SupporterForm(forms.ModelForm):
     class Meta:
         model = Supporter
-        fields = [
-            "name",
-            "name_kana",
-            "kind",
-            "organisation",
-            "skills",
-            "languages",
-            "training_completed_on",
-            "insurance_valid_until",
-            "email",
-            "phone",
-            "home_district",
-            "max_sessions_per_month",
-            "desired_sessions_per_month",
-            "is_active",
-        ]
+        # The fields the office sets; supporter_create/supporter_update take the same names.
+        fields = list(SUPPORTER_FIELDS)
         # Refuses out-of-range ids instead of a 500 on SQLite (project/forms.py).
         field_classes = {"skills": ModelMultipleChoiceField}
         widgets = {
