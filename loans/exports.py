@@ -5,7 +5,6 @@ hold the same rows. The register is a Japanese city form: headers and status wor
 whatever the UI language.
 """
 
-import csv
 import io
 from datetime import date
 
@@ -13,6 +12,7 @@ from django.db.models import Q, QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kernel.spreadsheets import csv_writer, xlsx_append
 from loans.documents import KIND_LABELS
 from loans.models import Loan
 
@@ -104,7 +104,7 @@ def _csv_cell(value) -> str:
 def register_csv(rows: list[list]) -> bytes:
     """The register as CSV bytes: UTF-8 with a BOM (so Excel reads the Japanese), CRLF lines."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(HEADERS)
     for row in rows:
         writer.writerow([_csv_cell(value) for value in row])
@@ -116,11 +116,11 @@ def register_xlsx(rows: list[list], *, title: str = "貸与台帳") -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]  # Excel's limit on sheet names
-    sheet.append(HEADERS)
+    xlsx_append(sheet, HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        xlsx_append(sheet, row)
     for index in DATE_COLUMNS:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
             cell.number_format = "yyyy/m/d"

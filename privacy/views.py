@@ -1,7 +1,6 @@
 """Disclosure (本人開示) and erasure on request, for the program administrator only: both hand
 over or destroy a person's whole record, so no venue staff may do them."""
 
-import csv
 import io
 import json
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from kernel.audit import audit_record
 from kernel.models import AuditAction, Role
 from kernel.roles import role_required
+from kernel.spreadsheets import csv_writer
 from privacy.selectors import resident_disclosure
 from privacy.services import ErasureReason, resident_anonymise
 from residents.models import Resident
@@ -28,7 +28,7 @@ def _csv(data: dict) -> bytes:
     """One CSV readable in Excel: the profile as "item, value" rows, then a titled table per
     section. UTF-8 with a byte-order mark, so Excel in Japanese shows the kanji."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [_("Personal data held about resident #%(id)s") % {"id": data["resident"]["id"]}]
     )

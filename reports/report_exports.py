@@ -6,7 +6,6 @@ Excel opens Japanese text correctly). Excel has one sheet per section, its table
 other, each with a title line, a header line and a total line.
 """
 
-import csv
 import io
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from kernel.spreadsheets import csv_writer, xlsx_append
 from reports.figures import ReportFigures, Suppressed, format_value
 
 
@@ -34,7 +34,7 @@ def csv_rows(figures: ReportFigures) -> list[list[str]]:
 def report_csv(figures: ReportFigures) -> bytes:
     """The CSV file's bytes (UTF-8 with BOM, CRLF line ends)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow([_("section"), _("table"), _("row"), _("column"), _("value")])
     writer.writerow(["", _("period"), figures.period.label(), "", ""])
     writer.writerow(["", _("scope"), figures.scope.label(), "", ""])
@@ -70,26 +70,26 @@ def report_workbook(figures: ReportFigures) -> bytes:
     book = Workbook()
     cover = book.active
     cover.title = _("Report")
-    cover.append([_("period"), figures.period.label()])
-    cover.append([_("scope"), figures.scope.label()])
+    xlsx_append(cover, [_("period"), figures.period.label()])
+    xlsx_append(cover, [_("scope"), figures.scope.label()])
     if figures.threshold:
-        cover.append([_("suppression threshold"), figures.threshold])
+        xlsx_append(cover, [_("suppression threshold"), figures.threshold])
     for note in figures.notes:
-        cover.append([note])
+        xlsx_append(cover, [note])
     used = {cover.title}
     for section in figures.sections:
         sheet = book.create_sheet(_sheet_title(section.title, used))
         if section.note:
-            sheet.append([section.note])
+            xlsx_append(sheet, [section.note])
         for table in section.tables:
-            sheet.append([table.title])
+            xlsx_append(sheet, [table.title])
             sheet.cell(row=sheet.max_row, column=1).font = bold
-            sheet.append([table.label_header, *table.columns])
+            xlsx_append(sheet, [table.label_header, *table.columns])
             for cell in sheet[sheet.max_row]:
                 cell.font = bold
                 cell.fill = header_fill
             for row in table.all_rows():
-                sheet.append([row.label, *(_excel_value(v) for v in row.values)])
+                xlsx_append(sheet, [row.label, *(_excel_value(v) for v in row.values)])
                 for cell, value in zip(sheet[sheet.max_row][1:], row.values, strict=False):
                     exponent = value.as_tuple().exponent if isinstance(value, Decimal) else 0
                     # An int for a finite Decimal ("n", "N", "F" for NaN and infinity).
@@ -97,8 +97,8 @@ def report_workbook(figures: ReportFigures) -> bytes:
                         # Show the places the PDF prints: 40.0 stays "40.0", not "40".
                         cell.number_format = "0." + "0" * -exponent
             if table.note:
-                sheet.append([table.note])
-            sheet.append([])
+                xlsx_append(sheet, [table.note])
+            xlsx_append(sheet, [])
         sheet.column_dimensions["A"].width = 40
         for letter in "BCDEFG":
             sheet.column_dimensions[letter].width = 16
