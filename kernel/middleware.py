@@ -22,7 +22,6 @@ def _exempt_prefixes() -> tuple[str, ...]:
         reverse("account_reauthenticate"),  # activation asks for the password again
         reverse("set_language").rsplit("setlang/", 1)[0],  # /i18n/
         "/" + settings.STATIC_URL.lstrip("/"),
-        "/" + settings.MEDIA_URL.lstrip("/"),
     )
 
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -27,8 +26,5 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("audit/", views_audit.audit_list, name="audit_list"),
 ]
-
-if settings.DEBUG:  # pragma: no cover - development convenience only
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Nothing under MEDIA_ROOT (uploaded resident lists, generated reports) has a URL, not even with
+# DEBUG on: files go out only through views that check the user's rights (reports:report_download).

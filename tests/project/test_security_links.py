@@ -249,3 +249,24 @@ def test_administrator_can_create_an_account_without_a_password_then_invite(root
     _invite(root_client, user)
 
     assert mail.outbox[0].to == ["tanaka@example.jp"]
+
+
+def test_no_file_under_media_root_has_a_url_even_with_debug_on(settings):
+    """Generated reports and uploaded lists go out only through views that check rights."""
+    import importlib
+
+    from django.urls import Resolver404, clear_url_caches, resolve
+
+    import project.urls
+
+    settings.DEBUG = True
+    try:
+        importlib.reload(project.urls)
+        clear_url_caches()
+        for path in ("/media/reports/2026/report-1.pdf", "/media/imports/list.csv"):
+            with pytest.raises(Resolver404):
+                resolve(path, urlconf=project.urls)
+    finally:
+        settings.DEBUG = False
+        importlib.reload(project.urls)
+        clear_url_caches()
