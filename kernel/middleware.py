@@ -43,3 +43,20 @@ class AdministratorMFARequiredMiddleware:
             if not request.path.startswith(_exempt_prefixes()):
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class PrivatePagesNoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every answer to a logged-in user that does not set
+    its own, so that no browser cache, shared PC or proxy keeps a page with residents' names,
+    phone numbers or birth dates after logout (the back button then asks the server again).
+    Answers to anonymous users (login page, public feeds) keep their own caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "kernel.middleware.AdministratorMFARequiredMiddleware",
     # Records who viewed personal data and gives services the request's user (kernel.audit).
     "kernel.audit.AuditMiddleware",
+    # Pages for logged-in users are never stored by browsers or proxies (kernel.middleware).
+    "kernel.middleware.PrivatePagesNoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"

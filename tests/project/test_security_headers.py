@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from loans.models import Device
-from tests.factories import DeviceFactory, LoanPolicyFactory, SessionFactory
+from tests.factories import DeviceFactory, LoanPolicyFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +161,23 @@ def test_the_login_form_needs_its_csrf_token(staff_user):
 
     assert response.status_code == 403
     assert browser.get(reverse("dashboard")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_pages_with_residents_are_not_stored_by_the_browser(staff_client, venue):
+    resident = ResidentFactory(name="山田 花子")
+    for url in (
+        reverse("residents:list") + "?q=やまだ",
+        reverse("residents:detail", args=[resident.pk]),
+        reverse("classes:phone") + "?q=やまだ",
+        reverse("dashboard"),
+    ):
+        response = staff_client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
+
+
+@pytest.mark.django_db
+def test_the_public_venue_feed_keeps_its_own_caching(client, venue):
+    response = client.get(reverse("classes:venue_feed", args=[venue.pk]))
+    assert response["Cache-Control"] == "public, max-age=900"
