@@ -40,6 +40,8 @@ def session_uid(session: Session) -> str:
 
 
 def feed_window(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of what a feed lists: FEED_PAST_DAYS before ``now`` (aware; default now) to
+    FEED_FUTURE_DAYS after it."""
     now = now or timezone.now()
     return now - timedelta(days=FEED_PAST_DAYS), now + timedelta(days=FEED_FUTURE_DAYS)
 
@@ -64,6 +66,8 @@ def series_feed_sessions(*, series) -> QuerySet[Session]:
 
 
 def new_calendar(name: str) -> Calendar:
+    """An empty published VCALENDAR named ``name`` (the calendar app's display name), in the
+    project's time zone."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -77,6 +81,9 @@ def new_calendar(name: str) -> Calendar:
 def session_event(
     session: Session, *, uid: str, stamp: datetime, with_seats: bool, extra: Iterable[str] = ()
 ) -> Event:
+    """One VEVENT for ``session``: ``uid`` as given, DTSTAMP ``stamp`` (aware), times in
+    Asia/Tokyo, SEQUENCE from the session, STATUS:CANCELLED when cancelled; ``with_seats`` adds the
+    seats left to the description, ``extra`` adds lines after it. Reads venue and topic."""
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
@@ -116,6 +123,7 @@ def session_event(
 
 
 def calendar_bytes(cal: Calendar) -> bytes:
+    """``cal`` as iCalendar bytes (UTF-8, CRLF lines), with the VTIMEZONE its events need."""
     # Adds a VTIMEZONE for Asia/Tokyo, which every DTSTART/DTEND refers to (TZID=Asia/Tokyo).
     cal.add_missing_timezones()
     return cal.to_ical()

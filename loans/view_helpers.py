@@ -33,6 +33,7 @@ def venues_for(user):
 
 
 def can_see_loan(user, loan: Loan) -> bool:
+    """True when ``loan`` was made at one of ``user``'s venues (administrators: every venue)."""
     ids = venue_ids_for(user)
     return ids is None or loan.venue_id in ids
 
@@ -57,6 +58,7 @@ def get_loan_for_change(user, pk: int) -> Loan:
 
 
 def error_messages(exc: ValidationError) -> list[str]:
+    """The messages of ``exc`` as plain strings, ready for ``messages.error``."""
     return [str(m) for m in exc.messages]
 
 
