@@ -10,6 +10,10 @@ class KernelConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from kernel.audit import connect_signals
+        from kernel.database import after_migrate
 
         connect_signals()
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="kernel_after_migrate")

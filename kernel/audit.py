@@ -6,9 +6,9 @@ Three ways events are written, all through ``audit_record``:
   made through a service, the admin site, a command or a task is recorded whichever code path made
   it. The event names the changed fields, never their values (a device's or loan's status change
   is shown as ``status: available → on_loan``: statuses are not personal data).
-- **Views and exports** of personal data are recorded by ``AuditMiddleware`` for the URL names in
-  ``AUDITED_READS`` when the page was actually shown (HTTP 200). Searches are not recorded (every
-  keystroke would be an event); opening a resident, loan or device is.
+- **Reads and exports** of personal data: ``kernel.audit_reads.AuditMiddleware`` writes one event
+  per page shown that loaded residents (lists, searches, detail pages, PDFs, downloads, the admin
+  site), with the query string and the residents shown, and applies the read limit.
 - **Erasure, anonymisation and disclosure exports** are recorded explicitly by
   ``privacy.services`` and ``privacy.views``.
 
@@ -19,37 +19,33 @@ by the middleware); a Celery task or a command records no user ("system").
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
+import dataclasses
+import ipaddress
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.conf import settings
+from django.db.models.signals import post_delete, post_init, post_save, pre_save
 
 from kernel.models import AuditAction, AuditEvent
 
 
-@dataclass(frozen=True)
-class _RequestInfo:
+@dataclasses.dataclass
+class RequestState:
+    """What the audit trail knows of the request being served: who, where from, and the
+    residents its page loaded (``resident_ids``, filled while the view runs)."""
+
     user: Any
     path: str
     ip: str | None
+    query: str = ""
+    resident_ids: set[int] = dataclasses.field(default_factory=set)
+    # True once the view itself recorded its read or export (no second event for the page).
+    read_recorded: bool = False
 
 
-_current_request: contextvars.ContextVar[_RequestInfo | None] = contextvars.ContextVar(
+current_request: contextvars.ContextVar[RequestState | None] = contextvars.ContextVar(
     "audit_current_request", default=None
 )
-
-# URL name -> (action, object type, URL kwarg holding the object id or None).
-AUDITED_READS: dict[str, tuple[str, str, str | None]] = {
-    "residents:detail": (AuditAction.VIEW, "residents.resident", "pk"),
-    "residents:edit": (AuditAction.VIEW, "residents.resident", "pk"),
-    "loans:loan_detail": (AuditAction.VIEW, "loans.loan", "pk"),
-    "loans:device_detail": (AuditAction.VIEW, "loans.device", "pk"),
-    "loans:agreement_pdf": (AuditAction.EXPORT, "loans.loan", "pk"),
-    "loans:return_receipt_pdf": (AuditAction.EXPORT, "loans.loan", "pk"),
-    "classes:call_list_pdf": (AuditAction.EXPORT, "classes.calllistentry", None),
-    "loans:register_export": (AuditAction.EXPORT, "loans.loan", None),
-    "reports:attendance_sheet": (AuditAction.EXPORT, "classes.session", "pk"),
-}
 
 # Models whose changes are recorded. Fields left out of the "changed" list: bookkeeping
 # timestamps and the derived search keys a model names in ``SEARCH_KEY_FIELDS``.
@@ -60,15 +56,35 @@ AUDITED_MODELS = (
     "loans.LoanApplication",
     "loans.LoanCheckIn",
 )
+# The model whose rows are the residents' personal data: loading one during a request is a read.
+PERSONAL_MODEL = "residents.Resident"
 _IGNORED_FIELDS = {"created_at"}
 # Fields whose values are not personal and help to read the trail.
 _SHOWN_VALUES = {"status"}
+_READ_ACTIONS = {AuditAction.VIEW, AuditAction.EXPORT}
 
 
-def _client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client says unless a trusted proxy
-    # rewrites it, and the proxy set-up is the deployment's business.
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip(request) -> str | None:
+    """The client's IP address as text, or None. The one rule for the audit trail and the login
+    rate limits (``kernel.adapters`` hands it to allauth).
+
+    ``REMOTE_ADDR``, unless ``settings.ALLAUTH_TRUSTED_PROXY_COUNT`` (env TRUSTED_PROXY_COUNT,
+    default 0) proxies are in front: then the entry of X-Forwarded-For that the outermost trusted
+    proxy added (each proxy appends the address it saw). With fewer entries than trusted proxies,
+    or an entry that is no IP address, ``REMOTE_ADDR``: a client that reaches Django directly
+    cannot choose its address by sending the header.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+    if count > 0:
+        hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= count:
+            try:
+                return str(ipaddress.ip_address(hops[-count]))
+            except ValueError:
+                return remote
+    return remote
 
 
 def audit_record(
@@ -80,19 +96,25 @@ def audit_record(
     summary: str = "",
     user: Any = None,
     request: Any = None,
+    query: str = "",
+    resident_ids: Any = (),
+    resident_count: int | None = None,
 ) -> AuditEvent:
     """Append one event to the audit trail and return it.
 
     ``obj``: a model instance (its ``app_label.model`` and pk are stored), or give
     ``object_type``/``object_id`` instead. ``summary``: short and free of personal data (field
     names, a status change, a reason category), cut at 300 characters. ``user``/``request``
-    default to the request being served, if any (none in tasks). Times are stored in UTC and
-    shown in Asia/Tokyo.
+    default to the request being served, if any (none in tasks). ``query``: the page's query
+    string (cut at 300 characters); ``resident_ids``: the residents a read showed (their count is
+    stored beside them unless ``resident_count`` is given). A VIEW or EXPORT recorded while a request is served stands for that
+    page: the middleware adds no second event. Times are stored in UTC and shown in Asia/Tokyo.
     """
-    info = _current_request.get()
+    state = current_request.get()
+    info = state
     if request is not None:
-        info = _RequestInfo(
-            user=getattr(request, "user", None), path=request.path, ip=_client_ip(request)
+        info = RequestState(
+            user=getattr(request, "user", None), path=request.path, ip=client_ip(request)
         )
     if user is None and info is not None:
         user = info.user
@@ -101,6 +123,9 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
+    ids = sorted(set(resident_ids))
+    if state is not None and action in _READ_ACTIONS:
+        state.read_recorded = True
     return AuditEvent.objects.create(
         user=user,
         username=user.get_username() if user is not None else "",
@@ -110,40 +135,27 @@ def audit_record(
         summary=(summary or "")[:300],
         path=(info.path if info else "")[:300],
         ip=info.ip if info else None,
+        query=(query or "")[:300],
+        resident_count=len(ids) if resident_count is None else resident_count,
+        resident_ids=ids,
     )
 
 
-class AuditMiddleware:
-    """Make the current user, path and IP available to ``audit_record`` (signals and services
-    have no request), and record views of the pages listed in ``AUDITED_READS``."""
+def residents_shown(resident_ids) -> None:
+    """Note that the page being served shows these residents (ids), for its audit event.
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    Residents loaded as model instances are noted by themselves (a ``post_init`` signal); call
+    this where a page reads them with ``values()`` or raw SQL. Does nothing outside a request.
+    """
+    state = current_request.get()
+    if state is not None:
+        state.resident_ids.update(int(pk) for pk in resident_ids if pk is not None)
 
-    def __call__(self, request):
-        token = _current_request.set(
-            _RequestInfo(user=request.user, path=request.path, ip=_client_ip(request))
-        )
-        try:
-            response = self.get_response(request)
-            match = getattr(request, "resolver_match", None)
-            if (
-                match is not None
-                and response.status_code == 200
-                and request.method in ("GET", "HEAD")
-                and match.view_name in AUDITED_READS
-                and request.user.is_authenticated
-            ):
-                action, object_type, kwarg = AUDITED_READS[match.view_name]
-                audit_record(
-                    action=action,
-                    object_type=object_type,
-                    object_id=match.kwargs.get(kwarg) if kwarg else None,
-                    summary=match.view_name,
-                )
-            return response
-        finally:
-            _current_request.reset(token)
+
+def _resident_loaded(sender, instance, **kwargs) -> None:
+    state = current_request.get()
+    if state is not None and instance.pk is not None:
+        state.resident_ids.add(instance.pk)
 
 
 # --- change signals ----------------------------------------------------------------------------
@@ -210,3 +222,7 @@ def connect_signals() -> None:
         pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}_pre")
         post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}_post")
         post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}_delete")
+    # Every resident row loaded while a page is served counts as shown on that page.
+    post_init.connect(
+        _resident_loaded, sender=apps.get_model(PERSONAL_MODEL), dispatch_uid="audit_reads"
+    )

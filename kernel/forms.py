@@ -16,8 +16,9 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value:
-            text = str(pk).strip()
-            if text.lstrip("+-").isdigit() and abs(int(text)) > MAX_ID:
+            digits = str(pk).strip().lstrip("+-")
+            # Length first: int() refuses strings of more than 4,300 digits (ValueError).
+            if digits.isdigit() and (len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID):
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

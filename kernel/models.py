@@ -44,6 +44,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Exported")
     ERASE = "erase", _("Erased on request")
     ANONYMISE = "anonymise", _("Anonymised (retention)")
+    READ_LIMIT = "read_limit", _("Paused: too many residents shown")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -83,6 +84,11 @@ class AuditEvent(models.Model):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     path = models.CharField(_("request path"), max_length=300, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # Reads: the page's query string (search words and filters, as typed), how many residents the
+    # page showed and which (their ids: the read limit counts distinct residents per user).
+    query = models.CharField(_("query"), max_length=300, blank=True)
+    resident_count = models.PositiveIntegerField(_("residents shown"), default=0)
+    resident_ids = models.JSONField(_("residents shown (ids)"), default=list, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -90,7 +96,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit trail")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"]),
+            # The read limit: one user's recent events.
+            models.Index(fields=["user", "at"], name="project_audit_user_at"),
+        ]
         default_permissions = ("view",)
 
     def __str__(self) -> str:

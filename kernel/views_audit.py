@@ -7,16 +7,20 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.audit_reads import read_pauses
 from kernel.models import AuditAction, AuditEvent, Role
 from kernel.roles import role_required
 
 PAGE_SIZE = 50
+# Read-limit pauses are listed at the top of the page for this many days.
+PAUSES_SHOWN_DAYS = 30
 
 
 class AuditFilterForm(forms.Form):
@@ -85,8 +89,9 @@ def audit_events(
 
 @role_required(Role.ADMINISTRATOR)
 def audit_list(request):
-    """GET: the audit trail, newest first, filtered by ``AuditFilterForm``, 50 a page.
-    Administrators only; an invalid filter shows its error and every event."""
+    """GET: the audit trail, newest first, filtered by ``AuditFilterForm``, 50 a page, under the
+    read-limit pauses of the last 30 days. Administrators only; an invalid filter shows its error
+    and every event."""
     form = AuditFilterForm(request.GET or None)
     filters = (
         {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -99,5 +104,13 @@ def audit_list(request):
     return render(
         request,
         "project/audit_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "pauses": list(read_pauses(days=PAUSES_SHOWN_DAYS)[:PAGE_SIZE]),
+            "pauses_days": PAUSES_SHOWN_DAYS,
+            "read_window": settings.AUDIT_READ_WINDOW_MINUTES,
+            "read_pause": settings.AUDIT_READ_PAUSE_MINUTES,
+        },
     )

@@ -82,7 +82,7 @@ MIDDLEWARE = [
     # Administrators without an authenticator app may only set one up (kernel.mfa).
     "kernel.middleware.AdministratorMFARequiredMiddleware",
     # Records who viewed personal data and gives services the request's user (kernel.audit).
-    "kernel.audit.AuditMiddleware",
+    "kernel.audit_reads.AuditMiddleware",
     # Pages for logged-in users are never stored by browsers or proxies (kernel.middleware).
     "kernel.middleware.PrivatePagesNoStoreMiddleware",
 ]
@@ -154,17 +154,27 @@ ACCOUNT_LOGOUT_ON_GET = False
 # by user name and have no verified mail address, so allauth's sign-in code by mail (on by default
 # since 65.x) stays off: its two pages answer 403.
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
-# Lock-out: after LOGIN_LOCKOUT_ATTEMPTS wrong passwords for one user name within
-# LOGIN_LOCKOUT_MINUTES, that user name is refused (even with the right password) until the window
-# has passed; one address may fail 20 times in the window whatever the user names. Failures are
-# counted in the cache (shared by every web process only with a shared cache such as Redis).
+# Login protection (allauth's rate limits, counted in the shared cache below):
+# - one user name from one address: after LOGIN_LOCKOUT_ATTEMPTS wrong passwords within
+#   LOGIN_LOCKOUT_MINUTES that pair is refused (even with the right password) until the window has
+#   passed. The same name from another address is not locked, so a stranger cannot lock staff out.
+# - one address: LOGIN_ADDRESS_ATTEMPTS wrong passwords in the window, whatever the user names.
+# - one user name from anywhere (kernel.adapters): after LOGIN_LOCKOUT_ATTEMPTS failures in the
+#   window each further try must wait 2, 4, 8... seconds after the last failure, at most
+#   LOGIN_DELAY_MAX_SECONDS: guessing from many addresses slows down, the right user only waits.
+# The address is REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in front the address the
+# outermost trusted proxy saw (X-Forwarded-For is the client's own word otherwise).
 LOGIN_LOCKOUT_ATTEMPTS = envint("LOGIN_LOCKOUT_ATTEMPTS", 5)
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_ADDRESS_ATTEMPTS = envint("LOGIN_ADDRESS_ATTEMPTS", 20)
+LOGIN_DELAY_MAX_SECONDS = envint("LOGIN_DELAY_MAX_SECONDS", 60)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": (
-        f"20/{LOGIN_LOCKOUT_MINUTES}m/ip,{LOGIN_LOCKOUT_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
+        f"{LOGIN_ADDRESS_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/ip,"
+        f"{LOGIN_LOCKOUT_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
     ),
 }
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 # Two-factor authentication (allauth.mfa): an authenticator app plus recovery codes, offered to
 # everyone on the security page and required for administrators (kernel.middleware).
 MFA_ADAPTER = "kernel.mfa.MFAAdapter"
@@ -173,8 +183,9 @@ MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "デジタル活用支援")
 # Codes from the step before and after are accepted too: phones' clocks drift.
 MFA_TOTP_TOLERANCE = 1
 MFA_REQUIRED_FOR_ADMINISTRATORS = envbool("MFA_REQUIRED_FOR_ADMINISTRATORS", "True")
-# The cache holds the failed-login counters and used two-factor codes. With several web processes
-# they must share it (CACHE_URL=redis://redis:6379/1), or each process counts on its own.
+# The cache holds the failed-login counters and used two-factor codes, so every web process must
+# share it: Redis with CACHE_URL (compose.yaml), else a table in the database (created by
+# `migrate`, see kernel.apps). Never a per-process memory cache.
 if envstr("CACHE_URL"):
     CACHES = {
         "default": {
@@ -182,6 +193,26 @@ if envstr("CACHE_URL"):
             "LOCATION": envstr("CACHE_URL"),
         }
     }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kernel_cache",
+        }
+    }
+
+# The PostgreSQL role the web processes and workers log in as (DATABASE_URL's user), when it is
+# not the tables' owner: every `migrate` (run as the owner) leaves it SELECT and INSERT only on
+# the audit trail (kernel.database). Empty: one role for everything (the local default).
+DATABASE_APP_ROLE = envstr("DATABASE_APP_ROLE", "")
+
+# The read limit (kernel.audit_reads): a user shown more than AUDIT_READ_LIMIT distinct residents
+# within AUDIT_READ_WINDOW_MINUTES gets "429 Too Many Requests" on pages with residents' data for
+# AUDIT_READ_PAUSE_MINUTES, and the audit page flags it. A busy desk shows about 300 in ten
+# minutes. 0 turns the limit off (the benchmark and load test raise it and print the value).
+AUDIT_READ_LIMIT = envint("AUDIT_READ_LIMIT", 1000)
+AUDIT_READ_WINDOW_MINUTES = envint("AUDIT_READ_WINDOW_MINUTES", 10)
+AUDIT_READ_PAUSE_MINUTES = envint("AUDIT_READ_PAUSE_MINUTES", 5)
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -312,8 +343,6 @@ if not DEBUG:
     # headers are the client's word and must not be trusted.
     if envbool("SECURE_PROXY_SSL_HEADER", "True"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-        # The client address for login rate limits is the one the proxy saw.
-        ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1)
 
 # Content-Security-Policy: scripts, styles and everything else from this site only; no inline
 # script or style (templates keep JS in static/js and styles in static/css/app.css); images may

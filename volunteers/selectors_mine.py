@@ -7,6 +7,7 @@ phone number, birth date, address or notes: the rows below carry nothing else.
 from dataclasses import dataclass
 
 from classes.models import Registration, Session
+from kernel.audit import residents_shown
 from residents.normalize import clean_name, given_part
 
 
@@ -21,16 +22,23 @@ class ResidentForSupporter:
 def session_residents_for_supporter(*, session: Session) -> list[ResidentForSupporter]:
     """Registered residents of ``session`` (not waitlisted or cancelled), in registration order,
     reduced to given name and accessibility needs. Anonymised residents show no name. One query
-    that reads only the two columns needed (plus the erasure mark)."""
+    that reads only the two columns needed (plus the id for the audit trail and the erasure
+    mark)."""
     rows = (
         Registration.objects.filter(session=session, status=Registration.Status.REGISTERED)
         .order_by("created_at", "id")
-        .values_list("resident__name", "resident__accessibility_needs", "resident__anonymised_at")
+        .values_list(
+            "resident_id",
+            "resident__name",
+            "resident__accessibility_needs",
+            "resident__anonymised_at",
+        )
     )
+    residents_shown(row[0] for row in rows)
     return [
         ResidentForSupporter(
             given_name="" if erased else given_part(clean_name(name)),
             needs="" if erased else (needs or ""),
         )
-        for name, needs, erased in rows
+        for _pk, name, needs, erased in rows
     ]

@@ -17,6 +17,7 @@ from django.core.management.base import CommandError, OutputWrapper
 from django.core.management.color import Style
 from django.db import connection
 
+from devtools.limits import BENCH_AUDIT_READ_LIMIT
 from devtools.loadtest import LOCUSTFILE
 from devtools.loadtest.checks import RESTORE_FILE, CheckSteps
 from devtools.tables import format_table
@@ -217,6 +218,8 @@ class RunSteps(CheckSteps):
             "CSRF_COOKIE_SECURE": "false",
             "SECURE_SSL_REDIRECT": "false",
             "LOG_LEVEL": "WARNING",
+            # The simulated staff open thousands of residents' pages: raise the read limit.
+            "AUDIT_READ_LIMIT": str(BENCH_AUDIT_READ_LIMIT),
         }
         command = [
             str(Path(sys.executable).parent / "gunicorn"),

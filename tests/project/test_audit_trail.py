@@ -45,14 +45,20 @@ def test_opening_a_resident_records_who_viewed_it_when_and_from_where(staff_clie
     assert before <= event.at <= timezone.now()
 
 
-def test_searching_residents_is_not_recorded_but_opening_a_loan_and_device_is(staff_client, venue):
-    ResidentFactory(name="山田 太郎", name_kana="ヤマダ タロウ")
+def test_a_search_is_one_event_with_its_query_and_opening_a_loan_and_device_one_each(
+    staff_client, venue
+):
+    yamada = ResidentFactory(name="山田 太郎", name_kana="ヤマダ タロウ")
+    ResidentFactory(name="佐藤 花子", name_kana="サトウ ハナコ")
     staff_client.get(reverse("residents:list"), {"q": "やまだ"})
-    assert not AuditEvent.objects.filter(action=AuditAction.VIEW).exists()
+    [search] = _events(action=AuditAction.VIEW)
+    assert search.summary == "residents:list"
+    assert search.query == "q=%E3%82%84%E3%81%BE%E3%81%A0"  # やまだ, as sent
+    assert (search.resident_count, search.resident_ids) == (1, [yamada.pk])
     loan = LoanFactory(venue=venue)
     staff_client.get(reverse("loans:loan_detail", args=[loan.pk]))
     staff_client.get(reverse("loans:device_detail", args=[loan.device_id]))
-    viewed = {(e.object_type, e.object_id) for e in _events(action=AuditAction.VIEW)}
+    viewed = {(e.object_type, e.object_id) for e in _events(action=AuditAction.VIEW)[1:]}
     assert viewed == {("loans.loan", loan.pk), ("loans.device", loan.device_id)}
 
 

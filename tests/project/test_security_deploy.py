@@ -112,7 +112,8 @@ def test_production_defaults(tmp_path):
         "proxy_header": ["HTTP_X_FORWARDED_PROTO", "https"],
         "mfa_required": True,
         "min_length": 12,
-        "cache": "LocMemCache",
+        # Shared by every web process with no extra service: login counters, used TOTP codes.
+        "cache": "DatabaseCache",
     }
 
 

@@ -12,6 +12,12 @@ from django.urls import reverse
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_clear_cache")]
 
 JST = ZoneInfo("Asia/Tokyo")
+
+
+def timezone_now_plus(*, seconds: int) -> datetime:
+    return datetime.now(tz=JST) + timedelta(seconds=seconds)
+
+
 PASSWORD = "pass-1234-word"  # tests.factories.UserFactory's password
 LOCKED = "Too many failed login attempts for this user name"
 
@@ -24,13 +30,13 @@ def _clear_cache():
     cache.clear()
 
 
-def _log_in(client, username: str, password: str):
-    return client.post(reverse("account_login"), {"login": username, "password": password})
+def _log_in(client, username: str, password: str, **extra):
+    return client.post(reverse("account_login"), {"login": username, "password": password}, **extra)
 
 
-def _fail(client, username: str, times: int) -> None:
+def _fail(client, username: str, times: int, **extra) -> None:
     for _ in range(times):
-        response = _log_in(client, username, "wrong-password")
+        response = _log_in(client, username, "wrong-password", **extra)
         assert response.status_code == 200
         assert "not correct" in response.content.decode()
 
@@ -90,6 +96,82 @@ def test_unknown_user_names_are_counted_too(client, staff_user):
     response = _log_in(client, "nobody", PASSWORD)
 
     assert LOCKED in response.content.decode()
+
+
+def test_a_stranger_elsewhere_cannot_lock_the_real_user_out(client, staff_user):
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=JST)
+    with time_machine.travel(start, tick=False) as traveller:
+        _fail(client, "staff1", 5, REMOTE_ADDR="198.51.100.7")  # the stranger
+        assert (
+            LOCKED
+            in _log_in(client, "staff1", PASSWORD, REMOTE_ADDR="198.51.100.7").content.decode()
+        )
+        # The real user at the desk waits out the short delay at most, and is let in.
+        traveller.shift(timedelta(seconds=3))
+        response = _log_in(client, "staff1", PASSWORD, REMOTE_ADDR="192.0.2.10")
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard")
+
+
+def test_guessing_from_many_addresses_meets_a_growing_delay(client, staff_user):
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=JST)
+    with time_machine.travel(start, tick=False) as traveller:
+        for n in range(5):
+            _fail(client, "staff1", 1, REMOTE_ADDR=f"198.51.100.{n + 1}")
+        # Five failures for the name: the next try waits 2 seconds, then 4, then 8.
+        waits = []
+        for n in range(3):
+            html = _log_in(client, "staff1", PASSWORD, REMOTE_ADDR="203.0.113.9").content.decode()
+            assert "Wait" in html and "seconds, then try again" in html
+            waits.append(int(html.split("Wait ")[1].split(" ")[0]))
+            traveller.shift(timedelta(seconds=waits[-1]))
+            _fail(client, "staff1", 1, REMOTE_ADDR=f"198.51.100.{n + 10}")
+        assert waits == [2, 4, 8]
+        traveller.shift(timedelta(seconds=16))
+        response = _log_in(client, "staff1", PASSWORD, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 302
+
+
+@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=0)
+def test_a_made_up_forwarded_address_does_not_escape_the_lock(client, staff_user):
+    # Clients reach Django directly: X-Forwarded-For is their own word and is ignored.
+    for n in range(5):
+        _fail(client, "staff1", 1, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+    response = _log_in(client, "staff1", PASSWORD, HTTP_X_FORWARDED_FOR="10.0.0.99")
+    assert LOCKED in response.content.decode()
+
+
+@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_behind_one_trusted_proxy_the_address_it_saw_counts(client, staff_user):
+    # The proxy appends the address it saw: the last entry. Anything before it is the client's.
+    _fail(client, "staff1", 5, HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")
+    assert (
+        LOCKED
+        in _log_in(
+            client, "staff1", PASSWORD, HTTP_X_FORWARDED_FOR="9.9.9.9, 198.51.100.7"
+        ).content.decode()
+    )
+    with time_machine.travel(timezone_now_plus(seconds=3), tick=False):
+        response = _log_in(client, "staff1", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.10")
+    assert response.status_code == 302
+
+
+@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_a_request_that_skipped_the_proxy_still_logs_in_by_its_own_address(client, staff_user):
+    # No X-Forwarded-For at all (someone reached gunicorn directly): REMOTE_ADDR, not an error.
+    response = _log_in(client, "staff1", PASSWORD)
+    assert response.status_code == 302
+
+
+def test_failures_are_kept_in_the_database_that_every_web_process_shares(client, staff_user):
+    from django.conf import settings
+    from django.db import connection
+
+    assert settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+    _fail(client, "staff1", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM kernel_cache")
+        assert cursor.fetchone()[0] >= 2  # the per-address counter and the per-name one
 
 
 # --- password rules -----------------------------------------------------------------------------

@@ -19,12 +19,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count, Q
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from classes.models import Registration, Session, Venue
 from devtools.demo.city import CITY_DEFAULTS
+from devtools.limits import BENCH_AUDIT_READ_LIMIT, read_limit_line
 from devtools.tables import format_table
 from kernel.mfa import has_totp
 from kernel.models import Profile, Role
@@ -53,7 +54,12 @@ class Command(BaseCommand):
             "--scale", type=float, default=1.0, help="city data set size (see generate_city)"
         )
 
-    def handle(self, *args, iterations: int, skip_generate: bool, scale: float, **options):
+    def handle(self, *args, **options):
+        with override_settings(AUDIT_READ_LIMIT=BENCH_AUDIT_READ_LIMIT):
+            self.stdout.write(read_limit_line(settings.AUDIT_READ_LIMIT))
+            self._run(**options)
+
+    def _run(self, *, iterations: int, skip_generate: bool, scale: float, **options):
         if iterations < 1:
             raise CommandError("--iterations must be at least 1.")
         wanted = max(1, round(CITY_DEFAULTS["residents"] * scale))

@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from devtools.limits import BENCH_AUDIT_READ_LIMIT, read_limit_line
 from devtools.loadtest.checks import CheckSteps, check_routes, locustfile_routes
 from devtools.loadtest.plan import PlanSteps
 from devtools.loadtest.runner import RunSteps, _free_port, _loadavg, _stop
@@ -107,6 +108,7 @@ class Command(PlanSteps, RunSteps, CheckSteps, BaseCommand):
         out.mkdir(parents=True, exist_ok=True)
         self._restore(out)
         self.stdout.write("Preparing bench accounts and data...")
+        self.stdout.write(read_limit_line(BENCH_AUDIT_READ_LIMIT))
         plan = self._plan(max(users), options["venues"], think)
         workers = options["workers"] or 2 * (os.cpu_count() or 1) + 1
         threads = max(1, options["threads"])
