@@ -7,13 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.models import Organiser, Session, Topic, Venue
 from classes.selectors import active_venues
+from kernel.date_ranges import DateField
 from kernel.forms import ModelMultipleChoiceField
 
 
 class SessionForm(forms.ModelForm):
     """Create or edit a session. Date and times are entered separately, in local time (JST)."""
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
         label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -88,7 +89,7 @@ class SessionForm(forms.ModelForm):
 
 
 class SessionFilterForm(forms.Form):
-    start = forms.DateField(
+    start = DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     days = forms.IntegerField(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from classes.models import Organiser, Series, Session, Topic, Venue
 from classes.recurrence import Rule, rule_validate
 from classes.selectors import active_venues
+from kernel.date_ranges import DateField
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -95,12 +96,8 @@ class SeriesForm(SeriesFollowingForm):
         initial=1,
         help_text=_("For example 2nd and Tuesday: 第2火曜."),
     )
-    first_date = forms.DateField(
-        label=_("First date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    last_date = forms.DateField(
-        label=_("Last date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    first_date = DateField(label=_("First date"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_date = DateField(label=_("Last date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     field_order = [
         "kind",

@@ -19,6 +19,7 @@ from classes import selectors, selectors_calls, services_calls
 from classes.call_list_pdf import CallListRenderer
 from classes.models import CallListEntry, Venue
 from classes.view_helpers import first_error
+from kernel.date_ranges import date_from_query
 from kernel.models import Role
 from kernel.roles import can_change_venue, role_required, venue_ids_for
 
@@ -45,13 +46,11 @@ def _call_rows(entries: list[CallListEntry]) -> list[CallRow]:
 def _venue_and_day(request) -> tuple[Venue | None, date, list]:
     """The venue (404 when the user may not see it) and day asked for; day defaults to tomorrow."""
     venues = list(selectors.active_venues(venue_ids=venue_ids_for(request.user)))
-    day = timezone.localdate() + timedelta(days=1)
-    raw_day = request.GET.get("day", "")
-    if raw_day:
-        try:
-            day = date.fromisoformat(raw_day)
-        except ValueError:
-            messages.error(request, _("Please enter the date as YYYY-MM-DD."))
+    day, problem = date_from_query(
+        request.GET, "day", default=timezone.localdate() + timedelta(days=1)
+    )
+    if problem:
+        messages.error(request, problem)
     raw_venue = request.GET.get("venue", "")
     if not raw_venue:
         return (venues[0] if venues else None), day, venues
@@ -135,8 +134,7 @@ def call_entry_update(request, pk: int):
             _("Saved the call to %(name)s.") % {"name": entry.registration.resident.name},
         )
     # Back to the list the call was ticked on (a "tell them" row may be for another day).
-    try:
-        day = date.fromisoformat(request.POST.get("day", ""))
-    except ValueError:
-        day = timezone.localdate(session.starts_at)
+    day, _problem = date_from_query(
+        request.POST, "day", default=timezone.localdate(session.starts_at)
+    )
     return redirect(_list_url(session.venue_id, day))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kernel.audit_reads import read_pauses
+from kernel.date_ranges import RECORD_DATES, DateField
 from kernel.models import AuditAction, AuditEvent, Role
 from kernel.roles import role_required
 
@@ -42,11 +43,17 @@ class AuditFilterForm(forms.Form):
         ],
     )
     object_id = forms.IntegerField(label=_("Object number"), required=False, min_value=1)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_from = DateField(
+        date_range=RECORD_DATES,
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_to = DateField(
+        date_range=RECORD_DATES,
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
+from kernel.date_ranges import DateField
 from loans.models import Device, Loan, LoanCheckIn, LoanPolicy
 from residents.models import Resident
 
@@ -61,7 +62,7 @@ class CheckoutForm(forms.Form):
     venue = forms.ModelChoiceField(
         label=_("Venue"), queryset=Venue.objects.none(), empty_label=None
     )
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    start_date = DateField(label=_("Start date"), widget=DateInput())
     kit = forms.MultipleChoiceField(
         label=_("Kit handed over"),
         required=False,
@@ -112,7 +113,7 @@ RETURN_OUTCOMES = [
 class ReturnForm(forms.Form):
     """Receive a device back: each kit item ticked, condition, data wipe, outcome."""
 
-    returned_on = forms.DateField(label=_("Returned on"), widget=DateInput())
+    returned_on = DateField(label=_("Returned on"), widget=DateInput())
     kit_returned = forms.MultipleChoiceField(
         label=_("Kit returned"),
         required=False,
@@ -176,7 +177,7 @@ SATISFACTION_CHOICES = [
 class LoanCheckInForm(forms.Form):
     """A follow-up check-in: when, how, functions used, difficulties, satisfaction 1-5."""
 
-    on = forms.DateField(label=_("Date of the check-in"), widget=DateInput())
+    on = DateField(label=_("Date of the check-in"), widget=DateInput())
     channel = forms.ChoiceField(
         label=_("How"), choices=LoanCheckIn.Channel.choices, widget=forms.RadioSelect
     )
@@ -233,7 +234,7 @@ class ApplicationAddForm(forms.Form):
 class ReserveForm(forms.Form):
     """Hold a device for a resident until a given day (the reserve page, step 3)."""
 
-    until = forms.DateField(
+    until = DateField(
         label=_("Reserved until"),
         widget=DateInput(),
         help_text=_("The device goes back to available after this day unless it is lent."),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kernel.date_ranges import RECORD_DATES, DateField
 from kernel.roles import role_required, venue_ids_for
 from loans.documents import LoanAgreementRenderer, ReturnReceiptRenderer
 from loans.exports import register_csv, register_loans, register_rows, register_xlsx
@@ -28,8 +29,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class RegisterExportForm(forms.Form):
     """Period and file format of the loan register (GET)."""
 
-    date_from = forms.DateField(label=gettext_lazy("From"))
-    date_to = forms.DateField(label=gettext_lazy("To"))
+    date_from = DateField(label=gettext_lazy("From"), date_range=RECORD_DATES)
+    date_to = DateField(label=gettext_lazy("To"), date_range=RECORD_DATES)
     format = forms.ChoiceField(
         label=gettext_lazy("Format"),
         choices=[("csv", "CSV"), ("xlsx", "Excel (.xlsx)")],

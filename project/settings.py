@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    # Control characters (NUL...) in the path, query or form values: a plain 400 page
+    # (kernel.input_cleaning). Early, so that no middleware or view sees them.
+    "kernel.input_cleaning.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The idle timeout: re-saves the session at most once a minute (kernel.session_idle).
@@ -73,8 +76,6 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Drops NUL characters from query strings and form values (PostgreSQL refuses them: a 500).
-    "kernel.input_cleaning.StripNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -220,6 +221,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
+# How many years before and after today a session, loan, reservation, check-in, matching run or
+# hours period may lie (kernel.date_ranges: reports and the audit filter go back to 2000-01-01).
+PROGRAM_DATE_YEARS = envint("PROGRAM_DATE_YEARS", 5)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Organiser, Venue
+from kernel.date_ranges import check_year
 from reports.figures import Period
 from reports.models import GeneratedReport, Kpi
 from reports.services import report_period
@@ -45,6 +46,12 @@ class ReportRequestForm(forms.Form):
                 forms.ModelChoiceField, self.fields["organiser"]
             ).queryset = Organiser.objects.none()
         cast(forms.ModelChoiceField, self.fields["venue"]).queryset = venues
+
+    def clean_year(self) -> int:
+        """A fiscal year from 2000 to five years ahead (kernel.date_ranges.RECORD_DATES)."""
+        year = self.cleaned_data["year"]
+        check_year(year)
+        return year
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -88,6 +95,12 @@ class VenueMonthForm(forms.Form):
         if venue_ids is not None:
             venues = venues.filter(pk__in=venue_ids)
         cast(forms.ModelChoiceField, self.fields["venue"]).queryset = venues
+
+    def clean_year(self) -> int:
+        """A year from 2000 to five years ahead (kernel.date_ranges.RECORD_DATES)."""
+        year = self.cleaned_data["year"]
+        check_year(year)
+        return year
 
 
 class KpiTargetsForm(forms.Form):

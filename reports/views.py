@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import Venue
+from kernel.date_ranges import RECORD_DATES, years_of
 from kernel.models import Role
 from kernel.roles import role_required, user_role, venue_ids_for
 from reports.attendance import AttendanceSheetRenderer
@@ -171,7 +172,8 @@ def kpi_targets(request: HttpRequest) -> HttpResponse:
         year = int(request.GET.get("year") or request.POST.get("year") or today_fiscal_year())
     except ValueError:
         year = today_fiscal_year()
-    if not 2000 <= year <= 2100:
+    first_year, last_year = years_of(RECORD_DATES)
+    if not first_year <= year <= last_year:
         year = today_fiscal_year()
     kpis = list(Kpi.objects.order_by("id"))
     current = {t.kpi_id: t.target_value for t in KpiTarget.objects.filter(fiscal_year=year)}

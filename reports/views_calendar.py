@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from classes.models import Venue
+from kernel.date_ranges import RECORD_DATES, years_of
 from kernel.roles import OFFICE_ROLES, role_required
 from reports.calendar_pdf import VenueMonthCalendarRenderer, venue_month_sessions
 
@@ -16,7 +17,8 @@ def venue_calendar(request: HttpRequest, pk: int, year: int, month: int) -> Http
     403 and an impossible month 404.
     """
     venue = get_object_or_404(Venue, pk=pk)
-    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+    first_year, last_year = years_of(RECORD_DATES)
+    if not (1 <= month <= 12 and first_year <= year <= last_year):
         raise Http404
     sessions = venue_month_sessions(venue=venue, year=year, month=month)
     renderer = VenueMonthCalendarRenderer(venue, year, month, sessions)

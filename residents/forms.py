@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.date_ranges import RECORD_DATES, DateField
 from residents.importer import MAX_FILE_BYTES
 from residents.models import Household, OwnDevice
 from residents.normalize import parse_birth_date
@@ -88,7 +89,8 @@ class ResidentForm(forms.Form):
     consent_given = forms.BooleanField(
         label=_("The resident agreed to the use of their data"), required=False
     )
-    consent_date = forms.DateField(
+    consent_date = DateField(
+        date_range=RECORD_DATES,
         label=_("Consent date"),
         required=False,
         help_text=_("Empty means today."),

@@ -14,6 +14,8 @@ import jaconv
 import phonenumbers
 from django.utils.translation import gettext
 
+from kernel.date_ranges import BIRTH_DATES
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -146,7 +148,8 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date:
     ``today`` (a local date, default: today in the current time zone) bounds the future.
 
     Raises ValueError with a reason a person can act on: unknown format, month 13,
-    2月30日, a day outside its era (昭和64年1月8日), a date in the future.
+    2月30日, a day outside its era (昭和64年1月8日), a date in the future or before 1900-01-01
+    (``kernel.date_ranges.BIRTH_DATES``).
     """
     original = (text or "").strip()
     key = _SPACES.sub("", unicodedata.normalize("NFKC", original))
@@ -210,4 +213,7 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date:
         raise ValueError(
             gettext("%(text)s is in the future; check the era and the year.") % {"text": original}
         )
+    # 1900-01-01 to today, the one range of kernel.date_ranges (earlier is a typing slip).
+    if message := BIRTH_DATES.error(result, today):
+        raise ValueError(message)
     return result

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kernel.date_ranges import RecordDateField
 from kernel.forms import ModelMultipleChoiceField
 from volunteers.models import Availability, Skill, Supporter
 from volunteers.services import SUPPORTER_FIELDS
@@ -48,7 +49,12 @@ class SupporterForm(forms.ModelForm):
         # The fields the office sets; supporter_create/supporter_update take the same names.
         fields = list(SUPPORTER_FIELDS)
         # Refuses out-of-range ids instead of a 500 on SQLite (project/forms.py).
-        field_classes = {"skills": ModelMultipleChoiceField}
+        # Training and insurance dates may lie years back: RECORD_DATES (kernel.date_ranges).
+        field_classes = {
+            "skills": ModelMultipleChoiceField,
+            "training_completed_on": RecordDateField,
+            "insurance_valid_until": RecordDateField,
+        }
         widgets = {
             "skills": forms.CheckboxSelectMultiple,
             "training_completed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

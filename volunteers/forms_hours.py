@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.date_ranges import DateField
 from volunteers.models import Supporter
 from volunteers.services_hours import MAX_APPROVED_MINUTES
 from volunteers.services_replies import REASON_MAX_LENGTH
@@ -46,8 +47,8 @@ def _date_input():
 class PeriodForm(forms.Form):
     """A period of JST calendar dates, both ends included, at most a year long."""
 
-    date_from = forms.DateField(label=_("From"), widget=_date_input())
-    date_to = forms.DateField(label=_("To"), widget=_date_input())
+    date_from = DateField(label=_("From"), widget=_date_input())
+    date_to = DateField(label=_("To"), widget=_date_input())
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -6,15 +6,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
+from kernel.date_ranges import DateField
 
 
 class MatchRunForm(forms.Form):
     """The range (JST dates) and optional venue of a matching run."""
 
-    date_from = forms.DateField(
+    date_from = DateField(
         label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     venue = forms.ModelChoiceField(
@@ -34,10 +35,10 @@ class MatchRunForm(forms.Form):
 class AvailabilityExceptionForm(forms.Form):
     """One dated exception: days off (the usual case) or an extra window on those days."""
 
-    date_from = forms.DateField(
+    date_from = DateField(
         label=_("From date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label=_("Until date"),
         required=False,
         help_text=_("Empty: the same day."),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from classes.models import Session
 from classes.selectors import session_list
+from kernel.date_ranges import month_from_query
 from kernel.models import Role
 from kernel.redirects import safe_next
 from kernel.roles import ALL_ROLES, OFFICE_ROLES, role_required, user_role, venue_ids_for
@@ -97,20 +98,16 @@ def session_check_in(request, session_pk: int):
     return render(request, "volunteers/session_check_in.html", context)
 
 
-def _month_param(raw: str | None) -> date:
-    """``'2026-11'`` -> date(2026, 11, 1); this month when empty or malformed."""
-    try:
-        year, month = (int(part) for part in (raw or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
 @role_required(Role.SUPPORTER)
 def my_hours(request):
     """The supporter's sessions of one month (``?month=YYYY-MM``) with times and approved hours."""
     supporter = own_supporter_or_404(request.user)
-    first = _month_param(request.GET.get("month"))
+    # ``?month=YYYY-MM``; this month when empty, malformed or years away (with a message).
+    first, problem = month_from_query(
+        request.GET, "month", default=timezone.localdate().replace(day=1)
+    )
+    if problem:
+        messages.error(request, problem)
     period = PeriodForm.this_month_initial(first)
     summary = selectors_hours.supporter_hours(
         supporter=supporter, date_from=period["date_from"], date_to=period["date_to"]

@@ -8,7 +8,13 @@ with Hypothesis: the fields of the forms that post to it, filled with a mix of p
 (the select's own options, dates near today) and hostile ones (100 000 characters, control
 characters, NUL bytes, right-to-left marks, emoji, SQL, huge and negative numbers, impossible
 dates, several values for one field, missing fields; files in Shift_JIS, UTF-16, binary, empty,
-one huge line, missing columns), as one of the personas.
+one huge line, missing columns), as one of the personas. Before the random part, every field gets
+a fixed sweep of the worst values, every date field (and every date query parameter: ``?date=``,
+``?day=``, ``?from=``, ``?month=``...) the date extremes (0001-01-01, 9999-12-31, 1899-12-31,
+tomorrow, months and years far away). Every URL name, the anonymous calendar feeds included, also
+gets control bytes (%00, %01, %7F...) in its path and query, which must answer 400, and overlong
+UTF-8 sequences and a very long name, which must answer below 500. The world and the crawl live in
+tests/project/fuzz_world.py.
 
 After each request: the status is below 500; no session has more registered residents than seats;
 no device has two active loans and each active loan's device is on loan; a rejected request (form
@@ -20,9 +26,8 @@ Run on PostgreSQL too: NUL bytes and over-long values fail there where SQLite le
 
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,353 +38,35 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.test import Client
-from django.urls import (
-    NoReverseMatch,
-    Resolver404,
-    URLPattern,
-    URLResolver,
-    get_resolver,
-    resolve,
-    reverse,
-)
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classes.models import CallListEntry, Consultation, Registration, Series, Session
-from kernel.models import Role
-from loans.models import Device, Loan, LoanLottery
-from residents.models import ResidentImport
-from tests import factories as f
-from volunteers.models import MatchProposal, MatchRun
+from classes.models import Registration, Session
+from loans.models import Device, Loan
+from tests.project.fuzz_world import (
+    URL_NAMES,
+    FieldSpec,
+    FormSpec,
+    World,
+    concrete_path,
+    crawled_world,
+)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# Not ours to fuzz (the Django admin, allauth's flows other than log-in and password change).
-SKIPPED_PREFIXES = ("admin:",)
-ALLAUTH_FUZZED = {"account_login", "account_change_password", "account_reset_password"}
 APPS_COUNTED = ("residents", "classes", "loans", "volunteers", "reports")
 
 
-def _url_names() -> list[str]:
-    names: list[str] = []
-
-    def walk(resolver, namespace):
-        for entry in resolver.url_patterns:
-            if isinstance(entry, URLResolver):
-                ns = namespace
-                if entry.namespace:
-                    ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
-                walk(entry, ns)
-            elif isinstance(entry, URLPattern) and entry.name:
-                name = f"{namespace}:{entry.name}" if namespace else entry.name
-                module = getattr(entry.callback, "__module__", "")
-                if module.startswith("allauth") and name not in ALLAUTH_FUZZED:
-                    continue  # allauth's own flows (sign-up is off, 2FA is its code)
-                names.append(name)
-
-    walk(get_resolver(), "")
-    return [n for n in dict.fromkeys(names) if not n.startswith(SKIPPED_PREFIXES)]
-
-
-URL_NAMES = _url_names()
-
-
-# ---------------------------------------------------------------------------------------------
-# Finding the forms
-
-
-@dataclass
-class FieldSpec:
-    name: str
-    kind: str  # the input type, "select", "select-multiple" or "textarea"
-    value: str = ""
-    options: list[str] = field(default_factory=list)
-
-
-@dataclass
-class FormSpec:
-    method: str
-    action: str
-    fields: dict[str, FieldSpec] = field(default_factory=dict)
-
-
-class _FormParser(HTMLParser):
-    def __init__(self, page_path: str):
-        super().__init__(convert_charrefs=True)
-        self.page_path = page_path
-        self.forms: list[FormSpec] = []
-        self.links: list[str] = []
-        self._form: FormSpec | None = None
-        self._select: FieldSpec | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: (v or "") for k, v in attrs}
-        if tag == "a" and a.get("href"):
-            self.links.append(a["href"])
-        elif tag == "form":
-            self._form = FormSpec(
-                method=(a.get("method") or "get").lower(),
-                action=a.get("action") or self.page_path,
-            )
-            self.forms.append(self._form)
-        elif self._form is None or not a.get("name"):
-            return
-        elif tag == "input":
-            kind = (a.get("type") or "text").lower()
-            if kind in ("submit", "button", "image", "reset") and "value" not in a:
-                return
-            spec = self._form.fields.setdefault(
-                a["name"], FieldSpec(a["name"], kind, a.get("value", ""))
-            )
-            if kind in ("radio", "checkbox", "submit"):
-                spec.options.append(a.get("value", "on"))
-        elif tag == "select":
-            kind = "select-multiple" if "multiple" in a else "select"
-            self._select = self._form.fields.setdefault(a["name"], FieldSpec(a["name"], kind))
-        elif tag == "textarea":
-            self._form.fields.setdefault(a["name"], FieldSpec(a["name"], "textarea"))
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-
-
-class _OptionParser(_FormParser):
-    """Adds <option value> to the select being read."""
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "option" and self._select is not None:
-            a = {k: (v or "") for k, v in attrs}
-            self._select.options.append(a.get("value", ""))
-            return
-        super().handle_starttag(tag, attrs)
-
-
-def _name_of(path: str) -> tuple[str, dict] | None:
-    try:
-        match = resolve(urlsplit(path).path)
-    except Resolver404:
-        return None
-    if not match.url_name:
-        return None
-    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
-    return name, match.kwargs
-
-
-@dataclass
-class Target:
-    path: str
-    forms: list[FormSpec] = field(default_factory=list)
-
-
-def _crawl(clients: dict[str, Client], seeds: dict[str, list[str]]) -> dict[str, Target]:
-    """GET pages from the seeds, following links, as the persona of each seed; return one
-    concrete URL per URL name and the forms that submit to it."""
-    targets: dict[str, Target] = {}
-    for persona, paths in seeds.items():
-        seen: set[str] = set()
-        queue = list(paths)
-        while queue and len(seen) < 400:
-            path = queue.pop(0)
-            if path in seen:
-                continue
-            seen.add(path)
-            named = _name_of(path)
-            if named is None or named[0].startswith(SKIPPED_PREFIXES):
-                continue
-            targets.setdefault(named[0], Target(path))
-            response = clients[persona].get(path)
-            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-                continue
-            parser = _OptionParser(path)
-            parser.feed(response.content.decode("utf-8", "replace"))
-            for form in parser.forms:
-                form_named = _name_of(form.action)
-                if form_named is None:
-                    continue
-                target = targets.setdefault(form_named[0], Target(urlsplit(form.action).path))
-                if all(
-                    (old.method, set(old.fields)) != (form.method, set(form.fields))
-                    for old in target.forms
-                ):
-                    target.forms.append(form)
-            for link in parser.links:
-                link_path = urlsplit(link).path
-                if link_path.startswith("/") and link_path not in seen:
-                    queue.append(link if "?" in link and len(seen) < 200 else link_path)
-    return targets
-
-
-# ---------------------------------------------------------------------------------------------
-# The world
-
-
-@dataclass
-class World:
-    clients: dict[str, Client]
-    targets: dict[str, Target]
-    users: dict[str, object]
-
-
-def _build_world() -> tuple[dict, list[str]]:
-    today = timezone.localdate()
-    venue = f.VenueFactory(name="いわき市中央公民館")
-    other_venue = f.VenueFactory(name="小名浜公民館")
-    users = {
-        "admin": f.make_user(Role.ADMINISTRATOR, username="fuzz-admin"),
-        "staff": f.make_user(Role.STAFF, venues=[venue], username="fuzz-staff"),
-        "other_staff": f.make_user(Role.STAFF, venues=[other_venue], username="fuzz-staff2"),
-        "coordinator": f.make_user(Role.COORDINATOR, username="fuzz-coord"),
-        "supporter": f.make_user(Role.SUPPORTER, username="fuzz-supp"),
-    }
-    supporter = f.SupporterFactory(user=users["supporter"], name="学生 一郎")
-    f.AvailabilityFactory(supporter=supporter)
-    residents = [
-        f.ResidentFactory(name="山田 花子", email="hanako@example.jp"),
-        f.ResidentFactory(name="佐藤 太郎"),
-        f.ResidentFactory(name="髙橋 﨑子", phone="090-1234-5678"),
-    ]
-    soon = timezone.localtime() + timedelta(days=1)
-    session = f.SessionFactory(
-        venue=venue,
-        seats=2,
-        starts_at=soon.replace(hour=10, minute=0, second=0, microsecond=0),
-        ends_at=soon.replace(hour=11, minute=30, second=0, microsecond=0),
-    )
-    past = f.SessionFactory(
-        venue=venue,
-        starts_at=timezone.localtime() - timedelta(days=2),
-        ends_at=timezone.localtime() - timedelta(days=2) + timedelta(hours=1),
-    )
-    consult = f.SessionFactory(venue=venue, kind=Session.Kind.CONSULTATION, seats=None)
-    now = timezone.localtime()
-    today_class = f.SessionFactory(
-        venue=venue,
-        seats=3,
-        starts_at=now - timedelta(minutes=30),
-        ends_at=now + timedelta(hours=1),
-    )
-    salon = f.SessionFactory(
-        venue=venue,
-        kind=Session.Kind.SALON,
-        seats=None,
-        starts_at=now - timedelta(minutes=30),
-        ends_at=now + timedelta(hours=1),
-    )
-    f.RegistrationFactory(session=today_class, resident=residents[2])
-    registration = f.RegistrationFactory(session=session, resident=residents[0])
-    f.RegistrationFactory(session=session, resident=residents[1])
-    f.RegistrationFactory(
-        session=session, resident=residents[2], status=Registration.Status.WAITLISTED
-    )
-    f.RegistrationFactory(session=past, resident=residents[1])
-    CallListEntry.objects.create(registration=registration, reason=CallListEntry.Reason.REMINDER)
-    Consultation.objects.create(
-        session=consult, resident=residents[2], slot_start=consult.starts_at
-    )
-    f.AssignmentFactory(session=session, supporter=supporter)
-    f.AssignmentFactory(session=past, supporter=supporter)
-    # Pages reached only through a list of such objects (and the forms on them).
-    f.ResidentFactory(name="山田 花子", possible_duplicate_of=residents[0])
-    ResidentImport.objects.create(file_name="list.csv")
-    series = Series.objects.create(
-        venue=venue,
-        title="スマホ教室",
-        start_time=session.starts_at.time(),
-        end_time=session.ends_at.time(),
-        weekdays=str(session.starts_at.weekday()),
-        first_date=today,
-        last_date=today + timedelta(days=28),
-    )
-    session.series = series
-    session.save(update_fields=["series"])
-    match_run = MatchRun.objects.create(date_from=today, date_to=today + timedelta(days=7))
-    MatchProposal.objects.create(run=match_run, session=session, supporter=supporter)
-    policy = f.LoanPolicyFactory()
-    LoanLottery.objects.create(policy=policy, seed=1, places=1)
-    f.DeviceFactory()
-    f.LoanFactory(resident=residents[0], policy=policy)
-    f.LoanFactory(
-        resident=residents[1],
-        policy=policy,
-        start_date=today - timedelta(days=200),
-        due_date=today - timedelta(days=3),
-    )
-    seeds = [reverse(name) for name in URL_NAMES if _no_kwargs(name)]
-    seeds += [
-        _path("classes:session_detail", args=[session.pk]),
-        _path("classes:session_detail", args=[consult.pk]),
-        _path("classes:session_detail", args=[past.pk]),
-        _path("classes:readback", args=[registration.pk]),
-        _path("residents:detail", args=[residents[0].pk]),
-        _path("volunteers:supporter_detail", args=[supporter.pk]),
-        _path("classes:session_detail", args=[today_class.pk]),
-        _path("classes:session_detail", args=[salon.pk]),
-        _path("classes:call_list") + f"?venue={venue.pk}",
-        # Forms that appear only after a search.
-        _path("classes:phone") + "?q=山田",
-        _path("classes:session_detail", args=[session.pk]) + "?q=佐藤",
-        _path("classes:session_detail", args=[today_class.pk]) + "?q=山田",
-        _path("classes:consult_slots", args=[consult.pk]) + "?q=山田",
-        _path("loans:checkout") + "?q=山田",
-        _path("loans:applications") + "?q=山田",
-        _path("loans:reserve") + "?q=山田",
-        _path("classes:series_detail", args=[series.pk]) + "?q=山田",
-    ]
-    seeds += [_path("loans:checkout") + f"?q=山田&device={d.pk}" for d in Device.objects.all()]
-    seeds += [
-        _path("loans:checkout") + f"?device={d.pk}&resident={residents[2].pk}"
-        for d in Device.objects.all()
-    ]
-    seeds += [_path("classes:phone") + f"?resident={r.pk}" for r in residents]
-    seeds = [path for path in seeds if path and "None" not in path]
-    return users, seeds
-
-
-def _path(name: str, args=()) -> str:
-    """The URL, or "None" when the name is gone (views change while this test stays)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return "None"
-
-
-def _no_kwargs(name: str) -> bool:
-    try:
-        reverse(name)
-    except Exception:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     """Built once in a transaction that is rolled back at the end of the module; each test runs
     in a savepoint inside it (like Django's TestCase.setUpTestData)."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            users, seeds = _build_world()
-            clients = {"anonymous": Client()}
-            for persona, user in users.items():
-                clients[persona] = Client()
-                clients[persona].force_login(user)
-            targets = _crawl(
-                clients,
-                {
-                    "admin": seeds,
-                    "supporter": [reverse("volunteers:my_assignments")],
-                    "anonymous": [reverse("account_login")],
-                },
-            )
-            yield World(clients=clients, targets=targets, users=users)
+            yield crawled_world()
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -447,6 +134,32 @@ HOSTILE_TEXT = [
 # Every field of every form gets each of these once per run (hidden fields keep their value).
 SWEEP = ["\x00", "x" * HUGE, "2026-02-30", "0000-00-00", "-1", "99999999999999999999", "\u202e", ""]
 
+# Date fields (and fields named like the date parameters below) also get each of these, one field
+# at a time and all at once, the other fields holding plausible values: Python's first and last
+# dates (a page adding a day to them overflowed), the day before birth dates begin, tomorrow
+# (a birth date in the future), and a month and a year far away.
+DATE_PARAMS = ("date", "day", "from", "to", "start", "date_from", "date_to", "month", "year", "on")
+
+
+def _date_extremes() -> list[str]:
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    return [
+        "0001-01-01",
+        "9999-12-31",
+        "1899-12-31",
+        tomorrow.isoformat(),
+        f"{tomorrow.year}/{tomorrow.month}/{tomorrow.day}",
+    ]
+
+
+# Month and year parameters (``?month=YYYY-MM``, ``?year=``) far away.
+MONTH_EXTREMES = ["0001-01", "9999-12", "0000-00", "9999", "0", "-1"]
+
+# Bytes put into every URL's path: control bytes (refused with 400) and what is not a control
+# byte but must not fail either: overlong UTF-8 encodings of NUL and "/" and an over-long name.
+CONTROL_BYTES = ["%00", "%01", "%0A", "%1F", "%7F"]
+ODD_BYTES = ["%C0%80", "%E0%80%80", "%C0%AF", "x" * 3000]
+
 
 def _date_values():
     today = date.today()
@@ -496,6 +209,63 @@ def _value_strategy(spec: FieldSpec):
     if spec.kind == "select-multiple":
         return st.lists(single, max_size=4)
     return st.one_of(single, single, single, st.lists(single, min_size=2, max_size=3))
+
+
+def _is_date_field(spec: FieldSpec) -> bool:
+    return spec.kind == "date" or "birth" in spec.name or spec.name in DATE_PARAMS
+
+
+def _plausible(spec: FieldSpec) -> str:
+    """One valid-looking value for ``spec`` (so that a date extreme reaches the code after the
+    form's validation): the hidden value, the first option, or a typical entry."""
+    options = [o for o in spec.options if o]
+    if spec.kind == "hidden" or (spec.value and spec.kind not in ("checkbox", "radio")):
+        return spec.value
+    if options:
+        return options[0]
+    return {
+        "number": "1",
+        "time": "10:00",
+        "date": date.today().isoformat(),
+        "datetime-local": datetime.now().strftime("%Y-%m-%dT%H:%M"),
+        "email": "hanako@example.jp",
+        "tel": "0246-22-1111",
+    }.get(spec.kind, "テスト")
+
+
+def _date_sweep(form: FormSpec) -> list[dict]:
+    """The form's data with the date extremes in its date fields (see DATE_PARAMS)."""
+    base = {s.name: _plausible(s) for s in form.fields.values() if s.kind != "file"}
+    dated = [s.name for s in form.fields.values() if _is_date_field(s)]
+    sweep = []
+    for value in _date_extremes() + MONTH_EXTREMES[:2]:
+        sweep += [{**base, name: value} for name in dated]
+        if len(dated) > 1:
+            sweep.append({**base, **dict.fromkeys(dated, value)})
+    return sweep
+
+
+def _query_date_sweep() -> list[dict]:
+    """Query strings with every date parameter name at an extreme (for views that read
+    ``request.GET`` themselves)."""
+    return [dict.fromkeys(DATE_PARAMS, value) for value in _date_extremes() + MONTH_EXTREMES]
+
+
+def _paths_with_bytes(path: str) -> list[tuple[str, bool]]:
+    """``(path, refused)``: ``path`` with each of CONTROL_BYTES (refused: True) and ODD_BYTES
+    put into its last segment, before an extension (``<token>%00.ics``), and with control bytes in
+    the query string."""
+    base = urlsplit(path).path
+    head, _, last = base.rstrip("/").rpartition("/")
+    trailing = "/" if base.endswith("/") and last else ""
+    stem, dot, ext = last.rpartition(".") if "." in last else (last, "", "")
+    variants = [
+        (f"{head}/{stem}{piece}{dot}{ext}{trailing}", piece in CONTROL_BYTES)
+        for piece in CONTROL_BYTES + ODD_BYTES
+    ]
+    variants += [(f"{base}?q=a{piece}b", True) for piece in CONTROL_BYTES]
+    variants += [(f"{base}?a{piece}=1", True) for piece in CONTROL_BYTES[:2]]
+    return variants
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -678,6 +448,15 @@ def test_no_input_makes_a_form_fail_with_a_server_error(world, url_name):
                 for content in FILES:
                     check(form, {spec.name: SimpleUploadedFile("list.csv", content)}, "admin")
 
+    # ... then dates years away in the date fields and the date parameters...
+    for form in forms:
+        for data in _date_sweep(form):
+            check(form, data, "admin")
+    query_form = FormSpec(method="get", action=target.path)
+    for data in _query_date_sweep():
+        for persona in ("admin", "staff", "supporter"):
+            check(query_form, data, persona)
+
     # ... then random mixes of plausible and hostile values, as any persona.
     @settings(
         max_examples=EXAMPLES if has_post_form else min(EXAMPLES, 3),
@@ -697,6 +476,23 @@ def test_no_input_makes_a_form_fail_with_a_server_error(world, url_name):
         check(form, data, persona)
 
     fuzz()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", URL_NAMES)
+def test_control_bytes_in_any_path_are_refused_and_odd_bytes_never_fail(world, url_name):
+    """Every URL name, the feeds anonymous calendar apps call included: a control byte in the
+    path or the query is a 400; an overlong UTF-8 sequence or a very long name is below 500."""
+    path = concrete_path(world, url_name)
+    for variant, refused in _paths_with_bytes(path):
+        for persona in ("anonymous", "admin", "supporter"):
+            response = world.clients[persona].get(variant)
+            assert response.status_code < 500, (url_name, persona, variant[:80])
+            if refused:
+                assert response.status_code == 400, (url_name, persona, variant[:80])
+        response = world.clients["admin"].post(variant, {"note": "x"})
+        assert response.status_code < 500, (url_name, "admin POST", variant[:80])
+        _assert_invariants()
 
 
 @pytest.mark.django_db

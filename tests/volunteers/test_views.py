@@ -157,8 +157,8 @@ def test_coordinator_creates_a_supporter_with_skills_and_weekly_availability(coo
         "organisation": "福島高専",
         "skills": [line.pk],
         "languages": "English",
-        "training_completed_on": "2031-04-20",
-        "insurance_valid_until": "2032-03-31",
+        "training_completed_on": "2026-04-20",
+        "insurance_valid_until": "2027-03-31",
         "max_sessions_per_month": "4",
         "is_active": "on",
         "availability-TOTAL_FORMS": "2",
@@ -179,7 +179,7 @@ def test_coordinator_creates_a_supporter_with_skills_and_weekly_availability(coo
     assert supporter.languages == "English"
     assert [str(a) for a in supporter.availabilities.all()] == ["Wednesday 13:00-17:00"]
     page = response.content.decode()
-    assert "Wednesday 13:00–17:00" in page and "2031年4月20日" in page
+    assert "Wednesday 13:00–17:00" in page and "2026年4月20日" in page
 
 
 def test_supporter_form_with_a_bad_availability_saves_nothing(coordinator_client):
