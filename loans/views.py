@@ -31,10 +31,12 @@ from loans.view_helpers import (
     DUE_SOON_DAYS,
     LOAN_LIST_VIEWS,
     LOAN_ROLES,
+    can_see_reservation,
     error_messages,
     get_loan_for_change,
     get_loan_for_user,
     pick_from_query,
+    resident_loans_and_reservations,
     venues_for,
 )
 
@@ -90,7 +92,9 @@ class LoanHistoryRow:
 @role_required(*LOAN_ROLES)
 def device_detail(request, pk: int):
     """One device: details, status history and loans (other venues' residents hidden)."""
-    device = get_object_or_404(Device.objects.select_related("home_venue", "reserved_for"), pk=pk)
+    device = get_object_or_404(
+        Device.objects.select_related("home_venue", "reserved_for", "reserved_venue"), pk=pk
+    )
     venue_ids = venue_ids_for(request.user)
     history = [
         LoanHistoryRow(loan, visible=venue_ids is None or loan.venue_id in venue_ids)
@@ -98,6 +102,7 @@ def device_detail(request, pk: int):
     ]
     context = {
         "device": device,
+        "can_see_reservation": can_see_reservation(request.user, device),
         "history": history,
         "events": list(selectors.device_events(device=device)),
         "today": timezone.localdate(),
@@ -128,6 +133,14 @@ def checkout(request):
             "tag": device.asset_tag,
             "status": device.get_status_display(),
         }
+    elif (
+        device is not None
+        and device.status == Device.Status.RESERVED
+        and not can_see_reservation(request.user, device)
+    ):
+        device_problem = _(
+            "Device %(tag)s is reserved at another venue. Choose another device."
+        ) % {"tag": device.asset_tag}
     elif (
         device is not None
         and resident is not None
@@ -178,20 +191,20 @@ def checkout(request):
     elif request.method == "POST":
         messages.error(request, _("Choose a device that can be lent and a resident first."))
 
-    resident_active_loans = []
+    elsewhere: dict = {"resident_active_loans": [], "elsewhere_count": 0}
     resident_reservations = []
     if resident is not None:
+        elsewhere = resident_loans_and_reservations(request.user, resident)
         resident_reservations = [
             (d, url_with(device=d.pk))
-            for d in selectors.device_reservations(resident=resident)
+            for d in elsewhere.pop("resident_reserved_devices")
             if device is None or d.pk != device.pk
         ]
-        resident_active_loans = list(selectors.resident_active_loans(resident=resident))
 
     context = {
         **pick,
+        **elsewhere,
         "device_problem": device_problem,
-        "resident_active_loans": resident_active_loans,
         "resident_reservations": resident_reservations,
         "form": form,
         "policy": policy,
