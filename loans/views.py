@@ -12,10 +12,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import can_change_venue, role_required, venue_ids_for
 from loans import selectors, services
 from loans.forms import (
@@ -162,15 +164,19 @@ def checkout(request):
             if not can_change_venue(request.user, venue.pk):
                 raise PermissionDenied
             try:
-                loan = services.loan_checkout(
-                    device=device,
-                    resident=resident,
-                    venue=venue,
-                    by=request.user,
-                    start_date=form.cleaned_data["start_date"],
-                    kit=form.cleaned_data.get("kit", []),
-                    agreement_signed=form.cleaned_data["agreement_signed"],
-                )
+                with submitted_once(request) as once:
+                    loan = services.loan_checkout(
+                        device=device,
+                        resident=resident,
+                        venue=venue,
+                        by=request.user,
+                        start_date=form.cleaned_data["start_date"],
+                        kit=form.cleaned_data.get("kit", []),
+                        agreement_signed=form.cleaned_data["agreement_signed"],
+                    )
+                    once.result_url = reverse("loans:loan_detail", args=[loan.pk])
+            except AlreadySubmitted as done:
+                return already_saved(request, done, reverse("loans:loan_list"))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -358,18 +364,23 @@ def loan_check_in(request, pk: int):
     """Record a follow-up check-in from the form on the loan page (URL name ``loans:check_in``)."""
     loan = get_loan_for_change(request.user, pk)
     form = LoanCheckInForm(request.POST)
+    loan_url = reverse("loans:loan_detail", args=[pk])
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.loan_check_in_record(
-                loan=loan,
-                by=request.user,
-                on=data["on"],
-                channel=data["channel"],
-                functions=data["functions"],
-                difficulties=data["difficulties"],
-                satisfaction=data["satisfaction"],
-            )
+            with submitted_once(request) as once:
+                services.loan_check_in_record(
+                    loan=loan,
+                    by=request.user,
+                    on=data["on"],
+                    channel=data["channel"],
+                    functions=data["functions"],
+                    difficulties=data["difficulties"],
+                    satisfaction=data["satisfaction"],
+                )
+                once.result_url = loan_url
+        except AlreadySubmitted as done:
+            return already_saved(request, done, loan_url)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

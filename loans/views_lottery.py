@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.models import Role
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import can_change_venue, role_required, user_role, venue_ids_for
 from loans import selectors, services_lottery
 from loans.forms import (
@@ -88,9 +89,12 @@ def application_add(request):
         messages.error(request, _("Choose one of your venues."))
         return redirect(_applications_url(policy.pk))
     try:
-        services_lottery.loan_application_create(
-            resident=resident, policy=policy, by=request.user, venue=venue
-        )
+        with submitted_once(request):
+            services_lottery.loan_application_create(
+                resident=resident, policy=policy, by=request.user, venue=venue
+            )
+    except AlreadySubmitted as done:
+        return already_saved(request, done, _applications_url(policy.pk))
     except ValidationError as exc:
         for message in error_messages(exc):
             messages.error(request, str(message))

@@ -5,10 +5,12 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required
 from loans import services, services_devices
 from loans.forms import (
@@ -66,14 +68,18 @@ def reserve(request):
         )
         if request.method == "POST" and form.is_valid():
             try:
-                services_devices.device_reserve(
-                    device=device,
-                    resident=resident,
-                    by=request.user,
-                    until=form.cleaned_data["until"],
-                    note=form.cleaned_data["note"],
-                    venue=form.cleaned_data["venue"],
-                )
+                with submitted_once(request) as once:
+                    services_devices.device_reserve(
+                        device=device,
+                        resident=resident,
+                        by=request.user,
+                        until=form.cleaned_data["until"],
+                        note=form.cleaned_data["note"],
+                        venue=form.cleaned_data["venue"],
+                    )
+                    once.result_url = reverse("loans:device_detail", args=[device.pk])
+            except AlreadySubmitted as done:
+                return already_saved(request, done, reverse("loans:device_list"))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

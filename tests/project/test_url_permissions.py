@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 
 import pytest
 from django.apps import apps
-from django.db import transaction
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
