@@ -25,6 +25,7 @@ from classes.view_helpers import (
     resident_search_form,
     tell_promoted,
 )
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required, user_role, venue_ids_for
 
 
@@ -124,7 +125,11 @@ def session_create(request):
     form = SessionForm(request.POST or None, venue_ids=venue_ids)
     if request.method == "POST" and form.is_valid():
         try:
-            session = services.session_create(by=request.user, **form.session_fields())
+            with submitted_once(request) as once:
+                session = services.session_create(by=request.user, **form.session_fields())
+                once.result_url = reverse("classes:session_detail", args=[session.pk])
+        except AlreadySubmitted as done:
+            return already_saved(request, done, reverse("classes:session_list"))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -207,9 +212,12 @@ def walk_in_add(request, pk: int):
         messages.error(request, _("That resident was not found. Please search again."))
         return redirect("classes:session_detail", pk=session.pk)
     try:
-        services.registration_create(
-            session=session, resident=resident, by=request.user, walk_in=True
-        )
+        with submitted_once(request):
+            services.registration_create(
+                session=session, resident=resident, by=request.user, walk_in=True
+            )
+    except AlreadySubmitted as done:
+        return already_saved(request, done, reverse("classes:session_detail", args=[session.pk]))
     except ValidationError as exc:
         messages.error(request, first_error(exc))
     else:

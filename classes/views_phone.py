@@ -24,6 +24,7 @@ from classes.view_helpers import (
     resident_from,
     tell_promoted,
 )
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.redirects import safe_next
 from kernel.roles import role_required, venue_ids_for
 from residents.models import Resident
@@ -145,12 +146,16 @@ def registration_create(request):
     session = get_session_for_user(request.user, form.cleaned_data["session"], change=True)
     resident = get_object_or_404(Resident, pk=form.cleaned_data["resident"])
     try:
-        registration = services.registration_create(
-            session=session,
-            resident=resident,
-            by=request.user,
-            companion=form.cleaned_data["companion"],
-        )
+        with submitted_once(request) as once:
+            registration = services.registration_create(
+                session=session,
+                resident=resident,
+                by=request.user,
+                companion=form.cleaned_data["companion"],
+            )
+            once.result_url = reverse("classes:readback", args=[registration.pk])
+    except AlreadySubmitted as done:
+        return already_saved(request, done, reverse("classes:phone"))
     except ValidationError as exc:
         messages.error(request, first_error(exc))
         return redirect(f"{reverse('classes:phone')}?resident={resident.pk}")

@@ -123,3 +123,30 @@ class AuditEvent(models.Model):
             return str(apps.get_model(self.object_type)._meta.verbose_name)
         except (LookupError, ValueError):
             return self.object_type
+
+
+class FormSubmission(models.Model):
+    """A one-time form token that was used: the first POST carrying it saved something.
+
+    ``kernel.once`` inserts the row in the same transaction as what the form saves, so the
+    unique token lets exactly one of two identical POSTs through (a double click, a resent
+    form, on any worker); ``result_url`` is where the second one is sent to see the result.
+    """
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    result_url = models.CharField(_("result"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return f"{self.token[:8]}… {self.created_at:%Y-%m-%d %H:%M}"

@@ -226,20 +226,35 @@ class ApplicationAddForm(forms.Form):
     venue = forms.ModelChoiceField(
         label=_("Collects the device at"),
         queryset=Venue.objects.filter(is_active=True),
-        required=False,
-        error_messages={"invalid_choice": _("Choose one of your venues.")},
+        error_messages={
+            "invalid_choice": _("Choose one of your venues."),
+            "required": _("Choose the venue where the resident will collect the device."),
+        },
     )
 
 
 class ReserveForm(forms.Form):
-    """Hold a device for a resident until a given day (the reserve page, step 3)."""
+    """Hold a device for a resident until a given day (the reserve page, step 3), at one of the
+    user's venues (where the resident collects it)."""
 
+    venue = forms.ModelChoiceField(
+        label=_("Collects the device at"), queryset=Venue.objects.none(), empty_label=None
+    )
     until = DateField(
         label=_("Reserved until"),
         widget=DateInput(),
         help_text=_("The device goes back to available after this day unless it is lent."),
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, device: Device, venues, **kwargs):
+        """``venues``: a queryset of the venues the user may reserve at; the device's home venue
+        is chosen first when it is one of them."""
+        super().__init__(*args, **kwargs)
+        venue_field = cast(forms.ModelChoiceField, self.fields["venue"])
+        venue_field.queryset = venues
+        if any(v.pk == device.home_venue_id for v in venues):
+            venue_field.initial = device.home_venue_id
 
     def clean_until(self):
         """Between today and 90 days from today (local dates)."""
@@ -265,6 +280,13 @@ class LotteryDrawForm(forms.Form):
         max_value=10000,
         error_messages={"min_value": _("The number of places must be at least 1.")},
     )
+    venue = forms.ModelChoiceField(
+        label=_("Venue"),
+        queryset=Venue.objects.none(),
+        required=False,
+        empty_label=_("All venues"),
+        help_text=_("Draw among the applications of one venue only, or of every venue."),
+    )
     seed = forms.IntegerField(
         label=_("Seed (optional)"),
         required=False,
@@ -274,3 +296,8 @@ class LotteryDrawForm(forms.Form):
             "Leave empty for a fresh random draw. Enter an earlier draw's seed to repeat it."
         ),
     )
+
+    def __init__(self, *args, venues, **kwargs):
+        """``venues``: a queryset of the venues whose applications the user may draw among."""
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["venue"]).queryset = venues

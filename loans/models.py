@@ -101,6 +101,16 @@ class Device(models.Model):
         verbose_name=_("reserved for"),
     )
     reserved_until = models.DateField(_("reserved until"), null=True, blank=True)
+    # Where the reservation was made (the resident collects the device there): only that
+    # venue's staff see who it is for and may change or cancel it.
+    reserved_venue = models.ForeignKey(
+        "classes.Venue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reserved at"),
+    )
 
     class Meta:
         verbose_name = _("device")
@@ -415,6 +425,15 @@ class LoanLottery(models.Model):
     held_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The draw was among the applications of this venue only; None: of every venue.
+    venue = models.ForeignKey(
+        "classes.Venue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("venue"),
+    )
 
     class Meta:
         verbose_name = _("loan lottery")
@@ -458,8 +477,7 @@ class LoanApplication(models.Model):
     venue = models.ForeignKey(
         "classes.Venue",
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        null=True,  # applications recorded before the venue was required
         related_name="loan_applications",
         verbose_name=_("venue"),
         help_text=_(

@@ -70,7 +70,7 @@ def resident_active_loans(*, resident) -> QuerySet[Loan]:
     return (
         Loan.objects.filter(resident=resident, status=Loan.Status.ACTIVE)
         .select_related("device")
-        .only("id", "due_date", "device__id", "device__asset_tag")
+        .only("id", "due_date", "venue_id", "device__id", "device__asset_tag")
         .order_by("-start_date", "-id")
     )
 
@@ -243,8 +243,8 @@ def loan_applications(*, policy: LoanPolicy, venue_ids=None) -> QuerySet[LoanApp
     """Applications under ``policy`` with resident, venue and lottery: pending first in applied
     order, then selected and waitlisted in drawn order, withdrawn last (one query).
 
-    ``venue_ids`` (None: all) keeps the applications to be collected at those venues, plus those
-    recorded without a venue, which every venue's staff may take up.
+    ``venue_ids`` (None: all) keeps the applications to be collected at those venues (those
+    recorded without a venue, before it was required, only administrators see).
     """
     status_rank = Case(
         When(status=LoanApplication.Status.PENDING, then=Value(0)),
@@ -264,7 +264,7 @@ def loan_applications(*, policy: LoanPolicy, venue_ids=None) -> QuerySet[LoanApp
 def _applications_at(qs: QuerySet[LoanApplication], venue_ids) -> QuerySet[LoanApplication]:
     if venue_ids is None:
         return qs
-    return qs.filter(Q(venue_id__in=venue_ids) | Q(venue__isnull=True))
+    return qs.filter(venue_id__in=venue_ids)
 
 
 def device_reservations(*, resident) -> QuerySet[Device]:
@@ -274,24 +274,27 @@ def device_reservations(*, resident) -> QuerySet[Device]:
     )
 
 
-def loan_lotteries(*, policy: LoanPolicy) -> QuerySet[LoanLottery]:
-    """Draws held under ``policy``, newest first, with the administrator who held them."""
-    return (
-        LoanLottery.objects.filter(policy=policy)
-        .select_related("held_by")
-        .order_by("-held_at", "-id")
-    )
+def loan_lotteries(*, policy: LoanPolicy, venue_ids=None) -> QuerySet[LoanLottery]:
+    """Draws held under ``policy``, newest first, with the administrator who held them and
+    their venue. ``venue_ids`` (None: all) keeps the draws of every venue and of those venues."""
+    qs = LoanLottery.objects.filter(policy=policy)
+    if venue_ids is not None:
+        qs = qs.filter(Q(venue__isnull=True) | Q(venue_id__in=venue_ids))
+    return qs.select_related("held_by", "venue").order_by("-held_at", "-id")
 
 
-def loan_lottery_for_detail(*, pk: int) -> tuple[LoanLottery, list[LoanApplication]]:
+def loan_lottery_for_detail(
+    *, pk: int, venue_ids=None
+) -> tuple[LoanLottery, list[LoanApplication]]:
     """A lottery and its applications in drawn order (position 1 first), in two queries.
 
-    Raises LoanLottery.DoesNotExist.
+    ``venue_ids`` (None: all) keeps the applications to be collected at those venues; the
+    lottery's ``result`` still lists every drawn id. Raises LoanLottery.DoesNotExist.
     """
-    lottery = LoanLottery.objects.select_related("policy", "held_by").get(pk=pk)
+    lottery = LoanLottery.objects.select_related("policy", "held_by", "venue").get(pk=pk)
     applications = list(
-        LoanApplication.objects.filter(lottery=lottery)
-        .select_related("resident")
+        _applications_at(LoanApplication.objects.filter(lottery=lottery), venue_ids)
+        .select_related("resident", "venue")
         .order_by("draw_position", "id")
     )
     return lottery, applications

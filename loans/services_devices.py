@@ -46,11 +46,14 @@ def _device_set_status(
     from_status = device.status
     device.status = to_status
     fields = ["status", *extra_fields]
-    if to_status != Device.Status.RESERVED and (device.reserved_for_id or device.reserved_until):
+    if to_status != Device.Status.RESERVED and (
+        device.reserved_for_id or device.reserved_until or device.reserved_venue_id
+    ):
         # Leaving "reserved" (lent, sent to repair, released...) ends the reservation with it.
         device.reserved_for = None
         device.reserved_until = None
-        fields += ["reserved_for", "reserved_until"]
+        device.reserved_venue = None
+        fields += ["reserved_for", "reserved_until", "reserved_venue"]
     device.save(update_fields=list(dict.fromkeys(fields)))
     if from_status == to_status:
         return None
@@ -201,9 +204,19 @@ DEFAULT_RESERVATION_DAYS = 14
 
 
 def device_reserve(
-    *, device: Device, resident: Resident, by, until: date | None = None, note: str = ""
+    *,
+    device: Device,
+    resident: Resident,
+    by,
+    until: date | None = None,
+    note: str = "",
+    venue=None,
 ) -> Device:
     """Hold an available ``device`` for ``resident`` until checkout (予約).
+
+    ``venue`` (a classes.Venue; the device's home venue when None) is where the reservation is
+    made and the resident collects the device: only that venue's staff see the resident's name on
+    the device and may change or cancel the reservation.
 
     ``until`` is the last local (JST) day the device is held, ``DEFAULT_RESERVATION_DAYS`` from
     today when None; after it the daily task releases the device. Reserving a device already
@@ -233,13 +246,14 @@ def device_reserve(
         _check_no_other_reservation(resident=locked_resident, device=locked, policy=policy)
         locked.reserved_for = locked_resident
         locked.reserved_until = until
+        locked.reserved_venue_id = venue.pk if venue is not None else locked.home_venue_id
         _device_set_status(
             device=locked,
             to_status=Device.Status.RESERVED,
             by=by,
             # No resident name: staff of every venue read a device's history.
             note=note.strip() or _("Reserved until %(until)s") % {"until": format_day(until)},
-            extra_fields=["reserved_for", "reserved_until"],
+            extra_fields=["reserved_for", "reserved_until", "reserved_venue"],
         )
         return locked
 
@@ -249,6 +263,7 @@ def device_reserve(
         locked.reserved_for,
         locked.reserved_until,
     )
+    device.reserved_venue_id = locked.reserved_venue_id
     return locked
 
 
@@ -276,6 +291,7 @@ def device_reservation_cancel(*, device: Device, by, note: str = "") -> Device:
 
     locked = _with_lock_errors(run)
     device.status, device.reserved_for, device.reserved_until = locked.status, None, None
+    device.reserved_venue = None
     return locked
 
 

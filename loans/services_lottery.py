@@ -20,17 +20,21 @@ def _in_priority_group(resident: Resident, policy: LoanPolicy) -> bool:
 
 
 def loan_application_create(
-    *, resident: Resident, policy: LoanPolicy, by, venue=None
+    *, resident: Resident, policy: LoanPolicy, by, venue
 ) -> LoanApplication:
     """Record ``resident``'s application for a loan under ``policy`` and return it (PENDING).
 
-    ``venue`` (a classes.Venue or None) is where the resident will collect the device; staff see
-    the applications of their own venues.
+    ``venue`` (a classes.Venue) is where the resident will collect the device; staff see the
+    applications of their own venues only, and a lottery may be drawn per venue.
 
     Whether the resident is in one of the policy's priority groups (living alone, senior-only
-    household) is kept on the application. Raises ValidationError when the resident already has an
-    open (not withdrawn) application under this policy.
+    household) is kept on the application. Raises ValidationError when ``venue`` is None or the
+    resident already has an open (not withdrawn) application under this policy.
     """
+    if venue is None:
+        raise ValidationError(
+            _("Choose the venue where the resident will collect the device."), code="no_venue"
+        )
     try:
         with transaction.atomic():
             return LoanApplication.objects.create(
@@ -65,9 +69,20 @@ def loan_lottery_order(*, application_ids: Iterable[int], priority_ids: Iterable
 
 
 def loan_lottery_draw(
-    *, policy: LoanPolicy, places: int, by, seed: int | None = None
+    *,
+    policy: LoanPolicy,
+    places: int,
+    by,
+    seed: int | None = None,
+    venue=None,
+    venue_ids: set[int] | None = None,
 ) -> LoanLottery:
     """Draw ``places`` applicants among the PENDING applications under ``policy``.
+
+    ``venue`` (a classes.Venue) limits the draw to the applications to be collected there and is
+    kept on the lottery; ``venue_ids`` (the drawing user's venues, None: every venue) limits it to
+    those venues' applications. Applications recorded without a venue are drawn only when neither
+    limit is given.
 
     Priority-group applicants are drawn first, then the others, each group in a random order set
     by ``seed`` (a fresh random seed when None). The first ``places`` become SELECTED, the rest
@@ -79,11 +94,14 @@ def loan_lottery_draw(
         raise ValidationError(_("The number of places must be at least 1."), code="places")
     seed = secrets.randbits(32) if seed is None else seed
     with transaction.atomic():
-        pending = list(
-            LoanApplication.objects.select_for_update()
-            .filter(policy=policy, status=LoanApplication.Status.PENDING)
-            .order_by("id")
+        candidates = LoanApplication.objects.select_for_update().filter(
+            policy=policy, status=LoanApplication.Status.PENDING
         )
+        if venue is not None:
+            candidates = candidates.filter(venue=venue)
+        if venue_ids is not None:
+            candidates = candidates.filter(venue_id__in=venue_ids)
+        pending = list(candidates.order_by("id"))
         if not pending:
             raise ValidationError(
                 _("There are no applications waiting for a lottery under this policy."),
@@ -95,7 +113,7 @@ def loan_lottery_draw(
             seed=seed,
         )
         lottery = LoanLottery.objects.create(
-            policy=policy, seed=seed, places=places, result=order, held_by=by
+            policy=policy, venue=venue, seed=seed, places=places, result=order, held_by=by
         )
         by_id = {a.pk: a for a in pending}
         for position, app_id in enumerate(order, start=1):

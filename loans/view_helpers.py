@@ -4,6 +4,7 @@ page sizes, and the search-and-choose step for a resident and a device."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from loans import selectors
 from loans.forms import (
     CheckoutPickForm,
 )
-from loans.models import Loan
+from loans.models import Device, Loan
 
 LOAN_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
 LOAN_LIST_VIEWS = ("active", "due_soon", "overdue")
@@ -55,6 +56,38 @@ def get_loan_for_change(user, pk: int) -> Loan:
     if not can_change_venue(user, loan.venue_id):
         raise PermissionDenied
     return loan
+
+
+def can_see_reservation(user, device: Device) -> bool:
+    """True when ``user`` may see whom ``device`` is reserved for and change the reservation:
+    it was made at one of their venues (administrators: every venue)."""
+    return can_change_venue(user, device.reserved_venue_id)
+
+
+def get_device_for_reservation_change(user, pk: int) -> Device:
+    """The device if ``user`` may change its reservation: 404 for an unknown device and for a
+    device reserved at another venue (its resident stays hidden), else the device."""
+    device = get_object_or_404(Device, pk=pk)
+    if device.status == Device.Status.RESERVED and not can_see_reservation(user, device):
+        raise Http404
+    return device
+
+
+def resident_loans_and_reservations(user, resident) -> dict:
+    """What the lend and reserve pages tell about ``resident``'s other devices, limited to what
+    ``user``'s venues allow: ``resident_active_loans`` (their active loans made at the user's
+    venues), ``resident_reserved_devices`` (devices reserved for them at the user's venues) and
+    ``elsewhere_count``, how many more loans and reservations they hold at other venues (a number
+    only: staff need to know the policy's limit may be reached, not where or what)."""
+    loans = list(selectors.resident_active_loans(resident=resident))
+    reserved = list(selectors.device_reservations(resident=resident))
+    visible_loans = [loan for loan in loans if can_see_loan(user, loan)]
+    visible_reserved = [device for device in reserved if can_see_reservation(user, device)]
+    return {
+        "resident_active_loans": visible_loans,
+        "resident_reserved_devices": visible_reserved,
+        "elsewhere_count": len(loans) - len(visible_loans) + len(reserved) - len(visible_reserved),
+    }
 
 
 def error_messages(exc: ValidationError) -> list[str]:

@@ -12,10 +12,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import can_change_venue, role_required, venue_ids_for
 from loans import selectors, services
 from loans.forms import (
@@ -31,10 +33,12 @@ from loans.view_helpers import (
     DUE_SOON_DAYS,
     LOAN_LIST_VIEWS,
     LOAN_ROLES,
+    can_see_reservation,
     error_messages,
     get_loan_for_change,
     get_loan_for_user,
     pick_from_query,
+    resident_loans_and_reservations,
     venues_for,
 )
 
@@ -90,7 +94,9 @@ class LoanHistoryRow:
 @role_required(*LOAN_ROLES)
 def device_detail(request, pk: int):
     """One device: details, status history and loans (other venues' residents hidden)."""
-    device = get_object_or_404(Device.objects.select_related("home_venue", "reserved_for"), pk=pk)
+    device = get_object_or_404(
+        Device.objects.select_related("home_venue", "reserved_for", "reserved_venue"), pk=pk
+    )
     venue_ids = venue_ids_for(request.user)
     history = [
         LoanHistoryRow(loan, visible=venue_ids is None or loan.venue_id in venue_ids)
@@ -98,6 +104,7 @@ def device_detail(request, pk: int):
     ]
     context = {
         "device": device,
+        "can_see_reservation": can_see_reservation(request.user, device),
         "history": history,
         "events": list(selectors.device_events(device=device)),
         "today": timezone.localdate(),
@@ -130,6 +137,14 @@ def checkout(request):
         }
     elif (
         device is not None
+        and device.status == Device.Status.RESERVED
+        and not can_see_reservation(request.user, device)
+    ):
+        device_problem = _(
+            "Device %(tag)s is reserved at another venue. Choose another device."
+        ) % {"tag": device.asset_tag}
+    elif (
+        device is not None
         and resident is not None
         and device.status == Device.Status.RESERVED
         and device.reserved_for_id != resident.pk
@@ -149,15 +164,19 @@ def checkout(request):
             if not can_change_venue(request.user, venue.pk):
                 raise PermissionDenied
             try:
-                loan = services.loan_checkout(
-                    device=device,
-                    resident=resident,
-                    venue=venue,
-                    by=request.user,
-                    start_date=form.cleaned_data["start_date"],
-                    kit=form.cleaned_data.get("kit", []),
-                    agreement_signed=form.cleaned_data["agreement_signed"],
-                )
+                with submitted_once(request) as once:
+                    loan = services.loan_checkout(
+                        device=device,
+                        resident=resident,
+                        venue=venue,
+                        by=request.user,
+                        start_date=form.cleaned_data["start_date"],
+                        kit=form.cleaned_data.get("kit", []),
+                        agreement_signed=form.cleaned_data["agreement_signed"],
+                    )
+                    once.result_url = reverse("loans:loan_detail", args=[loan.pk])
+            except AlreadySubmitted as done:
+                return already_saved(request, done, reverse("loans:loan_list"))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -178,20 +197,20 @@ def checkout(request):
     elif request.method == "POST":
         messages.error(request, _("Choose a device that can be lent and a resident first."))
 
-    resident_active_loans = []
+    elsewhere: dict = {"resident_active_loans": [], "elsewhere_count": 0}
     resident_reservations = []
     if resident is not None:
+        elsewhere = resident_loans_and_reservations(request.user, resident)
         resident_reservations = [
             (d, url_with(device=d.pk))
-            for d in selectors.device_reservations(resident=resident)
+            for d in elsewhere.pop("resident_reserved_devices")
             if device is None or d.pk != device.pk
         ]
-        resident_active_loans = list(selectors.resident_active_loans(resident=resident))
 
     context = {
         **pick,
+        **elsewhere,
         "device_problem": device_problem,
-        "resident_active_loans": resident_active_loans,
         "resident_reservations": resident_reservations,
         "form": form,
         "policy": policy,
@@ -345,18 +364,23 @@ def loan_check_in(request, pk: int):
     """Record a follow-up check-in from the form on the loan page (URL name ``loans:check_in``)."""
     loan = get_loan_for_change(request.user, pk)
     form = LoanCheckInForm(request.POST)
+    loan_url = reverse("loans:loan_detail", args=[pk])
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.loan_check_in_record(
-                loan=loan,
-                by=request.user,
-                on=data["on"],
-                channel=data["channel"],
-                functions=data["functions"],
-                difficulties=data["difficulties"],
-                satisfaction=data["satisfaction"],
-            )
+            with submitted_once(request) as once:
+                services.loan_check_in_record(
+                    loan=loan,
+                    by=request.user,
+                    on=data["on"],
+                    channel=data["channel"],
+                    functions=data["functions"],
+                    difficulties=data["difficulties"],
+                    satisfaction=data["satisfaction"],
+                )
+                once.result_url = loan_url
+        except AlreadySubmitted as done:
+            return already_saved(request, done, loan_url)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.models import Role
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import can_change_venue, role_required, user_role, venue_ids_for
 from loans import selectors, services_lottery
 from loans.forms import (
@@ -58,8 +59,12 @@ def applications(request):
             applications=apps,
             applied_ids={a.resident_id for a in apps if a.status != "withdrawn"},
             pending_count=sum(1 for a in apps if a.status == LoanApplication.Status.PENDING),
-            lotteries=list(selectors.loan_lotteries(policy=policy)),
-            draw_form=LotteryDrawForm(initial={"policy": policy.pk}),
+            lotteries=list(
+                selectors.loan_lotteries(policy=policy, venue_ids=venue_ids_for(request.user))
+            ),
+            draw_form=LotteryDrawForm(
+                initial={"policy": policy.pk}, venues=venues_for(request.user)
+            ),
         )
     return render(request, "loans/applications.html", context)
 
@@ -79,14 +84,17 @@ def application_add(request):
                 messages.error(request, str(message))
         return redirect(_applications_url(request.POST.get("policy", "")))
     policy, resident = form.cleaned_data["policy"], form.cleaned_data["resident"]
-    venue = form.cleaned_data.get("venue")
-    if venue is not None and not can_change_venue(request.user, venue.pk):
+    venue = form.cleaned_data["venue"]
+    if not can_change_venue(request.user, venue.pk):
         messages.error(request, _("Choose one of your venues."))
         return redirect(_applications_url(policy.pk))
     try:
-        services_lottery.loan_application_create(
-            resident=resident, policy=policy, by=request.user, venue=venue
-        )
+        with submitted_once(request):
+            services_lottery.loan_application_create(
+                resident=resident, policy=policy, by=request.user, venue=venue
+            )
+    except AlreadySubmitted as done:
+        return already_saved(request, done, _applications_url(policy.pk))
     except ValidationError as exc:
         for message in error_messages(exc):
             messages.error(request, str(message))
@@ -99,7 +107,7 @@ def application_add(request):
 @role_required(Role.ADMINISTRATOR)
 def lottery_draw(request):
     """Draw among the pending applications (administrator only; staff get 403)."""
-    form = LotteryDrawForm(request.POST)
+    form = LotteryDrawForm(request.POST, venues=venues_for(request.user))
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
@@ -112,6 +120,8 @@ def lottery_draw(request):
             places=form.cleaned_data["places"],
             seed=form.cleaned_data["seed"],
             by=request.user,
+            venue=form.cleaned_data["venue"],
+            venue_ids=venue_ids_for(request.user),
         )
     except ValidationError as exc:
         for message in error_messages(exc):
@@ -123,11 +133,18 @@ def lottery_draw(request):
 
 @role_required(*LOAN_ROLES)
 def lottery_detail(request, pk: int):
-    """A draw's result: seed, priority group first, selected then waitlist, each explained."""
+    """A draw's result: seed, priority group first, selected then waitlist, each explained.
+
+    Staff see the applicants of their venues only (and how many others were drawn); a draw held
+    for another venue is 404.
+    """
+    venue_ids = venue_ids_for(request.user)
     try:
-        lottery, drawn = selectors.loan_lottery_for_detail(pk=pk)
+        lottery, drawn = selectors.loan_lottery_for_detail(pk=pk, venue_ids=venue_ids)
     except LoanLottery.DoesNotExist:
         raise Http404 from None
+    if lottery.venue_id is not None and not can_change_venue(request.user, lottery.venue_id):
+        raise Http404
     selected = [a for a in drawn if a.draw_position and a.draw_position <= lottery.places]
     waitlist = [a for a in drawn if a.draw_position and a.draw_position > lottery.places]
     context = {
@@ -135,6 +152,7 @@ def lottery_detail(request, pk: int):
         "selected": selected,
         "waitlist": waitlist,
         "drawn_count": len(lottery.result),
+        "elsewhere_count": len(lottery.result) - len(drawn),
         "priority_count": sum(1 for a in drawn if a.priority),
         "checkout_url": reverse("loans:checkout"),
     }

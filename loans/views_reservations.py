@@ -4,21 +4,27 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required
-from loans import selectors, services, services_devices
+from loans import services, services_devices
 from loans.forms import (
     ReserveForm,
 )
 from loans.models import Device
 from loans.view_helpers import (
     LOAN_ROLES,
+    can_see_reservation,
     error_messages,
+    get_device_for_reservation_change,
     pick_from_query,
+    resident_loans_and_reservations,
+    venues_for,
 )
 
 
@@ -33,28 +39,47 @@ def reserve(request):
     device, resident = pick["device"], pick["resident"]
 
     device_problem = pick["device_problem"]
-    if device is not None and not device.is_lendable:
+    if (
+        device is not None
+        and device.status == Device.Status.RESERVED
+        and not can_see_reservation(request.user, device)
+    ):
+        device_problem = _(
+            "Device %(tag)s is reserved at another venue. Choose another device."
+        ) % {"tag": device.asset_tag}
+    elif device is not None and not device.is_lendable:
         device_problem = _("Device %(tag)s cannot be reserved now: it is %(status)s.") % {
             "tag": device.asset_tag,
             "status": device.get_status_display(),
         }
 
+    venues = venues_for(request.user)
     form = None
     if device is not None and not device_problem and resident is not None:
         initial = {
             "until": timezone.localdate()
             + timedelta(days=services_devices.DEFAULT_RESERVATION_DAYS)
         }
-        form = ReserveForm(request.POST if request.method == "POST" else None, initial=initial)
+        form = ReserveForm(
+            request.POST if request.method == "POST" else None,
+            initial=initial,
+            device=device,
+            venues=venues,
+        )
         if request.method == "POST" and form.is_valid():
             try:
-                services_devices.device_reserve(
-                    device=device,
-                    resident=resident,
-                    by=request.user,
-                    until=form.cleaned_data["until"],
-                    note=form.cleaned_data["note"],
-                )
+                with submitted_once(request) as once:
+                    services_devices.device_reserve(
+                        device=device,
+                        resident=resident,
+                        by=request.user,
+                        until=form.cleaned_data["until"],
+                        note=form.cleaned_data["note"],
+                        venue=form.cleaned_data["venue"],
+                    )
+                    once.result_url = reverse("loans:device_detail", args=[device.pk])
+            except AlreadySubmitted as done:
+                return already_saved(request, done, reverse("loans:device_list"))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -71,12 +96,14 @@ def reserve(request):
     elif request.method == "POST":
         messages.error(request, _("Choose a device that can be reserved and a resident first."))
 
+    elsewhere: dict = {"resident_reserved_devices": [], "elsewhere_count": 0}
+    if resident is not None:
+        elsewhere = resident_loans_and_reservations(request.user, resident)
     context = {
         **pick,
         "device_problem": device_problem,
-        "resident_reservations": list(selectors.device_reservations(resident=resident))
-        if resident is not None
-        else [],
+        "resident_reservations": elsewhere["resident_reserved_devices"],
+        "elsewhere_count": elsewhere["elsewhere_count"],
         "form": form,
     }
     return render(request, "loans/reserve.html", context)
@@ -85,8 +112,10 @@ def reserve(request):
 @require_POST
 @role_required(*LOAN_ROLES)
 def reservation_cancel(request, pk: int):
-    """Release a reserved device back to available (it stays where it is in the inventory)."""
-    device = get_object_or_404(Device, pk=pk)
+    """Release a reserved device back to available (it stays where it is in the inventory).
+
+    404 for a device reserved at another venue than the user's."""
+    device = get_device_for_reservation_change(request.user, pk)
     try:
         services_devices.device_reservation_cancel(
             device=device, by=request.user, note=request.POST.get("note", "")[:200]

@@ -146,7 +146,8 @@ def resident_likely_duplicates(
 
 @dataclass
 class ResidentHistory:
-    """A resident with what the detail page shows: registrations split by date, loans."""
+    """A resident with what the detail page shows: registrations split by date, loans (of the
+    reader's venues) and ``other_loans_count``, how many loans were made at other venues."""
 
     resident: Resident
     upcoming: list
@@ -154,11 +155,14 @@ class ResidentHistory:
     loans: list
     attended_count: int
     no_show_count: int
+    other_loans_count: int = 0
 
 
-def resident_detail(*, pk: int, now=None) -> ResidentHistory:
+def resident_detail(*, pk: int, now=None, venue_ids=None) -> ResidentHistory:
     """Load a resident with registrations (session, venue, topic) and loans (device) in a fixed
-    number of queries. ``now``: an aware datetime, default now. Raises Resident.DoesNotExist."""
+    number of queries. ``now``: an aware datetime, default now. ``venue_ids`` (None: every venue)
+    keeps the loans made at those venues; the others are only counted. Raises
+    Resident.DoesNotExist."""
     from classes.models import Registration
     from loans.models import Loan
 
@@ -182,6 +186,7 @@ def resident_detail(*, pk: int, now=None) -> ResidentHistory:
         .get(pk=pk)
     )
     registrations = list(resident.registrations.all())
+    loans = list(resident.loans.all())
     upcoming = [r for r in registrations if r.session.starts_at >= now]
     past = [r for r in registrations if r.session.starts_at < now]
     past.reverse()  # most recent first
@@ -197,9 +202,12 @@ def resident_detail(*, pk: int, now=None) -> ResidentHistory:
         resident=resident,
         upcoming=upcoming,
         past=past,
-        loans=list(resident.loans.all()),
+        loans=[loan for loan in loans if venue_ids is None or loan.venue_id in venue_ids],
         attended_count=attended,
         no_show_count=no_shows,
+        other_loans_count=sum(
+            1 for loan in loans if venue_ids is not None and loan.venue_id not in venue_ids
+        ),
     )
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kernel.models import Role
 from kernel.redirects import safe_next
-from kernel.roles import role_required, user_role
+from kernel.roles import role_required, user_role, venue_ids_for
 from residents import selectors, services
 from residents.forms import ImportForm, ResidentCreateForm, ResidentForm, SearchForm
 from residents.importer import import_residents
@@ -54,9 +54,10 @@ def resident_list(request):
 
 @role_required(*VIEW_ROLES)
 def resident_detail(request, pk: int):
-    """GET: one resident with their registrations and loans (404 if unknown). Office roles."""
+    """GET: one resident with their registrations and the loans of the user's venues (the
+    others only counted; 404 if unknown). Office roles."""
     try:
-        history = selectors.resident_detail(pk=pk)
+        history = selectors.resident_detail(pk=pk, venue_ids=venue_ids_for(request.user))
     except Resident.DoesNotExist as exc:
         raise Http404 from exc
     return render(

@@ -34,6 +34,13 @@ def make_user(role: str, *, venues=(), username: str | None = None):
     return user
 
 
+def venue_of(user):
+    """The first venue of ``user``'s profile (staff), else a new venue (e.g. for an
+    administrator): where an application made by ``user`` is collected."""
+    venue = Venue.objects.filter(staff_profiles__user=user).order_by("pk").first()
+    return venue or VenueFactory()
+
+
 class VenueFactory(DjangoModelFactory):
     class Meta:
         model = Venue

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from classes.models import Session
 from classes.selectors import session_list
 from kernel.models import Role
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import OFFICE_ROLES, can_change_venue, role_required, user_role
 from volunteers import selectors, services
 from volunteers.forms import (
@@ -93,12 +95,16 @@ def _supporter_form_page(request, supporter: Supporter | None):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         fields, weekly = form.supporter_fields(), weekly_windows(formset)
         try:
-            if supporter is None:
-                saved = services.supporter_create(by=request.user, weekly=weekly, **fields)
-            else:
-                saved = services.supporter_update(
-                    supporter=supporter, by=request.user, weekly=weekly, **fields
-                )
+            with submitted_once(request) as once:
+                if supporter is None:
+                    saved = services.supporter_create(by=request.user, weekly=weekly, **fields)
+                else:
+                    saved = services.supporter_update(
+                        supporter=supporter, by=request.user, weekly=weekly, **fields
+                    )
+                once.result_url = reverse("volunteers:supporter_detail", args=[saved.pk])
+        except AlreadySubmitted as done:
+            return already_saved(request, done, reverse("volunteers:supporter_list"))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -140,12 +146,15 @@ def assign(request, session_pk: int):
             return redirect("volunteers:assign", session_pk=session.pk)
         supporter = form.cleaned_data["supporter"]
         try:
-            assignment = services.assignment_create(
-                session=session,
-                supporter=supporter,
-                by=request.user,
-                is_lead=form.cleaned_data["is_lead"],
-            )
+            with submitted_once(request):
+                assignment = services.assignment_create(
+                    session=session,
+                    supporter=supporter,
+                    by=request.user,
+                    is_lead=form.cleaned_data["is_lead"],
+                )
+        except AlreadySubmitted as done:
+            return already_saved(request, done, reverse("volunteers:assign", args=[session.pk]))
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
@@ -199,7 +208,16 @@ def assignment_respond(request, pk: int):
     assignment = get_object_or_404(qs, pk=pk)
     accept = request.POST.get("answer") == "accept"
     try:
-        services.assignment_respond(assignment=assignment, accept=accept, by=request.user)
+        with submitted_once(request):
+            services.assignment_respond(assignment=assignment, accept=accept, by=request.user)
+    except AlreadySubmitted as done:
+        return already_saved(
+            request,
+            done,
+            reverse("volunteers:my_assignments")
+            if is_supporter
+            else reverse("volunteers:assign", args=[assignment.session_id]),
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:

@@ -21,6 +21,7 @@ from classes.models import Session
 from classes.selectors import session_list
 from kernel.date_ranges import month_from_query
 from kernel.models import Role
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.redirects import safe_next
 from kernel.roles import ALL_ROLES, OFFICE_ROLES, role_required, user_role, venue_ids_for
 from volunteers import selectors_hours, services_hours
@@ -70,12 +71,15 @@ def assignment_check(request, pk: int):
         )
     name = assignment.supporter.name
     try:
-        if form.cleaned_data["action"] == "in":
-            services_hours.hours_check_in(assignment=assignment, by=request.user, at=at)
-            messages.success(request, _("%(name)s checked in.") % {"name": name})
-        else:
-            services_hours.hours_check_out(assignment=assignment, by=request.user, at=at)
-            messages.success(request, _("%(name)s checked out.") % {"name": name})
+        with submitted_once(request):
+            if form.cleaned_data["action"] == "in":
+                services_hours.hours_check_in(assignment=assignment, by=request.user, at=at)
+                messages.success(request, _("%(name)s checked in.") % {"name": name})
+            else:
+                services_hours.hours_check_out(assignment=assignment, by=request.user, at=at)
+                messages.success(request, _("%(name)s checked out.") % {"name": name})
+    except AlreadySubmitted as done:
+        return already_saved(request, done, safe_next(request, fallback))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     return redirect(safe_next(request, fallback))

@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import Session
 from classes.selectors import session_list
 from kernel.models import Role
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required
 from volunteers import selectors, selectors_replies, services_replies
 from volunteers.forms import AssignForm
@@ -35,9 +37,12 @@ def my_assignment_withdraw(request, pk: int):
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services_replies.assignment_withdraw(
-                assignment=assignment, by=request.user, reason=form.cleaned_data["reason"]
-            )
+            with submitted_once(request):
+                result = services_replies.assignment_withdraw(
+                    assignment=assignment, by=request.user, reason=form.cleaned_data["reason"]
+                )
+        except AlreadySubmitted as done:
+            return already_saved(request, done, reverse("volunteers:my_assignments"))
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
@@ -84,8 +89,13 @@ def replacements(request, session_pk: int):
         else:
             supporter = form.cleaned_data["supporter"]
             try:
-                assignment = services_replies.replacement_ask(
-                    session=session, supporter=supporter, by=request.user
+                with submitted_once(request):
+                    assignment = services_replies.replacement_ask(
+                        session=session, supporter=supporter, by=request.user
+                    )
+            except AlreadySubmitted as done:
+                return already_saved(
+                    request, done, reverse("volunteers:replacements", args=[session.pk])
                 )
             except ValidationError as exc:
                 messages.error(request, error_text(exc))

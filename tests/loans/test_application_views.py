@@ -1,12 +1,13 @@
 """Application and lottery pages: add an application, draw (administrator), explain the result."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from loans.models import LoanApplication, LoanLottery
 from loans.services_lottery import loan_application_create, loan_lottery_draw
 from residents.models import Household
-from tests.factories import LoanPolicyFactory, ResidentFactory
+from tests.factories import LoanPolicyFactory, ResidentFactory, venue_of
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +27,13 @@ def _apply(policy, by, n, household=Household.WITH_FAMILY, prefix="申込"):
             resident=ResidentFactory(name=f"{prefix} {i}", household=household),
             policy=policy,
             by=by,
+            venue=venue_of(by),
         )
         for i in range(n)
     ]
 
 
-def test_staff_find_a_resident_and_add_an_application(staff_client, lottery_policy):
+def test_staff_find_a_resident_and_add_an_application(staff_client, lottery_policy, venue):
     resident = ResidentFactory(name="渡辺 トメ", name_kana="ワタナベ トメ")
     page = staff_client.get(reverse("loans:applications"), {"q": "わたなべ"})
     assert page.status_code == 200
@@ -39,7 +41,7 @@ def test_staff_find_a_resident_and_add_an_application(staff_client, lottery_poli
 
     response = staff_client.post(
         reverse("loans:application_add"),
-        {"policy": lottery_policy.pk, "resident": resident.pk},
+        {"policy": lottery_policy.pk, "resident": resident.pk, "venue": venue.pk},
         follow=True,
     )
 
@@ -54,7 +56,7 @@ def test_a_second_application_is_refused_with_a_message(staff_client, lottery_po
     (app,) = _apply(lottery_policy, staff_user, 1)
     response = staff_client.post(
         reverse("loans:application_add"),
-        {"policy": lottery_policy.pk, "resident": app.resident_id},
+        {"policy": lottery_policy.pk, "resident": app.resident_id, "venue": app.venue_id},
         follow=True,
     )
     assert "申込 0 has already applied for a loan under this policy." in _messages(response)
@@ -69,6 +71,25 @@ def test_an_unknown_resident_gives_a_message_not_a_500(staff_client, lottery_pol
     )
     assert response.status_code == 200
     assert "That resident no longer exists. Search again." in _messages(response)
+    assert not LoanApplication.objects.exists()
+
+
+def test_an_application_without_a_venue_is_refused_with_a_message(staff_client, lottery_policy):
+    resident = ResidentFactory(name="渡辺 トメ")
+    response = staff_client.post(
+        reverse("loans:application_add"),
+        {"policy": lottery_policy.pk, "resident": resident.pk},
+        follow=True,
+    )
+    assert "Choose the venue where the resident will collect the device." in _messages(response)
+    assert not LoanApplication.objects.exists()
+
+
+def test_the_service_refuses_an_application_without_a_venue(lottery_policy, staff_user):
+    with pytest.raises(ValidationError, match="Choose the venue where the resident"):
+        loan_application_create(
+            resident=ResidentFactory(), policy=lottery_policy, by=staff_user, venue=None
+        )
     assert not LoanApplication.objects.exists()
 
 
@@ -216,6 +237,7 @@ def test_applications_page_query_count_is_the_same_for_5_and_50(
                 resident=ResidentFactory(name=f"人 {start + i}"),
                 policy=lottery_policy,
                 by=staff_user,
+                venue=venue_of(staff_user),
             )
         with CaptureQueriesContext(connection) as ctx:
             assert staff_client.get(reverse("loans:applications")).status_code == 200
@@ -238,3 +260,63 @@ def test_lottery_page_query_count_is_the_same_for_5_and_50(staff_client, staff_u
         return len(ctx.captured_queries)
 
     assert count_for(5) == count_for(50)
+
+
+# Venues ---------------------------------------------------------------------------------------
+
+
+def test_staff_see_only_their_venues_applicants_on_a_lottery_page(
+    client, lottery_policy, staff_user, other_staff_user, admin_user
+):
+    _apply(lottery_policy, staff_user, 2, prefix="本町")
+    _apply(lottery_policy, other_staff_user, 3, prefix="小名浜")
+    lottery = loan_lottery_draw(policy=lottery_policy, places=2, by=admin_user, seed=5)
+    url = reverse("loans:lottery_detail", args=[lottery.pk])
+
+    client.force_login(staff_user)
+    html = client.get(url).content.decode()
+    assert "本町 0" in html and "本町 1" in html
+    assert "小名浜" not in html
+    assert "3 applicants at other venues are not shown." in html
+
+    client.force_login(admin_user)
+    html = client.get(url).content.decode()
+    assert "小名浜 0" in html and "本町 0" in html and "not shown" not in html
+
+
+def test_a_lottery_drawn_for_one_venue_takes_only_its_applications(
+    admin_client_, lottery_policy, staff_user, other_staff_user, venue, other_venue, client
+):
+    here = _apply(lottery_policy, staff_user, 2, prefix="本町")
+    there = _apply(lottery_policy, other_staff_user, 2, prefix="小名浜")
+    response = admin_client_.post(
+        reverse("loans:lottery_draw"),
+        {"policy": lottery_policy.pk, "places": 1, "venue": venue.pk},
+    )
+    lottery = LoanLottery.objects.get()
+    assert response.status_code == 302 and lottery.venue == venue
+    assert sorted(lottery.result) == sorted(a.pk for a in here)
+    assert set(
+        LoanApplication.objects.filter(pk__in=[a.pk for a in there]).values_list(
+            "status", flat=True
+        )
+    ) == {LoanApplication.Status.PENDING}
+    # Staff of the other venue neither see this draw listed nor open it.
+    client.force_login(other_staff_user)
+    page = client.get(reverse("loans:applications"), {"policy": lottery_policy.pk})
+    assert reverse("loans:lottery_detail", args=[lottery.pk]) not in page.content.decode()
+    assert client.get(reverse("loans:lottery_detail", args=[lottery.pk])).status_code == 404
+
+
+def test_a_draw_limited_to_the_users_venues_leaves_the_others_pending(
+    lottery_policy, staff_user, other_staff_user, venue
+):
+    here = _apply(lottery_policy, staff_user, 2, prefix="本町")
+    there = _apply(lottery_policy, other_staff_user, 2, prefix="小名浜")
+    lottery = loan_lottery_draw(
+        policy=lottery_policy, places=5, by=staff_user, seed=1, venue_ids={venue.pk}
+    )
+    assert sorted(lottery.result) == sorted(a.pk for a in here)
+    for app in there:
+        app.refresh_from_db()
+        assert app.status == LoanApplication.Status.PENDING

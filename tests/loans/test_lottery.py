@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from loans.models import LoanApplication, LoanLottery
 from loans.services_lottery import loan_application_create, loan_lottery_draw, loan_lottery_order
 from residents.models import Household
-from tests.factories import LoanPolicyFactory, ResidentFactory
+from tests.factories import LoanPolicyFactory, ResidentFactory, venue_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,10 @@ def lottery_policy(db):
 def _apply(policy, by, households):
     return [
         loan_application_create(
-            resident=ResidentFactory(name=f"申込 {i}", household=household), policy=policy, by=by
+            resident=ResidentFactory(name=f"申込 {i}", household=household),
+            policy=policy,
+            by=by,
+            venue=venue_of(by),
         )
         for i, household in enumerate(households)
     ]
@@ -41,9 +44,13 @@ def test_priority_groups_are_kept_on_the_application(lottery_policy, staff_user)
 
 def test_applying_twice_is_refused(lottery_policy, staff_user):
     resident = ResidentFactory(name="重複 太郎")
-    loan_application_create(resident=resident, policy=lottery_policy, by=staff_user)
+    loan_application_create(
+        resident=resident, policy=lottery_policy, by=staff_user, venue=venue_of(staff_user)
+    )
     with pytest.raises(ValidationError, match="重複 太郎 has already applied"):
-        loan_application_create(resident=resident, policy=lottery_policy, by=staff_user)
+        loan_application_create(
+            resident=resident, policy=lottery_policy, by=staff_user, venue=venue_of(staff_user)
+        )
     assert LoanApplication.objects.count() == 1
 
 

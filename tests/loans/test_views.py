@@ -339,7 +339,10 @@ def test_lend_page_warns_of_the_residents_loans_and_offers_their_reservations(
     lent = LoanFactory(resident=resident, venue=venue, policy=policy, device__asset_tag="SP-0001")
     held = DeviceFactory(asset_tag="SP-0002", model_name="iPhone SE")
     Device.objects.filter(pk=held.pk).update(
-        status=Device.Status.RESERVED, reserved_for=resident, reserved_until=date(2030, 1, 31)
+        status=Device.Status.RESERVED,
+        reserved_for=resident,
+        reserved_until=date(2030, 1, 31),
+        reserved_venue=venue,
     )
     response = staff_client.get(
         reverse("loans:checkout"), {"device": device.pk, "resident": resident.pk}
@@ -360,7 +363,7 @@ def test_lend_page_query_count_does_not_grow_with_the_residents_holdings(
     LoanFactory.create_batch(3, resident=resident, venue=venue, policy=policy)
     for held in DeviceFactory.create_batch(3):
         Device.objects.filter(pk=held.pk).update(
-            status=Device.Status.RESERVED, reserved_for=resident
+            status=Device.Status.RESERVED, reserved_for=resident, reserved_venue=venue
         )
     with django_assert_max_num_queries(len(ctx.captured_queries)):
         content = staff_client.get(url).content.decode()
@@ -457,10 +460,13 @@ def test_a_device_on_loan_or_in_repair_is_not_offered(staff_client, policy, acti
 
 
 def test_a_reserved_device_is_offered_to_lend_but_not_to_reserve_again(
-    staff_client, policy, device, resident
+    staff_client, policy, device, resident, venue
 ):
     Device.objects.filter(pk=device.pk).update(
-        status=Device.Status.RESERVED, reserved_for=resident, reserved_until=date(2030, 1, 31)
+        status=Device.Status.RESERVED,
+        reserved_for=resident,
+        reserved_until=date(2030, 1, 31),
+        reserved_venue=venue,
     )
     response, content = _search_devices(staff_client, "0100")
     assert _found_tags(response) == ["SP-0100"]

@@ -47,6 +47,7 @@ def normalise(html: str) -> str:
     """One tag or text run per line, white space folded, per-request tokens blanked."""
     html = re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]*"', r'\1CSRF"', html)
     html = re.sub(r'(name="csrf-token" content=")[^"]*"', r'\1CSRF"', html)
+    html = re.sub(r'(name="once_token" value=")[^"]*"', r'\1ONCE"', html)
     html = re.sub(r'nonce="[^"]*"', 'nonce="NONCE"', html)
     html = re.sub(r"\s+", " ", html)
     html = re.sub(r"\s*(<[^>]*>)\s*", r"\n\1\n", html)

@@ -14,13 +14,14 @@ from urllib.parse import urlparse
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from classes.models import CallListEntry, Consultation, Series, Session, VenueClosure
 from kernel.models import Role
-from loans.models import LoanApplication, LoanLottery
+from loans.models import Device, LoanApplication, LoanLottery
 from reports.models import GeneratedReport, Kpi
 from residents.models import ResidentImport
 from tests.factories import (
@@ -89,6 +90,13 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
     assignment = AssignmentFactory(session=session, supporter=supporter)
     policy = LoanPolicyFactory()
     device = DeviceFactory(home_venue=venue)
+    # Reserved at this venue, so that cancelling the reservation is tried by every role.
+    Device.objects.filter(pk=device.pk).update(
+        status=Device.Status.RESERVED,
+        reserved_for=resident,
+        reserved_until=now.date() + timedelta(days=7),
+        reserved_venue=venue,
+    )
     loan = LoanFactory(venue=venue, resident=resident, policy=policy)
     lottery = LoanLottery.objects.create(policy=policy, seed=1, places=1)
     # Objects made only in the admin site, so that its object pages are walked too.
@@ -135,6 +143,22 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
         "match_proposal": {"pk": proposal.pk, "action": "pin"},
         "email_key": {"key": "not-a-real-key"},
         "reset_key": {"uidb36": "1", "key": "not-a-real-key"},
+        # POST bodies (see table.POSTS): what staff of this venue would submit.
+        "post": {
+            "reservation_cancel": {"note": "辞退"},
+            "check_in": {"on": now.date().isoformat(), "channel": "phone", "satisfaction": "4"},
+            "mark_lost": {"confirm": "on", "notes": "紛失"},
+            "application": {"policy": policy.pk, "resident": duplicate.pk, "venue": venue.pk},
+            "walk_in": {"resident": duplicate.pk},
+            "register": {"session": session.pk, "resident": duplicate.pk},
+            "call_done": {"status": CallListEntry.Status.REMINDED, "note": "了解"},
+            "edit_resident": {
+                "name": "山田 次郎",
+                "name_kana": "やまだ じろう",
+                "household": resident.household,
+                "own_device": resident.own_device,
+            },
+        },
     }
 
 
@@ -320,20 +344,153 @@ def test_the_admin_site_works_for_a_superuser(world):
     assert object_pages > 30  # change, delete and history pages were opened, not skipped
 
 
-def test_post_only_urls_send_an_anonymous_post_to_the_login_page(world, persona_clients):
-    """The table's GET shows only 405 for POST-only views; their login check is checked here."""
+# Pages whose POST is allauth's or the admin site's own (their own tests cover them).
+THIRD_PARTY_PREFIXES = ("account_", "mfa_", "admin:")
+FINGERPRINT_APPS = ("classes", "loans", "volunteers", "residents", "reports", "project")
+FINGERPRINT_SKIPPED = ("project.AuditEvent",)  # reading a page is audited, by design
+
+
+def _fingerprint() -> dict[str, list]:
+    """Every row of the product's tables (the audit trail aside), to tell whether a POST
+    changed anything."""
+    rows = {}
+    for model in apps.get_models():
+        label = model._meta.label
+        if model._meta.app_label in FINGERPRINT_APPS and label not in FINGERPRINT_SKIPPED:
+            rows[label] = list(model._default_manager.order_by("pk").values_list())
+    return rows
+
+
+def _post_and_roll_back(client, url: str, data: dict, before: dict) -> tuple[object, bool]:
+    """POST ``data`` to ``url``; return the answer as a table code and whether any row changed.
+    The changes are rolled back, so that every persona meets the same world. (A 405 or a
+    redirect to the login page comes from a decorator before the view runs: not compared.)"""
+    with transaction.atomic():
+        response = client.post(url, data)
+        outcome = _outcome(response)
+        changed = outcome not in (table.LOGIN, table.NOT_ALLOWED) and _fingerprint() != before
+        transaction.set_rollback(True)
+    return outcome, changed
+
+
+REFUSALS = (table.FORBIDDEN, table.NOT_FOUND, table.LOGIN, table.NOT_ALLOWED)
+
+
+def test_every_post_answers_each_role_as_the_table_says_and_a_refusal_changes_nothing(
+    world, persona_clients
+):
+    """Each line of ``table.POSTS``: the answer per persona; a refused POST changes no row, nor
+    does any POST of staff of another venue (but on what all venues share); with a real
+    submission (``data``), staff of this venue do change something, so the
+    refusals above were refusals of a change and not of an empty form."""
+    names = walk_url_names()
+    before = _fingerprint()
+    wrong: list[str] = []
+    dump: list[str] = []
+    for name, entry in sorted(table.POSTS.items()):
+        url = reverse(name, kwargs=_kwargs(name, names[name], world))
+        data = world["post"][entry.data] if entry.data else {}
+        got_row = []
+        for persona, client in persona_clients.items():
+            got, changed = _post_and_roll_back(client, url, data, before)
+            got_row.append(got)
+            want = entry.for_persona(persona)
+            if got != want:
+                wrong.append(f"POST {name} ({url}) as {persona}: expected {want}, got {got}")
+            if changed and (
+                want in REFUSALS or (persona == "other_staff" and name not in table.SHARED)
+            ):
+                wrong.append(f"POST {name} ({url}) as {persona}: changed rows")
+            if entry.data and persona == "staff" and not changed:
+                wrong.append(f"POST {name} ({url}) as staff: the submission changed nothing")
+        codes = ", ".join(_code_name(g) for g in got_row)
+        dump.append(f'    "{name}": P({entry.data!r}, {codes}),')
+    if dump_path := os.environ.get("URL_PERMISSIONS_DUMP"):
+        with open(dump_path + ".post", "w") as out:
+            out.write("\n".join(dump) + "\n")
+    assert not wrong, "POST answers differ from the table:\n" + "\n".join(wrong)
+
+
+def test_every_post_only_view_has_a_post_line():
     post_only = [
         name
         for name, entry in table.URLS.items()
         if all(entry.for_persona(p) == table.NOT_ALLOWED for p in table.PERSONAS)
     ]
     assert len(post_only) > 20
-    wrong = []
-    for name in post_only:
-        url = reverse(name, kwargs=_kwargs(name, walk_url_names()[name], world))
-        got = _outcome(persona_clients["anonymous"].post(url, {}))
-        if got != table.LOGIN:
-            wrong.append(f"{name} ({url}): {got}")
-    assert not wrong, "POST-only views answering an anonymous POST without a login: " + ", ".join(
-        wrong
-    )
+    missing = sorted(set(post_only) - set(table.POSTS))
+    assert not missing, "POST-only views without a line in table.POSTS: " + ", ".join(missing)
+    unknown = sorted(set(table.POSTS) - set(table.URLS))
+    assert not unknown, "table.POSTS lines for unknown URL names: " + ", ".join(unknown)
+
+
+def test_a_post_to_a_page_without_a_post_line_is_answered_like_a_get_and_changes_nothing(
+    world, persona_clients
+):
+    """The pages that only show something: a POST (an empty form, as a stray resubmission
+    would be) gets the GET's answer or 405, and no row changes, for every persona."""
+    names = walk_url_names()
+    before = _fingerprint()
+    wrong: list[str] = []
+    checked = 0
+    for name, entry in sorted(table.URLS.items()):
+        if name in table.POSTS or name.startswith(THIRD_PARTY_PREFIXES):
+            continue
+        url = reverse(name, kwargs=_kwargs(name, names[name], world))
+        checked += 1
+        for persona, client in persona_clients.items():
+            got, changed = _post_and_roll_back(client, url, {}, before)
+            if got not in (entry.for_persona(persona), table.NOT_ALLOWED):
+                wrong.append(f"POST {name} as {persona}: got {got}")
+            if changed:
+                wrong.append(f"POST {name} as {persona}: changed rows")
+    assert checked > 20
+    assert not wrong, "Pages without a POST line answering a POST:\n" + "\n".join(wrong)
+
+
+def test_an_other_venues_id_in_the_query_string_shows_and_preselects_nothing_of_it(
+    world, persona_clients, venue
+):
+    """The views that choose an object from ``?venue=``, ``?device=`` or ``?resident=`` (grep
+    ``request.GET`` in the views): staff of another venue, given this venue's ids, get 404 or a
+    page without this venue's object; staff of this venue get the object."""
+    Session.objects.filter(pk=world["session"]["pk"]).update(title="本町のスマホ教室")
+    session = Session.objects.get(pk=world["session"]["pk"])
+    device = Device.objects.select_related("reserved_for").get(pk=world["device"]["pk"])
+    resident_name = device.reserved_for.name
+    today = timezone.localdate()
+    month = {"year": today.year, "month": today.month}
+    own, other = persona_clients["staff"], persona_clients["other_staff"]
+
+    for name in ("classes:call_list", "classes:call_list_pdf"):
+        url = reverse(name)
+        assert own.get(url, {"venue": venue.pk}).status_code == 200, name
+        assert other.get(url, {"venue": venue.pk}).status_code == 404, name
+
+    # The session list filtered by this venue: the filter is refused, nothing of it is listed.
+    url = reverse("classes:session_list")
+    assert session.title in own.get(url, {"venue": venue.pk}).content.decode()
+    assert session.title not in other.get(url, {"venue": venue.pk}).content.decode()
+
+    # The month of attendance of this venue: staff of another venue are sent back to choose.
+    url = reverse("reports:venue_month_attendance")
+    assert own.get(url, {"venue": venue.pk, **month})["Content-Type"] == "application/pdf"
+    refused = other.get(url, {"venue": venue.pk, **month})
+    assert _outcome(refused) == table.REDIRECT
+    assert urlparse(refused["Location"]).path == reverse("reports:report_list")
+
+    # The device reserved at this venue, chosen by id on the lend and reserve pages: the other
+    # venue's staff learn neither for whom it is held nor get a form to lend or reserve it.
+    for name in ("loans:checkout", "loans:reserve"):
+        params = {"device": device.pk}
+        mine = own.get(reverse(name), params).content.decode()
+        theirs = other.get(reverse(name), params).content.decode()
+        assert "is reserved at another venue" not in mine, name
+        assert "is reserved at another venue" in theirs, name
+        assert resident_name not in theirs, name
+    # Chosen as the resident: their reservation and loan at this venue stay hidden.
+    theirs = other.get(
+        reverse("loans:checkout"), {"resident": device.reserved_for_id}
+    ).content.decode()
+    assert device.asset_tag not in theirs
+    assert "also has 2 loans or reservations at other venues" in theirs

@@ -45,6 +45,24 @@ class E:
         return getattr(self, persona)
 
 
+@dataclass(frozen=True)
+class P:
+    """Expected answers of one URL to a POST: the key of the body in the test's
+    ``world["post"]`` (None: an empty POST, a form sent blank), then one code per persona in
+    ``PERSONAS`` order. With a body, staff of this venue must change something."""
+
+    data: str | None
+    administrator: object
+    staff: object
+    other_staff: object
+    coordinator: object
+    supporter: object
+    anonymous: object
+
+    def for_persona(self, persona: str) -> object:
+        return getattr(self, persona)
+
+
 def _all(obj, code) -> E:
     return E(obj, code, code, code, code, code, code)
 
@@ -205,3 +223,74 @@ def admin_expected(name: str, persona: str) -> object:
     if name in ADMIN_EXCEPTIONS:
         return ADMIN_EXCEPTIONS[name].for_persona(persona)
     return ADMIN_LOGIN
+
+
+# What a POST gets, for every project URL that takes one (allauth's and the admin's forms are
+# theirs). "staff" is staff of the venue the object belongs to: their POST succeeds (REDIRECT)
+# or shows the form with its errors (OK, or 400); "other_staff" must get 404 (or 403) and
+# change nothing. The data key names a real submission (see the ``world`` fixture).
+# fmt: off
+POSTS: dict[str, P] = {
+    "classes:attendance_take": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:call_entry_update": P("call_done", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:consult_book": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:consult_cancel": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:consult_record": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:register": P("register", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:registration_cancel": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:registration_move": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:salon_count": P(None, OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:series_create": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:series_edit_following": P(None, OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:series_register_course": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:session_cancel": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:session_create": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:session_edit": P(None, OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:walk_in_add": P("walk_in", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:agreement_signed": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:application_add": P("application", REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:check_in": P("check_in", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:checkout": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:lottery_draw": P(None, REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:mark_lost": P("mark_lost", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:renew": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:reservation_cancel": P("reservation_cancel", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:reserve": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "loans:return": P(None, OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "privacy:erase": P(None, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "reports:kpi_targets": P(None, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "reports:report_list": P(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "residents:create": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:duplicate_resolve": P(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:edit": P("edit_resident", REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:import": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "volunteers:assign": P(None, REDIRECT, FORBIDDEN, NOT_FOUND, REDIRECT, FORBIDDEN, LOGIN),
+    "volunteers:assignment_cancel": P(None, REDIRECT, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, LOGIN),
+    "volunteers:assignment_check": P(None, REDIRECT, REDIRECT, NOT_FOUND, REDIRECT, REDIRECT, LOGIN),
+    "volunteers:assignment_respond": P(None, REDIRECT, FORBIDDEN, FORBIDDEN, REDIRECT, REDIRECT, LOGIN),
+    "volunteers:hours_approval": P(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:match_proposal_action": P(None, REDIRECT, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, LOGIN),
+    "volunteers:match_run_publish": P(None, REDIRECT, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, LOGIN),
+    "volunteers:match_run_rerun": P(None, REDIRECT, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, LOGIN),
+    "volunteers:matching": P(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:my_assignment_withdraw": P(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "volunteers:my_availability": P(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "volunteers:my_calendar_link": P(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, REDIRECT, LOGIN),
+    "volunteers:replacements": P(None, REDIRECT, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, LOGIN),
+    "volunteers:supporter_availability": P(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:supporter_calendar_link": P(None, REDIRECT, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, LOGIN),
+    "volunteers:supporter_create": P(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+    "volunteers:supporter_edit": P(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
+}
+# fmt: on
+
+# Objects every venue shares (residents are the people served by all): staff of another venue
+# may change them, so their POST lines are not held to "other_staff changes nothing".
+SHARED = frozenset(
+    {
+        "residents:create",
+        "residents:edit",
+        "residents:import",
+        "residents:duplicate_resolve",
+    }
+)

@@ -114,7 +114,9 @@ def test_list_page_query_count_does_not_grow(staff_client, django_assert_max_num
 # --- detail ------------------------------------------------------------------------------------
 
 
-def test_detail_shows_upcoming_past_no_shows_and_loans(staff_client, django_assert_max_num_queries):
+def test_detail_shows_upcoming_past_no_shows_and_loans(
+    staff_client, venue, django_assert_max_num_queries
+):
     resident = ResidentFactory(name="山田 太郎")
     now = timezone.now()
     RegistrationFactory(resident=resident, session=SessionFactory(title="LINE入門"))
@@ -136,7 +138,7 @@ def test_detail_shows_upcoming_past_no_shows_and_loans(staff_client, django_asse
         ),
         attendance=Registration.Attendance.ATTENDED,
     )
-    LoanFactory(resident=resident, device__asset_tag="SP-0099")
+    LoanFactory(resident=resident, venue=venue, device__asset_tag="SP-0099")
     with django_assert_max_num_queries(8):
         response = staff_client.get(reverse("residents:detail", args=[resident.pk]))
     html = response.content.decode()
@@ -145,6 +147,25 @@ def test_detail_shows_upcoming_past_no_shows_and_loans(staff_client, django_asse
     assert "地図アプリ" in past and "No-show" in past and "カメラ" in past
     assert "Attended: 1 · No-shows: 1" in past
     assert "SP-0099" in past
+
+
+def test_detail_shows_only_the_loans_of_the_staffs_venues_and_counts_the_others(
+    client, venue, other_venue, staff_user, other_staff_user, admin_user
+):
+    resident = ResidentFactory(name="山田 太郎")
+    LoanFactory(resident=resident, venue=venue, device__asset_tag="SP-HERE")
+    LoanFactory(resident=resident, venue=other_venue, device__asset_tag="SP-THERE")
+    url = reverse("residents:detail", args=[resident.pk])
+
+    client.force_login(other_staff_user)
+    html = client.get(url).content.decode()
+    assert "SP-THERE" in html and "SP-HERE" not in html
+    assert "1 loan at other venues." in html
+
+    client.force_login(admin_user)
+    html = client.get(url).content.decode()
+    assert "SP-THERE" in html and "SP-HERE" in html
+    assert "at other venues" not in html
 
 
 def test_detail_of_unknown_resident_is_404(staff_client):
