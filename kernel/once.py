@@ -15,11 +15,13 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel.models import FormSubmission
@@ -96,3 +98,14 @@ def already_saved(request: HttpRequest, done: AlreadySubmitted, fallback: str) -
     URL) with the message "already saved"."""
     messages.info(request, _("This form was already sent and saved; it was not saved twice."))
     return redirect(done.result_url or fallback)
+
+
+def form_submissions_forget(*, older_than_days: int) -> int:
+    """Delete used tokens older than ``older_than_days`` days and return how many went.
+
+    A form left open longer than that and sent again saves again: a day's tokens are what a double
+    click or a resent page needs; a week is kept. Run daily by Celery beat (``kernel.tasks``).
+    """
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -280,12 +280,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classes.tasks.send_due_reminders",
         "schedule": 15 * 60,
     },
+    # Used one-time form tokens (kernel.once) older than FORM_TOKEN_KEEP_DAYS.
+    "kernel-forget-form-submissions": {
+        "task": "kernel.tasks.forget_old_form_submissions",
+        "schedule": 24 * 60 * 60,
+    },
     # Retention: residents inactive for RESIDENT_RETENTION_YEARS are anonymised once a day.
     "residents-anonymise-inactive": {
         "task": "residents.tasks.anonymise_inactive_residents",
         "schedule": 24 * 60 * 60,
     },
 }
+# Days a used one-time form token is kept (a resent form older than this saves again).
+FORM_TOKEN_KEEP_DAYS = envint("FORM_TOKEN_KEEP_DAYS", 7)
 # Years without any activity (registration, consultation, loan, check-in, call) after which a
 # resident's personal data is erased by the daily retention task; aggregates keep counting them.
 RESIDENT_RETENTION_YEARS = envint("RESIDENT_RETENTION_YEARS", 5)

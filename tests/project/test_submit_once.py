@@ -252,3 +252,16 @@ def test_every_add_form_carries_a_one_time_token(
         client.force_login(user)
         missing += [url for url in urls if not _has_token(client.get(url))]
     assert not missing, "Forms without the one-time token: " + ", ".join(missing)
+
+
+def test_the_daily_task_forgets_tokens_older_than_a_week_and_keeps_the_rest(db, settings):
+    from django.utils import timezone
+
+    from kernel.tasks import forget_old_form_submissions
+
+    settings.FORM_TOKEN_KEEP_DAYS = 7
+    now = timezone.now()
+    FormSubmission.objects.create(token="old", created_at=now - timedelta(days=8))
+    FormSubmission.objects.create(token="recent", created_at=now - timedelta(days=6))
+    assert forget_old_form_submissions.delay().get() == 1
+    assert list(FormSubmission.objects.values_list("token", flat=True)) == ["recent"]
