@@ -10,28 +10,29 @@ from classes.models import (
     Venue,
     VenueClosure,
 )
+from kernel import admin_dates as ranged
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(ranged.ModelAdmin):
     list_display = ("code", "name", "district", "kind", "default_seats", "is_active")
     search_fields = ("code", "name", "name_kana", "district")
     list_filter = ("kind", "district", "is_active")
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ranged.ModelAdmin):
     list_display = ("code", "title", "level", "minutes")
     search_fields = ("code", "title", "title_en")
     list_filter = ("level",)
 
 
 @admin.register(Organiser)
-class OrganiserAdmin(admin.ModelAdmin):
+class OrganiserAdmin(ranged.ModelAdmin):
     list_display = ("name", "kind")
 
 
-class RegistrationInline(admin.TabularInline):
+class RegistrationInline(ranged.TabularInline):
     model = Registration
     extra = 0
     raw_id_fields = ("resident",)
@@ -39,7 +40,7 @@ class RegistrationInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ranged.ModelAdmin):
     list_display = ("starts_at", "kind", "title", "topic", "venue", "seats", "status")
     list_filter = ("kind", "status", "venue")
     search_fields = ("title", "topic__title", "venue__name", "place")
@@ -49,7 +50,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ranged.ModelAdmin):
     list_display = ("session", "resident", "status", "attendance", "created_at")
     list_filter = ("status", "attendance")
     raw_id_fields = ("session", "resident")
@@ -57,20 +58,20 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(VenueClosure)
-class VenueClosureAdmin(admin.ModelAdmin):
+class VenueClosureAdmin(ranged.ModelAdmin):
     list_display = ("venue", "date", "reason")
     list_filter = ("venue",)
     date_hierarchy = "date"
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(ranged.ModelAdmin):
     list_display = ("__str__", "venue", "kind")
     list_filter = ("kind", "venue")
 
 
 @admin.register(CallListEntry)
-class CallListEntryAdmin(admin.ModelAdmin):
+class CallListEntryAdmin(ranged.ModelAdmin):
     list_display = ("registration", "reason", "status", "called_at", "sent_at", "last_error")
     list_filter = ("reason", "status")
     raw_id_fields = ("registration",)
@@ -81,7 +82,7 @@ from classes.models import Consultation  # noqa: E402 - appended with the consul
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(ranged.ModelAdmin):
     list_display = ("slot_start", "session", "resident", "category", "resolved")
     list_filter = ("category", "resolved")
     raw_id_fields = ("session", "resident")

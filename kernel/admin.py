@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kernel import admin_dates as ranged
 from kernel.invitations import invitation_send
 from kernel.models import AuditEvent, Profile, Role
 from kernel.roles import user_role
@@ -19,7 +20,7 @@ from kernel.roles import user_role
 User = get_user_model()
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(ranged.StackedInline):
     model = Profile
     can_delete = False
     min_num = 1
@@ -31,7 +32,7 @@ class ProfileInline(admin.StackedInline):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ranged.ModelAdmin):
     list_display = ("user", "role", "venue_names")
     list_filter = ("role", "venues")
     search_fields = ("user__username", "user__first_name", "user__last_name")
@@ -108,7 +109,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ranged.ModelAdmin):
     """The audit trail, read-only for everyone, superusers included (append-only by design)."""
 
     list_display = ("at", "username", "action", "object_type", "object_id", "summary", "ip")

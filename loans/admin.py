@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kernel import admin_dates as ranged
 from loans import services_devices
 from loans.models import (
     Device,
@@ -17,7 +18,7 @@ from loans.models import (
 )
 
 
-class DeviceEventInline(admin.TabularInline):
+class DeviceEventInline(ranged.TabularInline):
     model = DeviceEvent
     extra = 0
     can_delete = False
@@ -52,7 +53,7 @@ def _status_action(status: str, description):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ranged.ModelAdmin):
     list_display = ("asset_tag", "kind", "maker", "model_name", "serial", "status", "home_venue")
     list_filter = ("status", "kind", "condition", "home_venue")
     search_fields = ("asset_tag", "serial", "imei", "model_name", "sim_phone_number")
@@ -91,7 +92,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoanPolicy)
-class LoanPolicyAdmin(admin.ModelAdmin):
+class LoanPolicyAdmin(ranged.ModelAdmin):
     list_display = (
         "name",
         "term_days",
@@ -106,7 +107,7 @@ class LoanPolicyAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
 
 
-class LoanCheckInInline(admin.TabularInline):
+class LoanCheckInInline(ranged.TabularInline):
     model = LoanCheckIn
     extra = 0
     can_delete = False
@@ -118,7 +119,7 @@ class LoanCheckInInline(admin.TabularInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(ranged.ModelAdmin):
     inlines = [LoanCheckInInline]
     list_display = ("device", "resident", "venue", "status", "start_date", "due_date", "outcome")
     list_filter = ("status", "outcome", "venue")
@@ -152,7 +153,7 @@ class LoanAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoanApplication)
-class LoanApplicationAdmin(admin.ModelAdmin):
+class LoanApplicationAdmin(ranged.ModelAdmin):
     list_display = (
         "resident",
         "policy",
@@ -170,7 +171,7 @@ class LoanApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoanLottery)
-class LoanLotteryAdmin(admin.ModelAdmin):
+class LoanLotteryAdmin(ranged.ModelAdmin):
     list_display = ("policy", "held_at", "places", "seed", "held_by")
     readonly_fields = ("policy", "seed", "places", "result", "held_at", "held_by")
 

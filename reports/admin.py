@@ -1,15 +1,16 @@
 from django.contrib import admin
 
+from kernel import admin_dates as ranged
 from reports.models import GeneratedReport, Kpi, KpiTarget
 
 
-class KpiTargetInline(admin.TabularInline):
+class KpiTargetInline(ranged.TabularInline):
     model = KpiTarget
     extra = 1
 
 
 @admin.register(Kpi)
-class KpiAdmin(admin.ModelAdmin):
+class KpiAdmin(ranged.ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -24,7 +25,7 @@ class KpiAdmin(admin.ModelAdmin):
 
 
 @admin.register(GeneratedReport)
-class GeneratedReportAdmin(admin.ModelAdmin):
+class GeneratedReportAdmin(ranged.ModelAdmin):
     """Reports made: read-only here (they are asked for on the reports page)."""
 
     list_display = (

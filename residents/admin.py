@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from kernel import admin_dates as ranged
 from residents.models import Resident, ResidentImport
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(ranged.ModelAdmin):
     list_display = ("name", "name_kana", "birth_date", "phone", "district", "own_device")
     list_filter = ("own_device", "household", "consent_given", "district")
     search_fields = ("name", "search_name", "name_kana", "search_kana", "phone", "phone_digits")
@@ -13,7 +14,7 @@ class ResidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResidentImport)
-class ResidentImportAdmin(admin.ModelAdmin):
+class ResidentImportAdmin(ranged.ModelAdmin):
     list_display = (
         "file_name",
         "created_at",

@@ -1,21 +1,22 @@
 from django.contrib import admin
 
+from kernel import admin_dates as ranged
 from volunteers.models import Assignment, Availability, Skill, Supporter
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(ranged.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
-class AvailabilityInline(admin.TabularInline):
+class AvailabilityInline(ranged.TabularInline):
     model = Availability
     extra = 1
 
 
 @admin.register(Supporter)
-class SupporterAdmin(admin.ModelAdmin):
+class SupporterAdmin(ranged.ModelAdmin):
     list_display = [
         "name",
         "name_kana",
@@ -32,7 +33,7 @@ class SupporterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ranged.ModelAdmin):
     """Read-only: assignments are made on the assign page, which checks overlaps and limits."""
 
     list_display = ["session", "supporter", "status", "is_lead", "created_at"]
@@ -53,7 +54,7 @@ from volunteers.models import DistrictTravel  # noqa: E402
 
 
 @admin.register(DistrictTravel)
-class DistrictTravelAdmin(admin.ModelAdmin):
+class DistrictTravelAdmin(ranged.ModelAdmin):
     """Minutes between two districts (one row covers both directions; a missing pair uses
     settings.MATCHING_DEFAULT_TRAVEL_MINUTES, 30 by default)."""
 
