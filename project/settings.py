@@ -269,6 +269,9 @@ PROGRAM_DATA_DIR = Path(
 )
 # TrueType Japanese font embedded in every PDF (IPAex Gothic). Empty: found automatically.
 PDF_FONT_PATH = envstr("PDF_FONT_PATH")
+# TrueType font for the characters IPAex Gothic lacks (IPAmj明朝, Debian fonts-ipamj-mincho).
+# Empty: the Debian package's file; when it is missing such characters print as 〓.
+PDF_FALLBACK_FONT_PATH = envstr("PDF_FALLBACK_FONT_PATH")
 # Published reports hide counts of residents from 1 to this number minus one (shown as "<5").
 REPORT_SUPPRESSION_THRESHOLD = envint("REPORT_SUPPRESSION_THRESHOLD", 5)
 # Absolute address of the site (https://digi.city.example.lg.jp) for links in emails; empty: paths.
