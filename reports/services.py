@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from classes.models import Organiser, Venue
+from kernel.tasks_util import enqueue
 from reports.figures import (
     Period,
     ReportFigures,
@@ -199,8 +200,7 @@ def report_queue(*, report_id: int) -> bool:
     reports page offers to try again). Never raises for a failure of the making itself, which
     ``report_generate`` records on the report (and which is logged here in in-process mode).
     """
-    from kernel.tasks_util import enqueue
-    from reports.tasks import generate_report
+    from reports.tasks import generate_report  # reports.tasks imports this module
 
     try:
         queued = enqueue(generate_report, report_id)
@@ -268,7 +268,9 @@ def reports_requeue_stale(*, now=None, report_ids: Iterable[int] | None = None) 
         stale = stale.filter(pk__in=list(report_ids))
     ids = list(stale.order_by("requested_at", "id").values_list("pk", flat=True))
     # A run that is only slow loses its claim here and stops at its next step (report_generate).
-    stale.filter(pk__in=ids).update(status=GeneratedReport.Status.QUEUED, progress=0, progress_at=now)
+    stale.filter(pk__in=ids).update(
+        status=GeneratedReport.Status.QUEUED, progress=0, progress_at=now
+    )
     for report_id in ids:
         report_queue(report_id=report_id)
     return ids
