@@ -8,9 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app
 
-# IPAex Gothic for Japanese PDFs (embedded in every PDF; japanize-matplotlib ships a copy too).
+# IPAex Gothic for Japanese PDFs (embedded in every PDF; japanize-matplotlib ships a copy too),
+# and IPAmj明朝 for the kanji of residents' names that IPAex Gothic lacks (𠮷 and others).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-ipaexfont-gothic \
+    && apt-get install -y --no-install-recommends fonts-ipaexfont-gothic fonts-ipamj-mincho \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

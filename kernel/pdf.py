@@ -1,4 +1,4 @@
-"""PDF groundwork shared by every printed document: the embedded Japanese font and a base renderer.
+"""PDF groundwork shared by every printed document: the embedded Japanese fonts and a base renderer.
 
 Each document (attendance sheet, loan agreement, monthly report...) subclasses ``PdfRenderer``,
 builds its story in ``get_story()`` and is produced with ``render() -> bytes``.
@@ -16,12 +16,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate
 
+from kernel.pdf_fonts import FallbackTTFont, fix_to_unicode_cmap, load_fallback_font
+
 FONT_NAME = "IPAexGothic"
 DEBIAN_FONT_PATH = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+# IPAmj明朝 for the characters IPAex Gothic lacks (Debian package fonts-ipamj-mincho).
+FALLBACK_FONT_NAME = "IPAmjMincho"
+DEBIAN_FALLBACK_FONT_PATH = Path("/usr/share/fonts/truetype/ipamj/ipamjm.ttf")
 
 _font_lock = threading.Lock()
 
@@ -66,16 +70,31 @@ def japanese_font_path() -> Path:
     )
 
 
+def fallback_font_path() -> Path:
+    """The IPAmj明朝 TrueType file: ``settings.PDF_FALLBACK_FONT_PATH``, else the Debian
+    package's. It may be missing (``register_japanese_font`` then logs a warning)."""
+    configured = getattr(settings, "PDF_FALLBACK_FONT_PATH", "")
+    return Path(configured) if configured else DEBIAN_FALLBACK_FONT_PATH
+
+
 def register_japanese_font() -> str:
     """Register IPAex Gothic with reportlab (once per process) and return its font name.
 
     The font is a TrueType font, so reportlab embeds the subset of glyphs used in each PDF:
-    Japanese prints on machines without Japanese fonts. IPAex has no bold face, so bold and
-    italic map to the same font. Raises ImproperlyConfigured when no font file is found.
+    Japanese prints on machines without Japanese fonts. Characters it lacks are set in
+    IPAmj明朝, embedded the same way, and those neither has print as 〓 with a logged warning
+    (kernel.pdf_fonts); without the IPAmj file all of them print as 〓. IPAex has no bold face,
+    so bold and italic map to the same font. Raises ImproperlyConfigured when no IPAex Gothic
+    file is found.
     """
     with _font_lock:
         if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(FONT_NAME, str(japanese_font_path())))
+            fix_to_unicode_cmap()
+            fallback = load_fallback_font(FALLBACK_FONT_NAME, fallback_font_path())
+            if fallback is not None:
+                pdfmetrics.registerFont(fallback)
+            font = FallbackTTFont(FONT_NAME, str(japanese_font_path()), fallback=fallback)
+            pdfmetrics.registerFont(font)
             pdfmetrics.registerFontFamily(
                 FONT_NAME, normal=FONT_NAME, bold=FONT_NAME, italic=FONT_NAME, boldItalic=FONT_NAME
             )

@@ -311,8 +311,21 @@ PROGRAM_DATA_DIR = Path(
 )
 # TrueType Japanese font embedded in every PDF (IPAex Gothic). Empty: found automatically.
 PDF_FONT_PATH = envstr("PDF_FONT_PATH")
+# TrueType font for the characters IPAex Gothic lacks (IPAmj明朝, Debian fonts-ipamj-mincho).
+# Empty: the Debian package's file; when it is missing such characters print as 〓.
+PDF_FALLBACK_FONT_PATH = envstr("PDF_FALLBACK_FONT_PATH")
 # Published reports hide counts of residents from 1 to this number minus one (shown as "<5").
 REPORT_SUPPRESSION_THRESHOLD = envint("REPORT_SUPPRESSION_THRESHOLD", 5)
+# Seconds a queued or running report may go without progress before it counts as lost (its
+# worker or web process died, its message vanished) and is queued again: by the beat scan, when
+# the reports page is opened, or when Redis redelivers the dead worker's message. Longer than
+# any step of making a report; shorter than CELERY_VISIBILITY_TIMEOUT, so a redelivered message
+# finds the report stale and makes it.
+REPORT_STALE_SECONDS = envint("REPORT_STALE_SECONDS", 15 * 60)
+if REPORT_STALE_SECONDS < 1:
+    raise ImproperlyConfigured(
+        f"REPORT_STALE_SECONDS must be at least 1 (seconds), got {REPORT_STALE_SECONDS}."
+    )
 # Absolute address of the site (https://digi.city.example.lg.jp) for links in emails; empty: paths.
 SITE_URL = envstr("SITE_URL").rstrip("/")
 # Issuer printed on supporters' activity certificates (活動証明書).

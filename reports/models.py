@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,6 +59,10 @@ class GeneratedReport(models.Model):
 
     The file is kept (under MEDIA_ROOT/reports/) with who asked and when, so the office can
     download it again later. ``period_start``/``period_end`` are local dates, both inclusive.
+    ``progress_at`` is the last sign of life (asked, queued again, claimed or a progress step):
+    a queued or running report silent for longer than ``settings.REPORT_STALE_SECONDS`` was lost
+    (broker message gone, worker or web process dead) and is queued again
+    (``reports.services.reports_requeue_stale``).
     """
 
     class Kind(models.TextChoices):
@@ -113,6 +118,7 @@ class GeneratedReport(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress_at = models.DateTimeField(_("last progress at"), default=timezone.now)
     file = models.FileField(_("file"), upload_to=_report_upload_to, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

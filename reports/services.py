@@ -1,16 +1,21 @@
 """State changes of the reports app: asking for a report, making it, setting KPI targets."""
 
+import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from classes.models import Organiser, Venue
+from kernel.tasks_util import enqueue
 from reports.figures import (
     Period,
     ReportFigures,
@@ -22,6 +27,8 @@ from reports.figures import (
     suppress,
 )
 from reports.models import GeneratedReport, Kpi, KpiTarget
+
+logger = logging.getLogger(__name__)
 
 
 def report_period(*, kind: str, year: int, month: int | None = None) -> Period:
@@ -55,7 +62,9 @@ def report_request(
     """Record a request for a report and queue its making (after the transaction commits).
 
     ``venue`` or ``organiser`` (at most one) narrows the scope; neither means the whole program.
-    Returns the queued GeneratedReport. Raises ValidationError for a bad combination.
+    Returns the GeneratedReport: queued, or already failed when the broker could not be reached
+    and the transaction has committed (``report_queue``). Raises ValidationError for a bad
+    combination.
     """
     if venue is not None and organiser is not None:
         raise ValidationError(_("Choose a venue or an organiser, not both."))
@@ -68,9 +77,6 @@ def report_request(
         scope = GeneratedReport.ScopeKind.VENUE
     elif organiser is not None:
         scope = GeneratedReport.ScopeKind.ORGANISER
-    from kernel.tasks_util import enqueue
-    from reports.tasks import generate_report
-
     with transaction.atomic():
         report = GeneratedReport.objects.create(
             kind=kind,
@@ -84,7 +90,7 @@ def report_request(
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
             requested_by=by,
         )
-        transaction.on_commit(lambda: enqueue(generate_report, report.pk))
+        transaction.on_commit(partial(report_queue, report_id=report.pk))
     return report
 
 
@@ -126,38 +132,59 @@ def render_report(figures: ReportFigures, *, kind: str, format: str) -> tuple[by
     return report_workbook(figures), "xlsx"
 
 
-def _set_progress(report_id: int, progress: int) -> None:
-    GeneratedReport.objects.filter(pk=report_id).update(progress=progress)
+def _stale_before(now):
+    return now - timedelta(seconds=settings.REPORT_STALE_SECONDS)
 
 
 def report_generate(*, report_id: int) -> bool:
-    """Make the report's file. Safe to run twice: only a queued report is claimed (atomically,
-    queued → running); returns False when another run already has it or it does not exist.
+    """Make the report's file. Safe to run twice: the report is claimed atomically when it is
+    queued, or running but stale (no progress for ``settings.REPORT_STALE_SECONDS``: the run
+    that had it died, and this is Redis redelivering its message). Returns False when another
+    live run has it, it is done or failed, or it does not exist; True once it is made.
 
-    On an error the report is marked failed with the error's text, and the error re-raised.
+    Each later write checks that the claim is still this run's (a run taken over as stale stops
+    without writing). On an error the report is marked failed with the error's text, and the
+    error re-raised.
     """
-    claimed = GeneratedReport.objects.filter(
-        pk=report_id, status=GeneratedReport.Status.QUEUED
-    ).update(status=GeneratedReport.Status.RUNNING, started_at=timezone.now(), progress=5)
+    now = timezone.now()
+    claimed = (
+        GeneratedReport.objects.filter(pk=report_id)
+        .filter(
+            Q(status=GeneratedReport.Status.QUEUED)
+            | Q(status=GeneratedReport.Status.RUNNING, progress_at__lt=_stale_before(now))
+        )
+        .update(status=GeneratedReport.Status.RUNNING, started_at=now, progress=5, progress_at=now)
+    )
     if not claimed:
         return False
+    mine = GeneratedReport.objects.filter(
+        pk=report_id, status=GeneratedReport.Status.RUNNING, started_at=now
+    )
+
+    def still_mine(**fields) -> bool:
+        return bool(mine.update(progress_at=timezone.now(), **fields))
+
     report = GeneratedReport.objects.select_related("venue", "organiser").get(pk=report_id)
     try:
         with translation.override(report.language):
             figures = report_figures_for(report)
-            _set_progress(report_id, 50)
+            if not still_mine(progress=50):
+                return False
             content, extension = render_report(figures, kind=report.kind, format=report.format)
-        _set_progress(report_id, 90)
+        if not still_mine(progress=90):
+            return False
         name = f"{report.kind}-{report.period_start:%Y%m%d}-{report.scope}-{report.pk}.{extension}"
         report.file.save(name, ContentFile(content), save=False)
-        GeneratedReport.objects.filter(pk=report_id).update(
+        if not still_mine(
             file=report.file.name,
             status=GeneratedReport.Status.DONE,
             progress=100,
             finished_at=timezone.now(),
-        )
+        ):
+            report.file.delete(save=False)  # another run took over and saves its own
+            return False
     except Exception as exc:
-        GeneratedReport.objects.filter(pk=report_id).update(
+        mine.update(
             status=GeneratedReport.Status.FAILED,
             finished_at=timezone.now(),
             error=f"{type(exc).__name__}: {exc}"[:2000],
@@ -166,34 +193,86 @@ def report_generate(*, report_id: int) -> bool:
     return True
 
 
-# A queued report older than this was never picked up (broker down when it was asked for); a
-# running one older than STALE_RUNNING belongs to a worker that died.
-STALE_QUEUED = timedelta(minutes=5)
-STALE_RUNNING = timedelta(hours=1)
-
-
-def reports_requeue_stale(*, now=None) -> list[int]:
-    """Queue again the reports nobody is making: queued for over 5 minutes, or running for over
-    an hour (the worker died; it is put back to queued first). Returns their ids, oldest first.
-
-    The generate task claims queued → running atomically, so a report queued twice is made once.
+def report_queue(*, report_id: int) -> bool:
+    """Send the making of queued report ``report_id`` to the background worker (in-process when
+    Celery is eager). Returns False when the broker cannot be reached: the report is then
+    marked failed at once, with a reason in its language saying it could not be queued (the
+    reports page offers to try again). Never raises for a failure of the making itself, which
+    ``report_generate`` records on the report (and which is logged here in in-process mode).
     """
-    from kernel.tasks_util import enqueue
-    from reports.tasks import generate_report
+    from reports.tasks import generate_report  # reports.tasks imports this module
 
-    now = now or timezone.now()
-    GeneratedReport.objects.filter(
-        status=GeneratedReport.Status.RUNNING, started_at__lt=now - STALE_RUNNING
-    ).update(status=GeneratedReport.Status.QUEUED, progress=0)
-    ids = list(
-        GeneratedReport.objects.filter(
-            status=GeneratedReport.Status.QUEUED, requested_at__lt=now - STALE_QUEUED
+    try:
+        queued = enqueue(generate_report, report_id)
+    except Exception:  # in-process only: the report is already marked failed with the error
+        logger.exception("Report %s failed while being made in-process.", report_id)
+        return True
+    if queued:
+        return True
+    language = (
+        GeneratedReport.objects.filter(pk=report_id).values_list("language", flat=True).first()
+    )
+    with translation.override(language or settings.LANGUAGE_CODE):
+        reason = _(
+            "The report could not be queued: the background task service does not answer. "
+            "Try again in a moment."
         )
-        .order_by("requested_at", "id")
-        .values_list("pk", flat=True)
+    GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(
+        status=GeneratedReport.Status.FAILED, finished_at=timezone.now(), error=reason
+    )
+    return False
+
+
+def report_retry(*, report: GeneratedReport) -> GeneratedReport:
+    """Ask again for the failed ``report`` (same period, scope, format, requester): it is put
+    back to queued and sent to the worker after the transaction commits (``report_queue``:
+    failed again at once if the broker still does not answer). Returns the report as saved.
+    Raises ValidationError when the report is not failed (already retried, being made, done).
+    """
+    with transaction.atomic():
+        reset = GeneratedReport.objects.filter(
+            pk=report.pk, status=GeneratedReport.Status.FAILED
+        ).update(
+            status=GeneratedReport.Status.QUEUED,
+            progress=0,
+            progress_at=timezone.now(),
+            started_at=None,
+            finished_at=None,
+            error="",
+            file="",
+        )
+        if not reset:
+            raise ValidationError(_("Only a report that failed can be tried again."))
+        transaction.on_commit(partial(report_queue, report_id=report.pk))
+    report.refresh_from_db()
+    return report
+
+
+def reports_requeue_stale(*, now=None, report_ids: Iterable[int] | None = None) -> list[int]:
+    """Queue again the reports nobody is making: queued or running with no progress for
+    ``settings.REPORT_STALE_SECONDS`` (a lost message, a dead worker or web process). Running
+    ones are put back to queued first; all get a fresh ``progress_at``, so the next scan leaves
+    them alone for another stale period. ``report_ids`` limits the scan to those reports (the
+    reports page passes the ones it shows). Returns the ids queued again, oldest first.
+
+    The generate task claims atomically, so a report queued twice is made once. In-process
+    (eager Celery) the reports are made before this returns; with the broker down they are
+    marked failed (``report_queue``).
+    """
+    now = now or timezone.now()
+    stale = GeneratedReport.objects.filter(
+        status__in=[GeneratedReport.Status.QUEUED, GeneratedReport.Status.RUNNING],
+        progress_at__lt=_stale_before(now),
+    )
+    if report_ids is not None:
+        stale = stale.filter(pk__in=list(report_ids))
+    ids = list(stale.order_by("requested_at", "id").values_list("pk", flat=True))
+    # A run that is only slow loses its claim here and stops at its next step (report_generate).
+    stale.filter(pk__in=ids).update(
+        status=GeneratedReport.Status.QUEUED, progress=0, progress_at=now
     )
     for report_id in ids:
-        enqueue(generate_report, report_id)
+        report_queue(report_id=report_id)
     return ids
 
 

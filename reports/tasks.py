@@ -8,12 +8,14 @@ from reports.services import report_generate, reports_requeue_stale
 @shared_task(name="reports.tasks.generate_report")
 def generate_report(report_id: int) -> bool:
     """Make the file of GeneratedReport ``report_id`` (a primary key). Returns False when the
-    report was already claimed by another run (or no longer exists), True once it is made."""
+    report is had by another live run, finished, or gone; True once it is made. A message
+    redelivered after its worker died (acks_late, reject_on_worker_lost) makes the report when
+    its run has gone silent for REPORT_STALE_SECONDS."""
     return report_generate(report_id=report_id)
 
 
 @shared_task(name="reports.tasks.requeue_pending_reports")
 def requeue_pending_reports() -> dict[str, int]:
-    """Queue again reports left waiting (broker down when asked, or a worker that died); run
-    every 5 minutes by beat. Returns ``{"requeued": n}``."""
+    """Queue again reports left without progress for REPORT_STALE_SECONDS (a lost message, a
+    worker that died); run every 5 minutes by beat. Returns ``{"requeued": n}``."""
     return {"requeued": len(reports_requeue_stale())}

@@ -20,6 +20,7 @@ urlpatterns: list = [
     ),
     path("", views.report_list, name="report_list"),
     path("<int:pk>/download", views.report_download, name="report_download"),
+    path("<int:pk>/retry", views.report_retry_view, name="report_retry"),
     path("venue-attendance.pdf", views.venue_month_attendance_pdf, name="venue_month_attendance"),
     path("kpi-targets/", views.kpi_targets, name="kpi_targets"),
 ]

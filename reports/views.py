@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from classes.models import Venue
 from kernel.date_ranges import RECORD_DATES, years_of
@@ -16,7 +17,13 @@ from reports.attendance import AttendanceSheetRenderer
 from reports.forms import KpiTargetsForm, ReportRequestForm, VenueMonthForm
 from reports.models import GeneratedReport, Kpi, KpiTarget
 from reports.selectors import attendance_sheet_sessions
-from reports.services import kpi_targets_set, report_request, today_fiscal_year
+from reports.services import (
+    kpi_targets_set,
+    report_request,
+    report_retry,
+    reports_requeue_stale,
+    today_fiscal_year,
+)
 from reports.venue_attendance import (
     VenueMonthAttendanceRenderer,
     venue_month_attendance,
@@ -45,6 +52,7 @@ def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 REPORT_LIST_LIMIT = 50
+IN_PROGRESS = (GeneratedReport.Status.QUEUED, GeneratedReport.Status.RUNNING)
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
@@ -75,7 +83,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report_request(
+                report = report_request(
                     kind=data["kind"],
                     period=form.period,
                     format=data["format"],
@@ -87,9 +95,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(
-                    request, _("The report is being made. This page shows when it is ready.")
-                )
+                _say_whether_queued(request, report)
                 return redirect("reports:report_list")
     else:
         form = ReportRequestForm(
@@ -106,9 +112,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
             },
         )
     reports = list(visible_reports(request.user)[:REPORT_LIST_LIMIT])
-    in_progress = any(
-        r.status in (GeneratedReport.Status.QUEUED, GeneratedReport.Status.RUNNING) for r in reports
-    )
+    waiting = [r.pk for r in reports if r.status in IN_PROGRESS]
+    # A report whose run died (worker or, in-process, this web process) is started again here
+    # too, not only by the beat scan: in-process nothing else would ever pick it up.
+    if waiting and reports_requeue_stale(report_ids=waiting):
+        reports = list(visible_reports(request.user)[:REPORT_LIST_LIMIT])
+    in_progress = any(r.status in IN_PROGRESS for r in reports)
     venue_form = VenueMonthForm(
         venue_ids=venue_ids, initial={"year": today.year, "month": today.month}
     )
@@ -123,6 +132,35 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "can_set_targets": user_role(request.user) == Role.ADMINISTRATOR,
         },
     )
+
+
+def _say_whether_queued(request: HttpRequest, report: GeneratedReport) -> None:
+    report.refresh_from_db(fields=["status"])
+    if report.status == GeneratedReport.Status.FAILED:
+        messages.error(
+            request,
+            _(
+                "The report could not be queued: the background task service does not answer. "
+                "Try again in a moment with the Retry button."
+            ),
+        )
+    else:
+        messages.success(request, _("The report is being made. This page shows when it is ready."))
+
+
+@require_POST
+@role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
+def report_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask again for failed report ``pk`` (POST); 404 when the user may not see it. Back to the
+    reports page with a message saying whether it is queued now."""
+    report = get_object_or_404(visible_reports(request.user), pk=pk)
+    try:
+        report = report_retry(report=report)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        _say_whether_queued(request, report)
+    return redirect("reports:report_list")
 
 
 @role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)

@@ -7,7 +7,10 @@ import pytest
 
 from kernel.models import Role
 from tests.factories import SupporterFactory, VenueFactory, make_user
-from tests.workers import celery_worker_process  # noqa: F401 - fixture for the worker tests
+from tests.workers import (  # noqa: F401 - fixtures for the worker and broker-down tests
+    celery_worker_process,
+    redis_down,
+)
 
 
 def in_ci() -> bool:

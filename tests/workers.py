@@ -18,7 +18,10 @@ from urllib.parse import quote
 
 import pytest
 from celery import Celery
+from django.core.cache import cache
 from django.db import connection
+
+from project.celery import app
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -173,3 +176,24 @@ def celery_worker_process():
         finally:
             stop_worker(proc)
             delete_queue(queue)
+
+
+CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Celery configured for a real broker (not eager) that refuses connections."""
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    saved_pools = app._pool, app.amqp._producer_pool
+    # Fresh connection pools, built for the closed port on first use.
+    app._pool = app.amqp._producer_pool = None
+    settings.CELERY_BROKER_URL = CLOSED_PORT_BROKER
+    app.conf.broker_url = CLOSED_PORT_BROKER
+    app.conf.task_always_eager = False
+    cache.clear()
+    yield
+    app.conf.update(saved)
+    # Not closed: kombu keeps one pool per broker URL for the process, later tests reuse it.
+    app._pool, app.amqp._producer_pool = saved_pools
+    cache.clear()

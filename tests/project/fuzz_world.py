@@ -25,6 +25,7 @@ from django.utils import timezone
 from classes.models import CallListEntry, Consultation, Registration, Series, Session
 from kernel.models import Role
 from loans.models import Device, LoanLottery
+from reports.models import GeneratedReport
 from residents.models import ResidentImport
 from tests import factories as f
 from volunteers.models import MatchProposal, MatchRun
@@ -278,6 +279,15 @@ def _build_world() -> tuple[dict, list[str]]:
     session.series = series
     session.save(update_fields=["series"])
     match_run = MatchRun.objects.create(date_from=today, date_to=today + timedelta(days=7))
+    # A report that could not be queued: the reports page offers its Retry form.
+    GeneratedReport.objects.create(
+        kind=GeneratedReport.Kind.MONTHLY,
+        period_start=today.replace(day=1),
+        period_end=today.replace(day=1),
+        format=GeneratedReport.Format.CSV,
+        status=GeneratedReport.Status.FAILED,
+        error="could not be queued",
+    )
     MatchProposal.objects.create(run=match_run, session=session, supporter=supporter)
     policy = f.LoanPolicyFactory()
     LoanLottery.objects.create(policy=policy, seed=1, places=1)

@@ -20,26 +20,7 @@ from loans.tasks import mark_overdue_loans
 from project.celery import app
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
-CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 WARNING = "Background tasks are not running"
-
-
-@pytest.fixture
-def redis_down(settings):
-    """Celery configured for a real broker (not eager) that refuses connections."""
-    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-    saved_pools = app._pool, app.amqp._producer_pool
-    # Fresh connection pools, built for the closed port on first use.
-    app._pool = app.amqp._producer_pool = None
-    settings.CELERY_BROKER_URL = CLOSED_PORT_BROKER
-    app.conf.broker_url = CLOSED_PORT_BROKER
-    app.conf.task_always_eager = False
-    cache.clear()
-    yield
-    app.conf.update(saved)
-    # Not closed: kombu keeps one pool per broker URL for the process, later tests reuse it.
-    app._pool, app.amqp._producer_pool = saved_pools
-    cache.clear()
 
 
 @pytest.fixture

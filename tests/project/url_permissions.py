@@ -204,6 +204,7 @@ URLS: dict[str, E] = {
     "reports:kpi_targets": E(None, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
     "reports:report_download": E("report", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
     "reports:report_list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "reports:report_retry": E("report", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "reports:venue_calendar": E("venue_month", OK, OK, OK, OK, FORBIDDEN, LOGIN),
     "reports:venue_month_attendance": E(None, REDIRECT, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, LOGIN),
 }

@@ -1,7 +1,8 @@
 """Settings for the Celery worker processes started by tests/project/test_celery_redelivery.py.
 
 Production settings with timeouts shrunk from an hour to seconds, so a message whose worker was
-killed comes back within the test, and a recording (optionally slow) email backend.
+killed comes back within the test, a recording (optionally slow) email backend and a file storage
+that can be made slow (SLOW_STORAGE_SECONDS) to kill a worker in the middle of a report.
 """
 
 from project.env import envstr
@@ -18,3 +19,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = envstr("TEST_WORKER_QUEUE", "celery")
 REMINDER_CLAIM_TIMEOUT = 2
 EMAIL_BACKEND = "tests.project.recording_mail.RecordingBackend"
+REPORT_STALE_SECONDS = 2
+STORAGES = {
+    "default": {"BACKEND": "tests.project.slow_storage.SlowFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -35,3 +35,15 @@ def assert_only_embedded_ipaex(content: bytes) -> None:
         assert str(font["/BaseFont"]).endswith("IPAexGothic"), font["/BaseFont"]
         descriptor = font["/FontDescriptor"].get_object()
         assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
+
+
+def embedded_font_names(content: bytes) -> dict[str, bool]:
+    """``{font name without the subset prefix: embedded (FontFile2)?}`` for every simple font."""
+    names: dict[str, bool] = {}
+    for font in pdf_fonts(content):
+        if font["/Subtype"] == "/Type0":
+            continue
+        name = str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1]
+        descriptor = font["/FontDescriptor"].get_object()
+        names[name] = names.get(name, True) and "/FontFile2" in descriptor
+    return names

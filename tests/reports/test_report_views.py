@@ -274,10 +274,12 @@ def test_administrator_sets_kpi_targets_per_fiscal_year(admin_client_, client):
     assert client.get(url).status_code == 403
 
 
-def test_reports_left_waiting_are_queued_again_and_made_once(admin_user):
+def test_reports_left_waiting_are_queued_again_and_made_once(admin_user, settings):
     import time_machine
 
     from reports.tasks import requeue_pending_reports
+
+    settings.REPORT_STALE_SECONDS = 15 * 60
 
     def waiting(**extra):
         return GeneratedReport.objects.create(
@@ -289,17 +291,17 @@ def test_reports_left_waiting_are_queued_again_and_made_once(admin_user):
             **extra,
         )
 
-    # Asked while the broker was down: nothing picked it up.
+    # Asked at 9:00 and its message lost: nothing picked it up.
     with time_machine.travel(jst(2026, 11, 2, 9), tick=False):
         lost = waiting()
-        fresh_running = waiting(status=GeneratedReport.Status.RUNNING)
-        GeneratedReport.objects.filter(pk=fresh_running.pk).update(started_at=jst(2026, 11, 2, 9))
-    # A worker died while making this one, two hours ago.
-    with time_machine.travel(jst(2026, 11, 2, 7), tick=False):
-        dead = waiting(status=GeneratedReport.Status.RUNNING)
-        GeneratedReport.objects.filter(pk=dead.pk).update(started_at=jst(2026, 11, 2, 7))
+    # A worker died while making this one; its last progress was two hours ago.
+    dead = waiting(status=GeneratedReport.Status.RUNNING, progress=50)
+    GeneratedReport.objects.filter(pk=dead.pk).update(progress_at=jst(2026, 11, 2, 7, 20))
+    # This one's worker reported progress ten minutes ago: still at it.
+    fresh_running = waiting(status=GeneratedReport.Status.RUNNING, progress=50)
+    GeneratedReport.objects.filter(pk=fresh_running.pk).update(progress_at=jst(2026, 11, 2, 9, 10))
 
-    with time_machine.travel(jst(2026, 11, 2, 9, 10), tick=False):
+    with time_machine.travel(jst(2026, 11, 2, 9, 20), tick=False):
         assert requeue_pending_reports.delay().get() == {"requeued": 2}
         assert requeue_pending_reports.delay().get() == {"requeued": 0}
 
