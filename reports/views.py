@@ -109,8 +109,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
     in_progress = any(
         r.status in (GeneratedReport.Status.QUEUED, GeneratedReport.Status.RUNNING) for r in reports
     )
+    # Its own id prefix: the request form above has venue, year and month fields too, and a
+    # label must focus the field of its own form.
     venue_form = VenueMonthForm(
-        venue_ids=venue_ids, initial={"year": today.year, "month": today.month}
+        venue_ids=venue_ids,
+        initial={"year": today.year, "month": today.month},
+        auto_id="venue-month-%s",
     )
     return render(
         request,
