@@ -118,8 +118,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if waiting and reports_requeue_stale(report_ids=waiting):
         reports = list(visible_reports(request.user)[:REPORT_LIST_LIMIT])
     in_progress = any(r.status in IN_PROGRESS for r in reports)
+    # Its own id prefix: the request form above has venue, year and month fields too, and a
+    # label must focus the field of its own form.
     venue_form = VenueMonthForm(
-        venue_ids=venue_ids, initial={"year": today.year, "month": today.month}
+        venue_ids=venue_ids,
+        initial={"year": today.year, "month": today.month},
+        auto_id="venue-month-%s",
     )
     return render(
         request,
