@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Expression, F, IntegerField, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,13 +184,14 @@ def session_registrations(*, session: Session) -> QuerySet[Registration]:
             "is_walk_in",
             "created_at",
             "cancelled_at",
+            "queued_at",
             "resident__id",
             "resident__name",
             "resident__name_kana",
             "resident__phone",
             "resident__accessibility_needs",
         )
-        .order_by("status", "created_at", "id")
+        .order_by("status", Coalesce("queued_at", "created_at").asc(), "id")
     )
 
 

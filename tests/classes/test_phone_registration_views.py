@@ -115,7 +115,9 @@ def test_cancel_from_session_page_promotes_and_asks_to_call(staff_client, venue)
         session=session, status="waitlisted", resident=ResidentFactory(phone="0246-12-3456")
     )
     response = staff_client.post(
-        reverse("classes:registration_cancel", args=[seated.pk]), follow=True
+        reverse("classes:registration_cancel", args=[seated.pk]),
+        {"confirmed": "yes"},
+        follow=True,
     )
     # The name and phone are on the page anyway (now in the registered list): check the message.
     shown = [str(m) for m in response.context["messages"]]
