@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,7 +31,7 @@ from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.redirects import safe_next
 from kernel.roles import role_required, venue_ids_for
 from residents.models import Resident
-from residents.selectors import resident_search
+from residents.selectors import new_resident_prefill, resident_search
 
 # Upcoming sessions listed per page on the phone registration screen.
 PHONE_SESSIONS_PAGE = 30
@@ -119,8 +120,15 @@ def phone_registration(request):
         if sessions_page > 1:
             sessions_previous = _with_param(request, "sessions_page", sessions_page - 1)
     result_rows = None
+    new_resident_url = ""
     if results is not None:
         result_rows = [ResidentRow(r, upcoming_by_resident[r.pk]) for r in results]
+        phone_url = reverse("classes:phone")
+        new_resident_url = (
+            reverse("residents:create")
+            + "?"
+            + urlencode({"next": phone_url, **new_resident_prefill(query)})
+        )
     return render(
         request,
         "classes/phone.html",
@@ -128,6 +136,7 @@ def phone_registration(request):
             "form": form,
             "query": query,
             "results": result_rows,
+            "new_resident_url": new_resident_url,
             "resident": resident,
             "resident_regs": resident_regs,
             "upcoming_sessions": upcoming_sessions,
