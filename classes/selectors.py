@@ -260,7 +260,9 @@ _DEVICE_ITEM_STARTS = ("スマートフォン", "スマホ", "携帯電話", "�
 
 def bring_items(text: str) -> list[str]:
     """Split a what-to-bring text at 、 or , outside brackets: ``"A、B（C、D）"`` -> A, B（C、D）."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text or "":
         if ch in "（(「":
             depth += 1

@@ -39,16 +39,12 @@ def test_restoring_and_a_new_call_for_the_last_seat_never_overbook():
         services.registration_cancel(registration=back)
         caller = ResidentFactory()
 
-        def restore():
-            return services.registration_restore(registration=back).status
-
-        def register():
+        def call(kind, session=session, back=back, caller=caller):
+            if kind == "restore":
+                return services.registration_restore(registration=back).status
             return services.registration_create(session=session, resident=caller).status
 
-        def run(which):
-            return which()
-
-        outcome = run_at_once(run, [(restore,), (register,)], timeout=30)
+        outcome = run_at_once(call, [("restore",), ("register",)], timeout=30)
 
         assert outcome.unexpected == []
         assert outcome.refused == []
