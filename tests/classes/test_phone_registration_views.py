@@ -80,7 +80,7 @@ def test_full_class_read_back_says_waitlist_position(staff_client, caller, venue
     response = staff_client.post(
         reverse("classes:register"), {"session": session.pk, "resident": caller.pk}, follow=True
     )
-    assert "number 1 in line" in response.content.decode()
+    assert "On the waitlist: number 1. No seat is reserved yet." in response.content.decode()
 
 
 def test_double_registration_gives_a_message_and_no_second_row(staff_client, caller, venue):
