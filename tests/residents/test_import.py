@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from residents.importer import ImportFileError, import_residents
 from residents.models import OwnDevice, Resident, ResidentImport
+from residents.services_import import import_residents
 from tests.factories import ResidentFactory
 
 SAMPLE = Path(__file__).parent / "data" / "residents_sample.csv"
