@@ -121,11 +121,7 @@ class Outcome:
 
 
 def _values(header: Header, cells: list[Any]) -> dict[str, Any]:
-    return {
-        key: (cells[i] if i < len(cells) else None)
-        for key, i in header.index.items()
-        if key != "ignored"
-    } | {"ignored": None}
+    return {key: (cells[i] if i < len(cells) else None) for key, i in header.index.items()}
 
 
 def _decide(row: RowResult, index: _Index) -> None:
@@ -231,7 +227,9 @@ def process(
                 result = RowResult(number=number, outcome=ImportOutcome.SKIPPED)
                 result.reason = _("the header repeated")
             else:
-                result = parse_row(_values(header, cells), number=number, today=today)
+                result = parse_row(
+                    _values(header, cells), number=number, today=today, cells=cells
+                )
             if not (result.outcome == ImportOutcome.SKIPPED and result.reason == _("empty row")):
                 filled += 1
             if filled > MAX_ROWS:

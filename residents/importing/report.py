@@ -149,7 +149,12 @@ def report_text(
         "",
     ]
     if outcome.imported_numbers:
-        lines.append(_("Rows %(rows)s: imported") % {"rows": _ranges(outcome.imported_numbers)})
+        numbers = outcome.imported_numbers
+        lines.append(
+            _("Row %(rows)s: imported") % {"rows": numbers[0]}
+            if len(numbers) == 1
+            else _("Rows %(rows)s: imported") % {"rows": _ranges(numbers)}
+        )
     lines += list(_noted_lines(outcome.noted))
     warned = [r for r in outcome.noted if r.warnings and r.outcome != ImportOutcome.REJECTED]
     if warned:

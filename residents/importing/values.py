@@ -31,7 +31,7 @@ from residents.normalize import (
 PLAUSIBLE_AGES = (40, 110)
 #: Longest value per field (the model's max_length); a longer one rejects its row.
 MAX_LENGTHS = {"name": 100, "kana": 100, "district": 50}
-#: What CP932 (Shift_JIS) writes for a character it cannot hold (髙, 﨑, ...).
+#: What CP932 (Shift_JIS) writes for a character it cannot hold (𠮷, 鷗, ...).
 REPLACEMENT_CHARACTERS = ("?", "？", "〓")
 
 NO_PHONE_WORDS = {"", "電話なし", "なし", "無し", "無", "-", "ー", "―", "×"}
@@ -166,13 +166,13 @@ def read_birth_date(value: Any, *, today: date) -> tuple[date | None, str]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _checked(_excel_serial(float(value)), today), ""
     text = _text(value)
+    if m := _DATE_WITH_TIME.match(unicodedata.normalize("NFKC", text).strip()):
+        return parse_birth_date(m[1], today=today), ""
     key = _SPACES.sub("", unicodedata.normalize("NFKC", text))
     if re.fullmatch(r"\d{5}(?:\.0+)?", key):
         return _checked(_excel_serial(float(key)), today), ""
     if m := re.fullmatch(r"((?:18|19|20)\d\d)(\d\d)(\d\d)", key):
         return parse_birth_date(f"{m[1]}/{m[2]}/{m[3]}", today=today), ""
-    if m := _DATE_WITH_TIME.match(key):
-        return parse_birth_date(m[1], today=today), ""
     for pattern in _COMBINED:
         if m := pattern.match(key):
             western = parse_birth_date(f"{m['wy']}/{m['m']}/{m['d']}", today=today)
@@ -233,19 +233,20 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def parse_row(values: dict[str, Any], *, number: int, today: date) -> RowResult:
-    """Read one row's cells (``values``: field -> cell) into a RowResult (see the module)."""
+def parse_row(
+    values: dict[str, Any], *, number: int, today: date, cells: list[Any] | None = None
+) -> RowResult:
+    """Read one row into a RowResult (see the module). ``values``: field -> cell; ``cells``: the
+    whole row (a footer may sit in any column), default the values."""
     texts = {key: _text(value) for key, value in values.items()}
     row = RowResult(number=number, name=clean_name(texts.get("name", "")))
-    content = [texts.get(k, "") for k in values if k != "ignored"]
-    if not any(content):
-        row.outcome, row.reason = ImportOutcome.SKIPPED, _("empty row")
+    every = [_text(c) for c in cells] if cells is not None else list(texts.values())
+    if is_footer(every):
+        row.outcome, row.name = ImportOutcome.SKIPPED, ""
+        row.reason = _("footer line (%(text)s)") % {"text": " ".join(t for t in every if t)}
         return row
-    if is_footer(list(texts.values())):
-        row.outcome = ImportOutcome.SKIPPED
-        row.reason = _("footer line (%(text)s)") % {
-            "text": " ".join(t for t in texts.values() if t)
-        }
+    if not any(text for key, text in texts.items() if key != "ignored"):
+        row.outcome, row.reason = ImportOutcome.SKIPPED, _("empty row")
         return row
     problems = []
     name = row.name
@@ -270,7 +271,7 @@ def parse_row(values: dict[str, Any], *, number: int, today: date) -> RowResult:
             row.flags.append(
                 _(
                     "%(column)s contains %(chars)s: a character that did not survive the export "
-                    "(for example 髙 or 﨑 saved as Shift_JIS); check it"
+                    "(for example 𠮷 or 鷗 saved as Shift_JIS); check it"
                 )
                 % {"column": label, "chars": "".join(found)}
             )
