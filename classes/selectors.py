@@ -258,7 +258,7 @@ def what_to_bring_for(*, session: Session, resident) -> list[str]:
     session's and its topic's own ``what_to_bring`` (duplicates dropped). No queries beyond
     ``session.topic`` (select it with the session). Returns translated strings.
     """
-    smart = {OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.TABLET}
+    smart = {OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.SMARTPHONE, OwnDevice.TABLET}
     items = [
         _("Your own smartphone or tablet")
         if resident.own_device in smart

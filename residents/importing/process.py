@@ -227,9 +227,7 @@ def process(
                 result = RowResult(number=number, outcome=ImportOutcome.SKIPPED)
                 result.reason = _("the header repeated")
             else:
-                result = parse_row(
-                    _values(header, cells), number=number, today=today, cells=cells
-                )
+                result = parse_row(_values(header, cells), number=number, today=today, cells=cells)
             if not (result.outcome == ImportOutcome.SKIPPED and result.reason == _("empty row")):
                 filled += 1
             if filled > MAX_ROWS:

@@ -31,9 +31,7 @@ def counts(run: ResidentImport) -> tuple[int, int, int, int, int]:
 
 
 def outcomes(run: ResidentImport) -> dict[int, str]:
-    return dict(
-        ResidentImportRow.objects.filter(run=run).values_list("row_number", "outcome")
-    )
+    return dict(ResidentImportRow.objects.filter(run=run).values_list("row_number", "outcome"))
 
 
 # --- the workbook --------------------------------------------------------------------------------
@@ -60,11 +58,17 @@ def test_workbook_rows_by_their_excel_row_number():
     assert [n for n, o in by_row.items() if o == ImportOutcome.REJECTED] == [10, 11, 14, 16]
     assert [n for n, o in by_row.items() if o == ImportOutcome.SKIPPED] == [9, 22, 23]
     report = run.report
-    assert "Row 10 田中 節子: rejected: birth date: 平成31年5月1日 is outside the 平成 era" in report
+    assert (
+        "Row 10 田中 節子: rejected: birth date: 平成31年5月1日 is outside the 平成 era" in report
+    )
     assert "Row 11 渡辺 清: rejected: birth date: 1941/2/30: there is no day 30" in report
-    assert "Row 14 小林 正男: rejected: birth date: 明治45年7月30日 is outside the 明治 era" in report
+    assert (
+        "Row 14 小林 正男: rejected: birth date: 明治45年7月30日 is outside the 明治 era" in report
+    )
     assert "rejected: 氏名 is 102 characters long; at most 100 fit" in report
-    assert "Row 12 伊藤 茂: flagged: birth date 1941年（昭和17年）4月1日: the Western year" in report
+    assert (
+        "Row 12 伊藤 茂: flagged: birth date 1941年（昭和17年）4月1日: the Western year" in report
+    )
     assert "Row 13 中村 千代子: flagged: age" in report
     assert "Row 15 加藤 トシ: flagged: age 1" in report  # over 110
     assert "Row 19 山田 太郎: flagged: possible duplicate of row 5 (山田 太郎)" in report
@@ -117,8 +121,12 @@ def test_cp932_csv_with_a_title_line_and_office_headers():
         11: "rejected",
         12: "skipped",
     }
-    assert "Row 4 ?山 一郎: flagged: 氏名 contains ?: a character that did not survive" in run.report
-    assert "Row 11 木村 進: rejected: birth date: 昭和64年1月8日 is outside the 昭和 era" in run.report
+    assert (
+        "Row 4 ?山 一郎: flagged: 氏名 contains ?: a character that did not survive" in run.report
+    )
+    assert (
+        "Row 11 木村 進: rejected: birth date: 昭和64年1月8日 is outside the 昭和 era" in run.report
+    )
     assert "Row 12: skipped: footer line (合計 6 名)" in run.report
     assert "Row 7 岡田 進: phone 246991003: the leading 0 was restored" in run.report
     saito = Resident.objects.get(search_name="斉藤花子")
@@ -131,7 +139,9 @@ def test_utf16_tab_separated_text():
     assert run.file_format == "CSV, UTF-16, tab-separated"
     assert run.header_row == 3
     assert counts(run) == (5, 2, 0, 1, 2)
-    assert "Row 5 今井 久: rejected: birth date: 平成元年1月7日 is outside the 平成 era" in run.report
+    assert (
+        "Row 5 今井 久: rejected: birth date: 平成元年1月7日 is outside the 平成 era" in run.report
+    )
     assert "Row 8: skipped: footer line (以上)" in run.report
     sasaki = Resident.objects.get(search_name="佐々木ヨシ")
     assert (sasaki.phone, sasaki.own_device) == ("090-9999-1001", OwnDevice.SMARTPHONE)
