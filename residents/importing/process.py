@@ -71,20 +71,37 @@ class _Index:
             reasons.append(_("same phone number"))
         return (hit, reasons) if hit else None
 
-    def load(self, parsed: list[dict[str, Any]]) -> None:
-        """Add the registered residents these rows could match (one query per 500 rows)."""
+    def load(self, parsed: list[dict[str, Any]], run: ResidentImport) -> None:
+        """Add the registered residents these rows could match (one query per 500 rows): same
+        kana and birth date, same phone, or (rows with neither) same name and birth date.
+        Residents made by ``run`` itself are in the index already, as rows of the file."""
         for start in range(0, len(parsed), 500):
             chunk = parsed[start : start + 500]
-            condition = (
-                Q(search_kana__in={p["search_kana"] for p in chunk if p["search_kana"]})
-                | Q(phone_digits__in={p["phone_digits"] for p in chunk if p["phone_digits"]})
-                | Q(search_name__in={search_name_key(p["name"]) for p in chunk})
+            bare = [p for p in chunk if not p["search_kana"] and not p["phone_digits"]]
+            condition = Q(
+                search_kana__in={p["search_kana"] for p in chunk if p["search_kana"]},
+                birth_date__in={p["birth_date"] for p in chunk if p["birth_date"]},
+            ) | Q(phone_digits__in={p["phone_digits"] for p in chunk if p["phone_digits"]})
+            if bare:
+                condition |= Q(search_name__in={search_name_key(p["name"]) for p in bare})
+            fields = (
+                "id",
+                "name",
+                "name_kana",
+                "birth_date",
+                "phone_digits",
+                "search_kana",
+                "possible_duplicate_of_id",
             )
-            fields = ("id", "name", "name_kana", "birth_date", "phone_digits", "search_kana")
-            fields += ("possible_duplicate_of_id",)
-            for found in (
-                Resident.objects.filter(condition).exclude(pk__in=self.loaded).order_by("id")
-            ).values(*fields):
+            found_rows = (
+                Resident.objects.filter(condition)
+                .exclude(source_import=run)
+                .order_by("id")
+                .values(*fields)
+            )
+            for found in found_rows:
+                if found["id"] in self.loaded:
+                    continue
                 self.loaded.add(found["id"])
                 entry = _Entry(found["id"], None, found["name"])
                 if found["possible_duplicate_of_id"]:
@@ -240,7 +257,7 @@ def process(
                 )
             results.append(result)
         parsed = [r for r in results if r.data is not None]
-        index.load([r.data for r in parsed if r.data is not None])
+        index.load([r.data for r in parsed if r.data is not None], run)
         for result in parsed:
             _decide(result, index)
         if write:
