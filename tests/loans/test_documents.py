@@ -45,6 +45,7 @@ def loan(policy, venue, staff_user):
         proxy_phone="090-9999-0000",
     )
     return loan_checkout(
+        signed_by="resident",
         device=device,
         resident=resident,
         venue=venue,

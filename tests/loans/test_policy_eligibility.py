@@ -33,7 +33,7 @@ def _resident(**kwargs):
 
 
 def _lend(device, resident, venue, by):
-    return loan_checkout(device=device, resident=resident, venue=venue, by=by)
+    return loan_checkout(signed_by="resident", device=device, resident=resident, venue=venue, by=by)
 
 
 @pytest.mark.parametrize("own", [OwnDevice.NONE, OwnDevice.FEATURE_PHONE, OwnDevice.TABLET])

@@ -23,6 +23,7 @@ def _messages(response) -> list[str]:
 @pytest.fixture
 def active_loan(policy, device, resident, venue, staff_user):
     return loan_checkout(
+        signed_by="resident",
         device=device,
         resident=resident,
         venue=venue,
@@ -540,7 +541,7 @@ def test_a_device_lent_at_another_desk_meanwhile_is_refused_clearly(
     url = reverse("loans:checkout") + f"?device={device.pk}&resident={resident.pk}"
     assert staff_client.get(url).context["form"] is not None
     other = ResidentFactory(name="別の 人", birth_date=date(1945, 1, 1))
-    loan_checkout(device=device, resident=other, venue=venue, by=staff_user)
+    loan_checkout(signed_by="resident", device=device, resident=other, venue=venue, by=staff_user)
     response = staff_client.post(
         url, {"venue": venue.pk, "start_date": timezone.localdate().isoformat()}
     )
