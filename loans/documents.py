@@ -411,6 +411,7 @@ class LoanAgreementRenderer(_LoanDocumentRenderer):
         table.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.font_name, BODY_SIZE),
                     ("BOX", (1, 0), (1, 0), 1.5, colors.black),
                     ("ALIGN", (1, 0), (1, 0), "CENTER"),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -435,7 +436,14 @@ class LoanAgreementRenderer(_LoanDocumentRenderer):
         if line.hours:
             rows.append([self._p(f"{LABELS['help_hours']} {line.hours}")])
         table = Table(rows, colWidths=[self.content_width])
-        table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.5, colors.black)]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), self.font_name, BODY_SIZE),
+                    ("BOX", (0, 0), (-1, -1), 1.5, colors.black),
+                ]
+            )
+        )
         return table
 
     def consent_text(self) -> str:
@@ -493,6 +501,7 @@ class LoanAgreementRenderer(_LoanDocumentRenderer):
         table.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.font_name, 10),
                     ("SPAN", (0, 0), (-1, 0)),
                     ("BOX", (0, 0), (-1, -1), 1, colors.black),
                     ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
@@ -610,6 +619,7 @@ class ReturnReceiptRenderer(_LoanDocumentRenderer):
         signature.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.font_name, BODY_SIZE),
                     ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                     ("BACKGROUND", (0, 0), (0, -1), GREY),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

@@ -218,8 +218,13 @@ def device_loan_history(*, device: Device) -> QuerySet[Loan]:
 
 
 def device_events(*, device: Device) -> QuerySet[DeviceEvent]:
-    """The status history of ``device``, newest first, with the acting user (one query)."""
-    return DeviceEvent.objects.filter(device=device).select_related("by").order_by("-at", "-id")
+    """The status and venue history of ``device``, newest first, with the acting user and a
+    transfer's venues (one query)."""
+    return (
+        DeviceEvent.objects.filter(device=device)
+        .select_related("by", "from_venue", "to_venue")
+        .order_by("-at", "-id")
+    )
 
 
 def loan_check_ins(*, loan: Loan) -> QuerySet[LoanCheckIn]:

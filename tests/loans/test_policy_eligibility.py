@@ -88,7 +88,12 @@ def test_lend_page_shows_why_a_smartphone_owner_cannot_borrow(
     owner = _resident(own_device=OwnDevice.IPHONE)
     url = reverse("loans:checkout") + f"?device={device.pk}&resident={owner.pk}"
     response = staff_client.post(
-        url, {"venue": venue.pk, "start_date": timezone.localdate().isoformat()}
+        url,
+        {
+            "venue": venue.pk,
+            "start_date": timezone.localdate().isoformat(),
+            "signed_by": "resident",
+        },
     )
     assert response.status_code == 200
     assert "already has a smartphone (iPhone)" in response.content.decode()
