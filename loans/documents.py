@@ -198,7 +198,7 @@ class _CopyMarker(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        self.canv._copy_label = self.label  # type: ignore[attr-defined]
+        self.canv._copy_label = self.label
 
 
 class _LoanDocumentRenderer(PdfRenderer):

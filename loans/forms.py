@@ -100,7 +100,7 @@ class _SignatureFields(forms.Form):
     require_signed = True
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         signed_by = data.get("signed_by")
         if signed_by is None:
             return data

@@ -12,7 +12,6 @@ from django.utils import timezone, translation
 from reportlab.lib.units import mm
 
 from loans.agreement_clauses import CLAUSES
-
 from loans.documents import LoanAgreementRenderer, ReturnReceiptRenderer
 from loans.models import Loan
 from loans.selectors import loan_for_detail
