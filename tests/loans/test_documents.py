@@ -264,7 +264,7 @@ def test_agreement_without_contact_person_leaves_the_proxy_to_write_in(policy, v
     text = _squeezed(pdf_pages_text(_agreement(loan)))
     assert "鈴木一" in text
     assert f"{loan.resident.phone}連絡先の方" not in text  # no contact person row
-    assert "代理人の氏名・続柄氏名（）続柄（）" in text
+    assert "代理人の氏名・続柄氏名（）続柄（）" in text  # blanks to write in
     assert "□同意する□同意しない" not in text  # recorded: not consented
     assert "□同意する■同意しない" in text
 
