@@ -66,6 +66,29 @@ def _device_set_status(
     )
 
 
+def _device_transfer(*, device: Device, to_venue, by, note: str = "") -> DeviceEvent:
+    """Move ``device`` to ``to_venue`` (a classes.Venue) as its home venue and record the
+    transfer in its history (status unchanged). Call it inside the caller's transaction with
+    ``device`` already locked. Returns the DeviceEvent."""
+    from_venue = device.home_venue
+    device.home_venue = to_venue
+    device.save(update_fields=["home_venue"])
+    default = _("Moved from %(from)s to %(to)s") % {
+        "from": getattr(from_venue, "name", "—"),
+        "to": to_venue.name,
+    }
+    return DeviceEvent.objects.create(
+        device=device,
+        kind=DeviceEvent.Kind.TRANSFER,
+        from_status=device.status,
+        to_status=device.status,
+        from_venue=from_venue,
+        to_venue=to_venue,
+        by=by,
+        note=(note.strip() or default)[: DeviceEvent._meta.get_field("note").max_length],
+    )
+
+
 def format_day(value: date) -> str:
     """A date the Japanese way for messages and notes: ``2026年5月3日 (Sun)``."""
     return dateformat.format(value, "Y年n月j日 (D)")

@@ -214,6 +214,7 @@ class LoanSteps(DemoBuilderState):
             renewals=renewals,
             kit_handed_over=device.accessories,
             agreement_signed=True,
+            signed_by="resident",
             notes="LINE・防災アプリ設定済み" if self.rng.random() < 0.5 else "",
             created_by=self.staff_by_venue.get(device.home_venue_id, self.users["admin"]),
         )

@@ -157,6 +157,7 @@ URLS: dict[str, E] = {
     "classes:venue_feed": E("venue", OK, OK, OK, OK, OK, OK),
     "classes:walk_in_add": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     # --- Device loans
+    "loans:agreement_draft": E(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     "loans:agreement_pdf": E("loan", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "loans:agreement_signed": E("loan", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "loans:application_add": E(None, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
