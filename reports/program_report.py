@@ -189,9 +189,7 @@ class ProgramReportRenderer(PdfRenderer):
             return None
         font, size = self.font_name, 8
         bar_height = 6 * mm
-        label_width = min(
-            max(stringWidth(label, font, size) for label in labels) + 3 * mm, 62 * mm
-        )
+        label_width = min(max(stringWidth(label, font, size) for label in labels) + 3 * mm, 62 * mm)
         width = self.content_width
         height = bar_height * len(labels) + 16 * mm
         drawing = self._drawing(width, height)

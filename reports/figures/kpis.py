@@ -75,7 +75,8 @@ class KpiFigures(FigureQueries):
             (
                 Table(
                     key="kpis",
-                    title=_("KPI: target and actual for %(year)s") % {"year": fiscal_year_label(fy)},
+                    title=_("KPI: target and actual for %(year)s")
+                    % {"year": fiscal_year_label(fy)},
                     label_header=_("Indicator"),
                     columns=(
                         _("Unit"),

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from loans.models import Loan, LoanCheckIn
 from reports.figures.base import FigureQueries
 from reports.figures.periods import TOKYO, Scope
-from reports.japanese_dates import long_date
 from reports.figures.tables import Row, Section, Table, _dec, _percent
+from reports.japanese_dates import long_date
 
 
 class LoanFigures(FigureQueries):

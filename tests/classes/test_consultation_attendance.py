@@ -62,9 +62,7 @@ def test_booking_keeps_a_registration_made_by_phone(venue, staff_user):
     assert _registrations(session) == [("鈴木 一郎", "registered", "")]
 
 
-def test_freeing_the_slot_cancels_the_registration_unless_attendance_was_taken(
-    venue, staff_user
-):
+def test_freeing_the_slot_cancels_the_registration_unless_attendance_was_taken(venue, staff_user):
     session = _desk(venue)
     first, second = ResidentFactory(name="田中 一"), ResidentFactory(name="田中 二")
     one = services_consult.consultation_book(
