@@ -49,7 +49,8 @@ class KpiFigures(FigureQueries):
             if target is None and kpi.target_fy == fy:
                 target = kpi.target_value
             baseline = (
-                f"{_plain(kpi.baseline_value)} ({fiscal_year_label(kpi.baseline_fy)})"
+                _("%(value)s (%(year)s)")
+                % {"value": _plain(kpi.baseline_value), "year": fiscal_year_label(kpi.baseline_fy)}
                 if kpi.baseline_value is not None and kpi.baseline_fy
                 else _plain(kpi.baseline_value)
             )

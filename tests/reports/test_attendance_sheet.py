@@ -231,7 +231,9 @@ def test_totals_are_filled_in_once_attendance_is_recorded(venue):
 @pytest.mark.django_db
 def test_a_salons_counted_walk_ins_are_in_the_totals(venue):
     session = make_session(venue, kind=Session.Kind.SALON, seats=None, walk_in_count=4)
-    register(session, "出席 一郎", "シュッセキ イチロウ", attendance=Registration.Attendance.ATTENDED)
+    register(
+        session, "出席 一郎", "シュッセキ イチロウ", attendance=Registration.Attendance.ATTENDED
+    )
 
     line = _summary_line(pdf_pages_text(render(session))[0])
 

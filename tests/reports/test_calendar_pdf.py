@@ -72,9 +72,7 @@ def test_calendar_lists_the_months_sessions_with_japanese_weekdays(staff_client,
     assert_only_embedded_ipaex(response.content)
 
 
-def test_first_page_is_the_month_as_one_landscape_grid_from_sunday(
-    staff_client, venue, december
-):
+def test_first_page_is_the_month_as_one_landscape_grid_from_sunday(staff_client, venue, december):
     content = staff_client.get(url(venue)).content
     pages = pdf_pages_text(content)
     # The grid on one page, the details overleaf: 2 pages for December's three sessions.
@@ -100,7 +98,9 @@ def test_first_page_is_the_month_as_one_landscape_grid_from_sunday(
 
 def test_saturdays_are_blue_and_sundays_and_holidays_red(staff_client, venue):
     january = url(venue, 2027, 1)  # 1 January (元日) is a Friday, 11 January 成人の日
-    SessionFactory(venue=venue, title="初春の教室", starts_at=datetime(2027, 1, 12, 10, tzinfo=TOKYO))
+    SessionFactory(
+        venue=venue, title="初春の教室", starts_at=datetime(2027, 1, 12, 10, tzinfo=TOKYO)
+    )
     with pdfplumber.open(BytesIO(staff_client.get(january).content)) as pdf:
         words = pdf.pages[0].extract_words(extra_attrs=["size", "non_stroking_color"])
     days = {w["text"]: w["non_stroking_color"] for w in words if w["size"] >= 16}
