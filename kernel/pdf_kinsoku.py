@@ -93,7 +93,7 @@ def dumb_split(word: str, widths, maxWidths):  # noqa: N803 - reportlab's signat
 def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: N803
     """``reportlab.platypus.paragraph.cjkFragSplit`` (paragraphs with markup) with the
     line-breaking rules above."""
-    chars = []
+    chars: list = []
     for f in frags:
         text = f.text
         if isinstance(text, bytes):
@@ -103,7 +103,8 @@ def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: N803
         else:
             chars.append(paragraph.cjkU(text, f, encoding))
     lines = []
-    i = width_used = line_start = 0
+    i = line_start = 0
+    width_used = 0.0
     max_width = maxWidths[0]
 
     def width(u) -> float:
@@ -121,7 +122,7 @@ def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: N803
         if (width_used > max_width + _FUZZ and width_used > 0) or line_break:
             if not line_break:
                 i = _break(chars, i, line_start)
-                width_used = sum(width(c) for c in chars[line_start:i])
+                width_used = sum((width(c) for c in chars[line_start:i]), 0.0)
             lines.append(
                 paragraph.makeCJKParaLine(
                     chars[line_start:i],
@@ -133,9 +134,9 @@ def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: N803
                 )
             )
             max_width = maxWidths[min(len(lines), len(maxWidths) - 1)]
-            line_start, width_used = i, 0
+            line_start, width_used = i, 0.0
     if line_start < len(chars):
-        width_used = sum(width(c) for c in chars[line_start:])
+        width_used = sum((width(c) for c in chars[line_start:]), 0.0)
         lines.append(
             paragraph.makeCJKParaLine(
                 chars[line_start:], max_width, width_used, max_width - width_used, False, calcBounds
