@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import datetime, time, timedelta
 
@@ -163,7 +164,8 @@ class LoanSteps(DemoBuilderState):
     def _check_ins(self) -> None:
         """Follow-up calls about a month into each loan and every two months after, up to
         today or the loan's end: what the resident now uses and how satisfied they are."""
-        rng, today = self.rng, self.today
+        # A stream of its own, so the rest of the demo draws what it drew before.
+        rng, today = random.Random(f"check-ins {self.today}"), self.today
         functions = list(LoanCheckIn.Function.values)
         check_ins = []
         for loan in self.loans:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, time, timedelta
 
 from classes.models import Consultation, Organiser, Registration, Session, Venue
@@ -249,7 +250,8 @@ class SessionSteps(DemoBuilderState):
         """Slot bookings at the consultation desks, as ``classes.services_consult`` records
         them: one slot for each resident with a seat, what it was about once they came, and
         now and then an anonymous walk-up in a free slot of a past desk."""
-        rng, today = self.rng, self.today
+        # A stream of its own, so the rest of the demo draws what it drew before.
+        rng, today = random.Random(f"consultations {self.today}"), self.today
         categories = [c for c in Consultation.Category.values if c]
         by_session: dict[int, list[Registration]] = {}
         for registration in self.registrations:
