@@ -116,7 +116,7 @@ def loan_policy_active() -> LoanPolicy:
 
 
 # Own devices that count as "has a smartphone" for LoanPolicy.requires_no_smartphone.
-SMARTPHONE_OWN_DEVICES = (OwnDevice.ANDROID, OwnDevice.IPHONE)
+SMARTPHONE_OWN_DEVICES = (OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.SMARTPHONE)
 
 
 def _check_resident_eligible(*, resident: Resident, policy: LoanPolicy, on: date) -> None:

@@ -252,6 +252,13 @@ def _build_world() -> tuple[dict, list[str]]:
         ends_at=now + timedelta(hours=1),
     )
     f.RegistrationFactory(session=today_class, resident=residents[2])
+    # A cancelled registration, so the session page offers its Restore form.
+    f.RegistrationFactory(
+        session=today_class,
+        resident=residents[0],
+        status=Registration.Status.CANCELLED,
+        cancelled_at=timezone.now(),
+    )
     registration = f.RegistrationFactory(session=session, resident=residents[0])
     f.RegistrationFactory(session=session, resident=residents[1])
     f.RegistrationFactory(
@@ -266,7 +273,8 @@ def _build_world() -> tuple[dict, list[str]]:
     f.AssignmentFactory(session=past, supporter=supporter)
     # Pages reached only through a list of such objects (and the forms on them).
     f.ResidentFactory(name="山田 花子", possible_duplicate_of=residents[0])
-    ResidentImport.objects.create(file_name="list.csv")
+    # A list read and waiting for confirmation: its page holds the confirm form.
+    ResidentImport.objects.create(file_name="list.csv", status=ResidentImport.Status.PREVIEWED)
     series = Series.objects.create(
         venue=venue,
         title="スマホ教室",

@@ -9,6 +9,7 @@ import time_machine
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kernel.models import FormSubmission, Role
 from kernel.once import TOKEN_FIELD
@@ -218,6 +219,7 @@ def test_every_add_form_carries_a_one_time_token(
     device = DeviceFactory(home_venue=venue, status=Device.Status.AVAILABLE)
     loan = LoanFactory(venue=venue, policy=policy)
     session = session_at(jst(2026, 12, 7, 10), venue=venue)
+    today_session = SessionFactory(venue=venue, starts_at=timezone.now() - timedelta(hours=1))
     proposed = AssignmentFactory(
         supporter=supporter_user.supporter, session=session, status=Assignment.Status.PROPOSED
     )
@@ -233,7 +235,8 @@ def test_every_add_form_carries_a_one_time_token(
             reverse("loans:reserve") + f"?device={device.pk}&resident={resident.pk}",
             reverse("loans:applications") + f"?policy={policy.pk}&q=山田",
             reverse("classes:session_create"),
-            reverse("classes:session_detail", args=[session.pk]),  # walk-in
+            # walk-in: offered on the day of the session, for a resident searched there
+            reverse("classes:session_detail", args=[today_session.pk]) + "?q=山田",
             reverse("classes:phone") + f"?resident={resident.pk}",  # registration
         ],
         coordinator_user: [
@@ -265,3 +268,23 @@ def test_the_daily_task_forgets_tokens_older_than_a_week_and_keeps_the_rest(db, 
     FormSubmission.objects.create(token="recent", created_at=now - timedelta(days=6))
     assert forget_old_form_submissions.delay().get() == 1
     assert list(FormSubmission.objects.values_list("token", flat=True)) == ["recent"]
+
+
+@pytest.mark.django_db
+def test_a_report_asked_for_twice_by_a_double_click_is_made_once(admin_client_):
+    from reports.models import GeneratedReport
+
+    data = {
+        "kind": "monthly",
+        "year": str(date.today().year),
+        "month": "1",
+        "scope": "program",
+        "format": "csv",
+        "published": "on",
+        TOKEN_FIELD: TOKEN,
+    }
+    url = reverse("reports:report_list")
+    first, second = admin_client_.post(url, data), admin_client_.post(url, data, follow=True)
+    assert first.status_code == 302
+    assert GeneratedReport.objects.count() == 1
+    assert ALREADY in _messages(second)

@@ -26,6 +26,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("classes", "0009_session_needs")]
+    dependencies = [("classes", "0010_registration_queued_at")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
