@@ -53,10 +53,15 @@ def embedded_font_names(content: bytes) -> dict[str, bool]:
 NOT_AT_LINE_START = "、。，．）」』】〕］"
 
 
+# Opening brackets: a gap after one is a blank to fill in by hand (氏名（　　　）), not a new line.
+OPENING_BRACKETS = "（「『【〔［"
+
+
 def pdf_text_runs(content: bytes) -> list[str]:
     """Every run of text as printed: each extracted line of each page, cut where characters
     stand apart (a gap wider than half the font size: the next table cell, a new column), so a
-    cell's own line starts are seen even when cells share a baseline."""
+    cell's own line starts are seen even when cells share a baseline. A gap right after an
+    opening bracket is a blank left for handwriting and does not cut the run."""
     import pdfplumber
 
     runs: list[str] = []
@@ -66,7 +71,8 @@ def pdf_text_runs(content: bytes) -> list[str]:
                 run = ""
                 last = None
                 for char in line["chars"]:
-                    if last is not None and char["x0"] - last["x1"] > char["size"] / 2:
+                    gap = last is not None and char["x0"] - last["x1"] > char["size"] / 2
+                    if gap and last["text"] not in OPENING_BRACKETS:
                         runs.append(run)
                         run = ""
                     run += char["text"]
