@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from kernel.confirm import CONFIRM_FIELD, CONFIRM_VALUE
 from loans.models import Device
 from tests.factories import DeviceFactory, LoanPolicyFactory, ResidentFactory, SessionFactory
 
@@ -139,11 +140,12 @@ def test_a_post_without_the_csrf_token_is_refused(staff_user, venue):
     session.refresh_from_db()
     assert session.status != "cancelled"
 
-    # The same POST from the page's own form (token included) goes through.
-    browser.get(reverse("classes:session_detail", args=[session.pk]))
+    # The same POST from the confirmation page's own form (token included) goes through.
+    browser.get(reverse("classes:session_cancel", args=[session.pk]))
     token = browser.cookies["csrftoken"].value
     response = browser.post(
-        reverse("classes:session_cancel", args=[session.pk]), {"csrfmiddlewaretoken": token}
+        reverse("classes:session_cancel", args=[session.pk]),
+        {"csrfmiddlewaretoken": token, CONFIRM_FIELD: CONFIRM_VALUE},
     )
     assert response.status_code == 302
     session.refresh_from_db()
