@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kernel.dates import fiscal_year_label
 from reports.figures.base import FigureQueries
 from reports.figures.tables import Row, Section, Table, _percent
 from reports.models import Kpi
@@ -48,7 +49,7 @@ class KpiFigures(FigureQueries):
             if target is None and kpi.target_fy == fy:
                 target = kpi.target_value
             baseline = (
-                f"{_plain(kpi.baseline_value)} (FY{kpi.baseline_fy})"
+                f"{_plain(kpi.baseline_value)} ({fiscal_year_label(kpi.baseline_fy)})"
                 if kpi.baseline_value is not None and kpi.baseline_fy
                 else _plain(kpi.baseline_value)
             )
