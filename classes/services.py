@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import CallListEntry, Registration, Session
+from kernel.dates import datetime_full
 from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
@@ -69,7 +70,7 @@ def registration_create(
                     "name": resident.name,
                     "title": clash.session.display_title,
                     "place": clash.session.place_label,
-                    "when": other.strftime("%Y-%m-%d %H:%M"),
+                    "when": datetime_full(other),
                 }
             )
         if walk_in or locked.seats is None:

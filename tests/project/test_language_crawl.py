@@ -6,6 +6,8 @@ supporter, once in Japanese and once in English. What a person reads on each pag
 outside <script>/<style>, without attribute values) is checked after removing what is data, not
 interface: the world's own text values (names, titles, devices' models and serial numbers, user
 names), URLs, e-mail addresses and numbers. The Django admin site is not ours and is not crawled.
+The PDFs linked from the pages (one of each kind) are read too, in Japanese only: the papers a
+resident gets are Japanese whatever language the staff's screen is in.
 
 - In Japanese, a Latin word fails unless it is one Japanese staff use as it is (``ALLOWED``).
 - In English, a Japanese character fails (the language switcher's own "日本語" and the column
@@ -14,6 +16,7 @@ names), URLs, e-mail addresses and numbers. The Django admin site is not ours an
 Each failure names the page, the role and the words, so the fix is a translation or a template.
 """
 
+import io
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -25,6 +28,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.test import Client
 from django.urls import reverse
+from pypdf import PdfReader
 
 from residents.importer import COLUMNS
 from tests.project.fuzz_world import SKIPPED_PREFIXES, _build_world, _name_of
@@ -62,6 +66,7 @@ pytestmark = pytest.mark.django_db
 ROLES = ("admin", "staff", "coordinator", "supporter")
 DATA_APPS = ("auth", "residents", "classes", "loans", "volunteers", "reports", "privacy")
 PAGES_PER_ROLE = 400
+PDF_MARK = "%PDF-TEXT%"
 LATIN_WORD = re.compile(r"[A-Za-z]+(?:[-'’][A-Za-z]+)*")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
 NOT_WORDS = re.compile(
@@ -113,10 +118,19 @@ def _data_values() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+def _pdf_text(content: bytes) -> str:
+    """A PDF's text, marked so that ``_page_text`` does not read it as HTML."""
+    reader = PdfReader(io.BytesIO(content))
+    return PDF_MARK + "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
 def _page_text(html: str, data: list[str]) -> str:
-    parser = _TextParser()
-    parser.feed(html)
-    text = " ".join(" ".join(parser.parts).split())
+    if html.startswith(PDF_MARK):
+        text = " ".join(html.removeprefix(PDF_MARK).split())
+    else:
+        parser = _TextParser()
+        parser.feed(html)
+        text = " ".join(" ".join(parser.parts).split())
     for value in data:
         if value in text:
             text = text.replace(value, " ")
@@ -134,8 +148,10 @@ class _LinkParser(HTMLParser):
             self.links.append(href)
 
 
-def _crawl(client: Client, seeds: list[str]) -> dict[str, str]:
-    """path -> HTML of every page (HTTP 200, text/html) reached from the seeds by links."""
+def _crawl(client: Client, seeds: list[str], *, pdf_names: set[str], read_pdfs: bool) -> dict:
+    """path -> HTML of every page (HTTP 200, text/html) reached from the seeds by links, and
+    with ``read_pdfs`` the text of the first PDF of each URL name not in ``pdf_names`` (the
+    URL names of PDFs, filled as they are found, shared between crawls)."""
     pages: dict[str, str] = {}
     seen: set[str] = set()
     queue = list(seeds)
@@ -147,7 +163,14 @@ def _crawl(client: Client, seeds: list[str]) -> dict[str, str]:
         named = _name_of(path)
         if named is None or named[0].startswith(SKIPPED_PREFIXES) or "logout" in named[0]:
             continue
+        if named[0] in pdf_names:  # one of each kind of PDF: they are slow to make and read
+            continue
         response = client.get(path)
+        if response.status_code == 200 and response.get("Content-Type") == "application/pdf":
+            pdf_names.add(named[0])
+            if read_pdfs:
+                pages[path] = _pdf_text(response.content)
+            continue
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode("utf-8", "replace")
@@ -174,11 +197,15 @@ def crawled(django_db_setup, django_db_blocker) -> Iterator[dict]:
             result: dict = {"data": _data_values()}
             for language in ("ja", "en"):
                 result[language] = {}
+                pdf_names: set[str] = set()
                 for role in ROLES:
                     client = Client()
                     client.force_login(users[role])
                     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-                    result[language][role] = _crawl(client, seeds)
+                    # The papers residents get are in Japanese whatever the UI language.
+                    result[language][role] = _crawl(
+                        client, seeds, pdf_names=pdf_names, read_pdfs=language == "ja"
+                    )
             yield result
         finally:
             transaction.set_rollback(True)
