@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from classes.view_helpers import (
     resident_from,
     resident_search_form,
 )
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required
 
 
@@ -73,14 +75,19 @@ def consult_book(request, pk: int):
         if resident is None:
             messages.error(request, _("That resident was not found. Please search again."))
             return redirect("classes:consult_slots", pk=session.pk)
+    slots_url = reverse("classes:consult_slots", args=[session.pk])
     try:
-        services_consult.consultation_book(
-            session=session,
-            resident=resident,
-            slot_start=form.cleaned_data["slot"],
-            category=form.cleaned_data["category"] or "",
-            by=request.user,
-        )
+        with submitted_once(request) as once:
+            services_consult.consultation_book(
+                session=session,
+                resident=resident,
+                slot_start=form.cleaned_data["slot"],
+                category=form.cleaned_data["category"] or "",
+                by=request.user,
+            )
+            once.result_url = slots_url
+    except AlreadySubmitted as done:
+        return already_saved(request, done, slots_url)
     except ValidationError as exc:
         messages.error(request, first_error(exc))
     else:

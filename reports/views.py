@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from classes.models import Venue
 from kernel.date_ranges import RECORD_DATES, years_of
 from kernel.models import Role
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required, user_role, venue_ids_for
 from reports.attendance import AttendanceSheetRenderer
 from reports.forms import KpiTargetsForm, ReportRequestForm, VenueMonthForm
@@ -83,15 +85,19 @@ def report_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report = report_request(
-                    kind=data["kind"],
-                    period=form.period,
-                    format=data["format"],
-                    venue=data["venue"],
-                    organiser=data["organiser"],
-                    published=data["published"],
-                    by=request.user,
-                )
+                with submitted_once(request) as once:
+                    report = report_request(
+                        kind=data["kind"],
+                        period=form.period,
+                        format=data["format"],
+                        venue=data["venue"],
+                        organiser=data["organiser"],
+                        published=data["published"],
+                        by=request.user,
+                    )
+                    once.result_url = reverse("reports:report_list")
+            except AlreadySubmitted as done:
+                return already_saved(request, done, reverse("reports:report_list"))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -118,8 +124,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if waiting and reports_requeue_stale(report_ids=waiting):
         reports = list(visible_reports(request.user)[:REPORT_LIST_LIMIT])
     in_progress = any(r.status in IN_PROGRESS for r in reports)
+    # Its own id prefix: the request form above has venue, year and month fields too, and a
+    # label must focus the field of its own form.
     venue_form = VenueMonthForm(
-        venue_ids=venue_ids, initial={"year": today.year, "month": today.month}
+        venue_ids=venue_ids,
+        initial={"year": today.year, "month": today.month},
+        auto_id="venue-month-%s",
     )
     return render(
         request,

@@ -127,12 +127,16 @@ def stop_worker(proc: subprocess.Popen) -> None:
 
 def delete_queue(queue: str) -> None:
     """Remove ``queue`` and any message left in it from Redis."""
-    Celery(broker=BROKER_URL).connection_for_write().default_channel.queue_delete(queue)
+    # set_as_current=False: a new Celery app would otherwise become celery.current_app, which
+    # kernel.tasks_util sends through, for every later test.
+    Celery(
+        broker=BROKER_URL, set_as_current=False
+    ).connection_for_write().default_channel.queue_delete(queue)
 
 
 def send_task(task_name: str, *args, queue: str) -> None:
     """Publish ``task_name(*args)`` to ``queue`` through Redis, as a producer in production does."""
-    sender = Celery("digisupport-test-sender", broker=BROKER_URL)
+    sender = Celery("digisupport-test-sender", broker=BROKER_URL, set_as_current=False)
     sender.conf.task_always_eager = False
     sender.signature(task_name, args=args).apply_async(queue=queue)
 

@@ -5,6 +5,7 @@ import math
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # The most a coordinator may approve for one assignment, and the longest checked-in span that
@@ -96,6 +97,12 @@ class Supporter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def numbered_name(self) -> str:
+        """The name with the supporter number (the roster's id), e.g. 「山田 太郎（12番）」, in the
+        active language: tells two supporters of the same name apart on buttons and in lists."""
+        return gettext("%(name)s (No. %(number)d)") % {"name": self.name, "number": self.pk}
 
 
 class Availability(models.Model):

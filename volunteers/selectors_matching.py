@@ -265,15 +265,31 @@ def match_run_list() -> QuerySet[MatchRun]:
 
 
 @dataclass
+class PersonRow:
+    """One supporter on one session of the run page, listed once.
+
+    ``proposal``: the run's placement of them there (None: assigned outside this run).
+    ``assignment``: their assignment on the session: the active one (proposed = asked and
+    awaiting an answer, or confirmed); on a published run, else the latest declined or cancelled
+    one, so an answer stays visible; None while the run's placement has not been asked.
+    """
+
+    supporter: Supporter
+    is_lead: bool
+    proposal: MatchProposal | None
+    assignment: Assignment | None
+
+
+@dataclass
 class SessionRow:
-    """One session on the run page: supporters needed, skill names, active assignments,
-    proposals (removed ones apart) and the gap explanation when short."""
+    """One session on the run page: supporters needed, skill names, each person once (proposed
+    by the run and/or assigned, see PersonRow; removed proposals apart) and the gap explanation
+    when short."""
 
     session: Session
     needed: int
     skills: list[str]
-    existing: list[Assignment]
-    proposals: list[MatchProposal]
+    people: list[PersonRow]
     removed: list[MatchProposal]
     gap: MatchGap | None
 
@@ -286,10 +302,49 @@ class DayGroup:
     rows: list[SessionRow]
 
 
+def _session_assignments(
+    run: MatchRun, session_ids: list[int], proposed: set[tuple[int, int]]
+) -> dict[int, dict[int, Assignment]]:
+    """session id -> supporter id -> the assignment PersonRow shows. Two queries."""
+    wanted = Q(status__in=Assignment.ACTIVE_STATUSES)
+    if run.status == MatchRun.Status.PUBLISHED and proposed:
+        # After publishing, a declined or cancelled request of the run's people stays shown.
+        wanted |= Q(supporter_id__in={supporter_id for _, supporter_id in proposed})
+    found: dict[int, dict[int, Assignment]] = defaultdict(dict)
+    for a in (
+        Assignment.objects.filter(wanted, session_id__in=session_ids)
+        .select_related("supporter")
+        .prefetch_related("supporter__skills")
+        .order_by("pk")
+    ):
+        active = a.status in Assignment.ACTIVE_STATUSES
+        if not active and (a.session_id, a.supporter_id) not in proposed:
+            continue
+        held = found[a.session_id].get(a.supporter_id)
+        # The active one wins; otherwise the latest.
+        if held is None or active or held.status not in Assignment.ACTIVE_STATUSES:
+            found[a.session_id][a.supporter_id] = a
+    return found
+
+
+def _people(proposals: list[MatchProposal], assignments: dict[int, Assignment]) -> list[PersonRow]:
+    """One PersonRow per supporter of one session: lead first, then by kana."""
+    rows: dict[int, PersonRow] = {}
+    for p in proposals:
+        a = assignments.get(p.supporter_id)
+        rows[p.supporter_id] = PersonRow(p.supporter, a.is_lead if a else p.is_lead, p, a)
+    for supporter_id, a in assignments.items():
+        rows.setdefault(supporter_id, PersonRow(a.supporter, a.is_lead, None, a))
+    return sorted(
+        rows.values(), key=lambda r: (not r.is_lead, r.supporter.name_kana, r.supporter.pk)
+    )
+
+
 def match_run_detail(*, run: MatchRun) -> list[DayGroup]:
-    """The run's sessions grouped by JST day, each with the active assignments it already has,
-    the proposals (pinned, suggested; removed listed apart) and why it is short. A fixed number
-    of queries whatever the size."""
+    """The run's sessions grouped by JST day, each listing every person once (PersonRow: the
+    run's pinned or suggested proposal and/or their assignment, with its state), the removed
+    proposals apart, and why the session is short. A fixed number of queries whatever the
+    size."""
     sessions = list(
         matching_sessions(date_from=run.date_from, date_to=run.date_to, venue=run.venue)
     )
@@ -304,27 +359,21 @@ def match_run_detail(*, run: MatchRun) -> list[DayGroup]:
     ):
         (removed if p.state == MatchProposal.State.REMOVED else proposals)[p.session_id].append(p)
     gaps = {g.session_id: g for g in MatchGap.objects.filter(run=run, session_id__in=ids)}
-    existing: dict[int, list[Assignment]] = defaultdict(list)
-    for a in (
-        active_assignments()
-        .filter(session_id__in=ids)
-        .select_related("supporter")
-        .order_by("-is_lead", "supporter__name_kana", "pk")
-    ):
-        existing[a.session_id].append(a)
+    proposed = {(sid, p.supporter_id) for sid, ps in proposals.items() for p in ps}
+    assignments = _session_assignments(run, ids, proposed)
     skill_names = dict(Skill.objects.values_list("code", "name"))
     tz = timezone.get_default_timezone()
     groups: list[DayGroup] = []
     for s in sessions:
         needed = session_supporters_needed(s)
-        if not needed and not proposals.get(s.pk) and not existing.get(s.pk):
+        people = _people(proposals.get(s.pk, []), assignments.get(s.pk, {}))
+        if not needed and not people:
             continue
         row = SessionRow(
             session=s,
             needed=needed,
             skills=sorted(skill_names.get(c, c) for c in session_skill_codes(s)),
-            existing=existing.get(s.pk, []),
-            proposals=proposals.get(s.pk, []),
+            people=people,
             removed=removed.get(s.pk, []),
             gap=gaps.get(s.pk),
         )

@@ -272,16 +272,44 @@ def _supporter_apply(supporter: Supporter, fields: dict[str, Any]) -> list[str]:
     return changed
 
 
-def _weekly_set(supporter: Supporter, windows: Iterable[WeeklyWindow]) -> None:
-    """Make the supporter's weekly pattern exactly ``windows``: rows already there stay, the
-    others are deleted, the missing ones created. Raises ValidationError for a weekday outside
-    0-6 or a window that does not end after it starts. The caller holds the supporter's lock."""
-    wanted = list(windows)
-    for weekday, start, end in wanted:
+def weekly_windows_merge(
+    windows: Iterable[WeeklyWindow],
+) -> tuple[list[WeeklyWindow], list[WeeklyWindow]]:
+    """Join the windows of one weekday that overlap or touch (9:00-12:00 and 11:00-15:00, or
+    9:00-12:00 and 12:00-15:00, become 9:00-15:00; a window given twice becomes one), so that a
+    session across the join fits. Returns (all windows after joining, by weekday then start;
+    the joined windows made of more than one entered window). Pure: reads and writes nothing."""
+    result: list[WeeklyWindow] = []
+    joined: list[WeeklyWindow] = []
+    parts = 0
+    for weekday, start, end in sorted(windows):
+        if result and result[-1][0] == weekday and start <= result[-1][2]:
+            last = result[-1]
+            result[-1] = (weekday, last[1], max(last[2], end))
+            parts += 1
+            continue
+        if parts > 1:
+            joined.append(result[-1])
+        result.append((weekday, start, end))
+        parts = 1
+    if parts > 1:
+        joined.append(result[-1])
+    return result, joined
+
+
+def _weekly_set(supporter: Supporter, windows: Iterable[WeeklyWindow]) -> list[WeeklyWindow]:
+    """Make the supporter's weekly pattern exactly ``windows``, overlapping or touching ones
+    joined (``weekly_windows_merge``): rows already there stay, the others are deleted, the
+    missing ones created. Returns the joined windows. Raises ValidationError for a weekday
+    outside 0-6 or a window that does not end after it starts. The caller holds the
+    supporter's lock."""
+    entered = list(windows)
+    for weekday, start, end in entered:
         if weekday not in Availability.Weekday.values:
             raise ValidationError(_("A weekday is not valid."))
         if end <= start:
             raise ValidationError(_("The end time must be after the start time."))
+    wanted, joined = weekly_windows_merge(entered)
     stale = []
     for row in Availability.objects.filter(supporter=supporter):
         key = (row.weekday, row.start_time, row.end_time)
@@ -295,6 +323,7 @@ def _weekly_set(supporter: Supporter, windows: Iterable[WeeklyWindow]) -> None:
         Availability(supporter=supporter, weekday=weekday, start_time=start, end_time=end)
         for weekday, start, end in wanted
     )
+    return joined
 
 
 def _busy_supporter():
@@ -355,11 +384,13 @@ def supporter_update(
 
 def availability_weekly_set(
     *, supporter: Supporter, windows: Iterable[WeeklyWindow], by: Any = None
-) -> None:
+) -> list[WeeklyWindow]:
     """Replace the supporter's weekly availability with ``windows`` (see WeeklyWindow), under the
-    supporter's lock. ``by``: the supporter themself or an office user. Raises ValidationError
-    for a bad window or "try again" when the lock cannot be had; nothing changes then."""
+    supporter's lock; windows of one weekday that overlap or touch are saved as one. ``by``: the
+    supporter themself or an office user. Returns the windows made by joining several (empty:
+    saved as entered), to tell the person. Raises ValidationError for a bad window or "try
+    again" when the lock cannot be had; nothing changes then."""
     with transaction.atomic():
         with _busy_supporter():
             locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
-        _weekly_set(locked, windows)
+        return _weekly_set(locked, windows)

@@ -5,6 +5,7 @@ Every state change runs in one transaction and raises ``ValidationError`` with a
 supporter or coordinator can act on; nothing is saved when it raises.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -23,9 +24,9 @@ from kernel.dates import datetime_full
 from kernel.locking import bounded_lock_wait
 from kernel.models import Role
 from volunteers import services
-from volunteers.models import Assignment, Supporter
+from volunteers.models import Assignment, AvailabilityException, Supporter
 from volunteers.selectors import active_assignments
-from volunteers.selectors_replies import is_late
+from volunteers.selectors_replies import exception_conflicts, is_late
 from volunteers.skills import LEAD_SKILL_CODE
 
 REASON_MAX_LENGTH = 300
@@ -252,3 +253,37 @@ def _late_cancellation_mail(assignment: Assignment, reason: str, recipients: lis
             % {"path": _link(reverse("volunteers:replacements", args=[assignment.session_id]))},
         ]
     send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)
+
+
+def exception_requests_decline(
+    *, exception: AvailabilityException, assignment_ids: Iterable[int], by: Any
+) -> list[Assignment]:
+    """Step back from the requests and accepted assignments that a day off falls on.
+
+    Takes those among ``assignment_ids`` that ``exception`` (``available=False``) falls on
+    (``selectors_replies.exception_conflicts``; other ids are ignored) and withdraws each through
+    ``assignment_withdraw``, exactly as when the supporter cancels one by one: a request becomes
+    DECLINED, an accepted assignment CANCELLED, and a cancellation less than 48 hours ahead
+    alerts the coordinators after the commit. The exception's reason is the reason given.
+    All or nothing. Returns the withdrawn assignments (each with ``is_late``).
+
+    Raises ValidationError: none of the ids is such a request, or one can no longer be
+    withdrawn (its message says which session).
+    """
+    wanted = set(assignment_ids)
+    conflicts = exception_conflicts(supporter=exception.supporter, exceptions=[exception])
+    chosen = [a for a in conflicts.get(exception.pk, []) if a.pk in wanted]
+    if not chosen:
+        raise ValidationError(_("Tick at least one of the requests on these days to decline it."))
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = exception.reason or _("Not available on these days (a day off was added).")
+    withdrawn = []
+    with transaction.atomic():
+        for a in chosen:
+            try:
+                withdrawn.append(assignment_withdraw(assignment=a, by=by, reason=reason))
+            except ValidationError as exc:
+                raise ValidationError(
+                    f"{_session_text(a.session)}: {' '.join(exc.messages)}"
+                ) from exc
+    return withdrawn

@@ -2,9 +2,10 @@
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from kernel.models import Role
-from volunteers.models import Supporter
+from volunteers.models import Availability, Supporter
 
 # Who plans and changes supporters' work: the administrator and the coordinator.
 MANAGER_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
@@ -26,3 +27,20 @@ def own_supporter_or_404(user) -> Supporter:
     if supporter is None:
         raise Http404
     return supporter
+
+
+def joined_windows_text(joined) -> list[str]:
+    """One sentence per weekly window that was saved as one from several entered windows that
+    overlapped or touched (``volunteers.services.weekly_windows_merge``), for a flash message."""
+    return [
+        _(
+            "%(weekday)s: the times you entered overlap or follow on, so they were saved as "
+            "one window, %(start)s–%(end)s."
+        )
+        % {
+            "weekday": Availability.Weekday(weekday).label,
+            "start": start.strftime("%H:%M"),
+            "end": end.strftime("%H:%M"),
+        }
+        for weekday, start, end in joined
+    ]

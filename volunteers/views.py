@@ -33,6 +33,7 @@ from volunteers.selectors_mine import session_residents_for_supporter
 from volunteers.view_helpers import (
     MANAGER_ROLES,
     error_text,
+    joined_windows_text,
     own_supporter,
     own_supporter_or_404,
 )
@@ -109,6 +110,8 @@ def _supporter_form_page(request, supporter: Supporter | None):
             form.add_error(None, exc)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+            for text in joined_windows_text(services.weekly_windows_merge(weekly)[1]):
+                messages.info(request, text)
             return redirect("volunteers:supporter_detail", pk=saved.pk)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below."))

@@ -12,15 +12,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kernel.models import Role
 from kernel.roles import role_required
-from volunteers import selectors_matching, services, services_matching
+from volunteers import (
+    selectors_matching,
+    selectors_replies,
+    services,
+    services_matching,
+    services_replies,
+)
 from volunteers.forms import AvailabilityFormSet, weekly_windows
 from volunteers.forms_matching import AvailabilityExceptionForm, MatchRunForm
 from volunteers.models import AvailabilityException, MatchProposal, MatchRun, Supporter
-from volunteers.view_helpers import MANAGER_ROLES, own_supporter_or_404
+from volunteers.view_helpers import MANAGER_ROLES, joined_windows_text, own_supporter_or_404
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -89,10 +96,16 @@ def match_run_publish(request, pk: int):
         for text in _errors(exc):
             messages.error(request, text)
     else:
+        people = len({a.supporter_id for a in created})
         messages.success(
             request,
-            _("Published: %(count)d supporters were asked and can now accept or decline.")
-            % {"count": len(created)},
+            _("Published: sent %(requests)s to %(people)s. They can now accept or decline.")
+            % {
+                "requests": ngettext("%(count)d request", "%(count)d requests", len(created))
+                % {"count": len(created)},
+                "people": ngettext("%(count)d supporter", "%(count)d supporters", people)
+                % {"count": people},
+            },
         )
     return redirect("volunteers:match_run_detail", pk=run.pk)
 
@@ -140,7 +153,7 @@ def _availability_page(request, supporter: Supporter, *, own: bool):
             formset = AvailabilityFormSet(request.POST, instance=supporter, prefix="availability")
             if formset.is_valid():
                 try:
-                    services.availability_weekly_set(
+                    joined = services.availability_weekly_set(
                         supporter=supporter, windows=weekly_windows(formset), by=request.user
                     )
                 except ValidationError as exc:
@@ -148,13 +161,15 @@ def _availability_page(request, supporter: Supporter, *, own: bool):
                         formset.non_form_errors().append(text)
                 else:
                     messages.success(request, _("The weekly availability was saved."))
+                    for text in joined_windows_text(joined):
+                        messages.info(request, text)
                     return redirect(here, *args)
             messages.error(request, _("Please correct the errors below."))
         elif action == "add_exception":
             exception_form = AvailabilityExceptionForm(request.POST, prefix="exception")
             if exception_form.is_valid():
                 try:
-                    services_matching.availability_exception_add(
+                    added = services_matching.availability_exception_add(
                         supporter=supporter, by=request.user, **exception_form.cleaned_data
                     )
                 except ValidationError as exc:
@@ -162,8 +177,15 @@ def _availability_page(request, supporter: Supporter, *, own: bool):
                         exception_form.add_error(None, text)
                 else:
                     messages.success(request, _("The exception was added."))
-                    return redirect(here, *args)
+                    _warn_conflicts(request, supporter, added)
+                    return redirect(f"{reverse(here, args=args)}#exception-{added.pk}")
             messages.error(request, _("Please correct the errors below."))
+        elif action == "decline_conflicts":
+            exception = get_object_or_404(
+                AvailabilityException, pk=request.POST.get("exception"), supporter=supporter
+            )
+            _decline_conflicts(request, exception)
+            return redirect(here, *args)
         elif action == "delete_exception":
             exception = get_object_or_404(
                 AvailabilityException, pk=request.POST.get("exception"), supporter=supporter
@@ -172,16 +194,67 @@ def _availability_page(request, supporter: Supporter, *, own: bool):
             messages.success(request, _("The exception was removed."))
             return redirect(here, *args)
     today = timezone.localdate()
+    exceptions = list(
+        supporter.availability_exceptions.filter(date_to__gte=today).order_by("date_from", "pk")
+    )
+    conflicts = selectors_replies.exception_conflicts(supporter=supporter, exceptions=exceptions)
     context = {
         "supporter": supporter,
         "own": own,
         "formset": formset,
         "exception_form": exception_form,
-        "exceptions": supporter.availability_exceptions.filter(date_to__gte=today).order_by(
-            "date_from", "pk"
-        ),
+        # (exception, the requests and accepted assignments it falls on)
+        "exceptions": [(e, conflicts.get(e.pk, [])) for e in exceptions],
     }
     return render(request, "volunteers/availability.html", context)
+
+
+def _warn_conflicts(request, supporter: Supporter, exception: AvailabilityException) -> None:
+    """After a day off is added: say how many requests it falls on (listed on the page)."""
+    found = selectors_replies.exception_conflicts(supporter=supporter, exceptions=[exception])
+    count = len(found.get(exception.pk, []))
+    if count:
+        messages.warning(
+            request,
+            ngettext(
+                "These days off fall on %(count)d request or accepted session. It is listed "
+                "under the exception: decline it there, or keep it.",
+                "These days off fall on %(count)d requests or accepted sessions. They are listed "
+                "under the exception: decline them there, or keep them.",
+                count,
+            )
+            % {"count": count},
+        )
+
+
+def _decline_conflicts(request, exception: AvailabilityException) -> None:
+    """POST part of the availability page: decline the ticked requests a day off falls on."""
+    ids = [int(v) for v in request.POST.getlist("assignment") if v.isdigit()]
+    try:
+        withdrawn = services_replies.exception_requests_decline(
+            exception=exception, assignment_ids=ids, by=request.user
+        )
+    except ValidationError as exc:
+        for text in _errors(exc):
+            messages.error(request, text)
+        return
+    messages.success(
+        request,
+        ngettext(
+            "Declined %(count)d session. The coordinator sees it among the declines.",
+            "Declined %(count)d sessions. The coordinator sees them among the declines.",
+            len(withdrawn),
+        )
+        % {"count": len(withdrawn)},
+    )
+    if any(a.is_late for a in withdrawn):  # type: ignore[attr-defined]  # set by withdraw
+        messages.warning(
+            request,
+            _(
+                "A session was less than 48 hours away: the coordinator has been alerted. "
+                "If you can, please also phone the center."
+            ),
+        )
 
 
 @role_required(Role.SUPPORTER)

@@ -265,3 +265,23 @@ def test_the_daily_task_forgets_tokens_older_than_a_week_and_keeps_the_rest(db, 
     FormSubmission.objects.create(token="recent", created_at=now - timedelta(days=6))
     assert forget_old_form_submissions.delay().get() == 1
     assert list(FormSubmission.objects.values_list("token", flat=True)) == ["recent"]
+
+
+@pytest.mark.django_db
+def test_a_report_asked_for_twice_by_a_double_click_is_made_once(admin_client_):
+    from reports.models import GeneratedReport
+
+    data = {
+        "kind": "monthly",
+        "year": str(date.today().year),
+        "month": "1",
+        "scope": "program",
+        "format": "csv",
+        "published": "on",
+        TOKEN_FIELD: TOKEN,
+    }
+    url = reverse("reports:report_list")
+    first, second = admin_client_.post(url, data), admin_client_.post(url, data, follow=True)
+    assert first.status_code == 302
+    assert GeneratedReport.objects.count() == 1
+    assert ALREADY in _messages(second)

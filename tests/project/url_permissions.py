@@ -260,6 +260,7 @@ POSTS: dict[str, P] = {
     "loans:return": P(None, OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "privacy:erase": P(None, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
     "reports:kpi_targets": P(None, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
+    "reports:report_retry": P(None, REDIRECT, REDIRECT, NOT_FOUND, REDIRECT, FORBIDDEN, LOGIN),
     "reports:report_list": P(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
     "residents:create": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:duplicate_resolve": P(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),

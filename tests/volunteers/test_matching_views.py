@@ -96,7 +96,7 @@ def test_coordinator_runs_pins_and_publishes(coordinator_client):
     page = coordinator_client.post(
         reverse("volunteers:match_run_publish", args=[run.pk]), follow=True
     ).content.decode()
-    assert "Published: 2 supporters were asked" in page
+    assert "Published: sent 2 requests to 2 supporters." in page
     assert "Pin " not in page  # no more buttons on a published run
     listing = coordinator_client.get(reverse("volunteers:matching")).content.decode()
     assert "2027/1/11–2027/1/17" in listing and "2 / 2" in listing and "Published" in listing
