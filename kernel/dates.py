@@ -88,8 +88,8 @@ def month_full(value: date | datetime | None) -> str:
     return _day(value, "month") if value else ""
 
 
-def fiscal_year_label(year: int | None) -> str:
-    """2026年度 / FY2026 for the fiscal year starting 1 April ``year``."""
-    if year in (None, ""):
+def fiscal_year_label(year: int | str | None) -> str:
+    """2026年度 / FY2026 for the fiscal year starting 1 April ``year``; "" for None or ""."""
+    if year is None or year == "":
         return ""
     return gettext("FY%(year)d") % {"year": int(year)}

@@ -183,3 +183,24 @@ def test_the_language_button_and_the_admin_change_links_keep_their_own_words(cli
     assert ">切替</button>" in page
     assert ">変更</a>" in admin
     assert "切替" not in admin
+
+
+def test_every_page_has_a_name_for_the_audit_trail():
+    from kernel.audit_display import page_name
+    from tests.project.fuzz_world import URL_NAMES
+
+    with translation.override("ja"):
+        unnamed = [name for name in URL_NAMES if page_name(name) is None]
+    assert not unnamed, "Add these URL names to their urls.py PAGE_NAMES: " + ", ".join(unnamed)
+
+
+def test_summaries_written_by_the_privacy_app_read_in_words():
+    from kernel.audit_display import summary_display
+
+    with translation.override("ja"):
+        assert summary_display("reason: deceased", "residents.resident") == "理由：本人の死亡"
+        assert summary_display("disclosure json", "residents.resident") == (
+            "本人開示の書き出し（JSON）"
+        )
+        # Field names are the model's own: name_kana -> ふりがな.
+        assert summary_display("name_kana; phone", "residents.resident") == "ふりがな、電話番号"
