@@ -15,8 +15,17 @@ from kernel import admin_dates as ranged
 
 @admin.register(Venue)
 class VenueAdmin(ranged.ModelAdmin):
-    list_display = ("code", "name", "district", "kind", "default_seats", "is_active")
-    search_fields = ("code", "name", "name_kana", "district")
+    list_display = ("code", "name", "district", "kind", "default_seats", "phone", "is_active")
+    search_fields = ("code", "name", "name_kana", "district", "address")
+    # What staff read back on the phone (address, access, phone) sits with the name.
+    fields = (
+        ("code", "is_active"),
+        ("name", "name_kana"),
+        ("district", "kind", "default_seats"),
+        "address",
+        "access",
+        "phone",
+    )
     list_filter = ("kind", "district", "is_active")
 
 

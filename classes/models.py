@@ -280,6 +280,14 @@ class Registration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # The waitlist is served in order of this time, else of ``created_at``: a restored
+    # registration goes to the head of the line with a time just before the first one waiting.
+    queued_at = models.DateTimeField(
+        _("in line from"),
+        null=True,
+        blank=True,
+        help_text=_("Orders the waitlist when set (a restored registration goes first)."),
+    )
 
     class Meta:
         verbose_name = _("registration")

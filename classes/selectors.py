@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Expression, F, IntegerField, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,13 +184,14 @@ def session_registrations(*, session: Session) -> QuerySet[Registration]:
             "is_walk_in",
             "created_at",
             "cancelled_at",
+            "queued_at",
             "resident__id",
             "resident__name",
             "resident__name_kana",
             "resident__phone",
             "resident__accessibility_needs",
         )
-        .order_by("status", "created_at", "id")
+        .order_by("status", Coalesce("queued_at", "created_at").asc(), "id")
     )
 
 
@@ -250,13 +252,40 @@ def upcoming_registrations_for(*, residents) -> dict[int, list[Registration]]:
 MY_NUMBER_TOPIC_CODES = frozenset({"A01", "A02"})
 
 
+# Free-text items about the resident's own phone ("スマートフォン（お持ちでない方は貸出機が
+# あります）"): the first line of what_to_bring_for already says it for this resident, so these
+# would only contradict it ("bring your phone" next to "a loan device is provided").
+_DEVICE_ITEM_STARTS = ("スマートフォン", "スマホ", "携帯電話", "タブレット", "貸出")
+
+
+def bring_items(text: str) -> list[str]:
+    """Split a what-to-bring text at 、 or , outside brackets: ``"A、B（C、D）"`` -> A, B（C、D）."""
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in text or "":
+        if ch in "（(「":
+            depth += 1
+        elif ch in "）)」":
+            depth = max(depth - 1, 0)
+        if ch in "、," and depth == 0:
+            items.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    items.append("".join(current).strip())
+    return [item for item in items if item]
+
+
 def what_to_bring_for(*, session: Session, resident) -> list[str]:
     """What staff tell ``resident`` to bring to ``session``, in the order they read it out.
 
     Their own phone when ``resident.own_device`` is a smartphone or tablet, else a note that a
     loan device is provided; the My Number Card for My Number / Mynaportal topics; then the
-    session's and its topic's own ``what_to_bring`` (duplicates dropped). No queries beyond
-    ``session.topic`` (select it with the session). Returns translated strings.
+    items of the session's and its topic's own ``what_to_bring`` (split at 、), leaving out
+    duplicates and the items about the phone itself (the first line already says it for this
+    resident). No queries beyond ``session.topic`` (select it with the session). Returns
+    translated strings.
     """
     smart = {OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.TABLET}
     items = [
@@ -268,7 +297,7 @@ def what_to_bring_for(*, session: Session, resident) -> list[str]:
     if topic is not None and topic.code in MY_NUMBER_TOPIC_CODES:
         items.append(_("My Number Card"))
     for extra in (session.what_to_bring, topic.what_to_bring if topic else ""):
-        extra = (extra or "").strip()
-        if extra and extra not in items:
-            items.append(extra)
+        for item in bring_items(extra):
+            if item not in items and not item.startswith(_DEVICE_ITEM_STARTS):
+                items.append(item)
     return items

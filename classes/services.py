@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Field, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,9 @@ from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
 ACTIVE_STATUSES = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)
+# The waitlist's order: the time a registration joined the line (``queued_at`` when a restore set
+# it, else when it was made), then the id.
+LINE_ORDER = (Coalesce("queued_at", "created_at").asc(), "id")
 
 
 def _lock_session(session_id: int) -> Session:
@@ -28,6 +32,38 @@ def _lock_session(session_id: int) -> Session:
         _("Someone else is registering for this session right now. Please try again.")
     ):
         return Session.objects.select_for_update().get(pk=session_id)
+
+
+def _check_free_to_register(locked: Session, resident: Resident) -> None:
+    """Refuse (ValidationError) when ``resident`` already holds an active registration for the
+    locked session, or one for another session at an overlapping time."""
+    active = Registration.objects.filter(resident=resident, status__in=ACTIVE_STATUSES)
+    if active.filter(session=locked).exists():
+        raise ValidationError(
+            _("%(name)s is already registered for this session.") % {"name": resident.name}
+        )
+    clash = (
+        active.filter(
+            Q(session__starts_at__lt=locked.ends_at) & Q(session__ends_at__gt=locked.starts_at)
+        )
+        .exclude(session__status=Session.Status.CANCELLED)
+        .select_related("session", "session__venue")
+        .first()
+    )
+    if clash is not None:
+        other = timezone.localtime(clash.session.starts_at)
+        raise ValidationError(
+            _(
+                "%(name)s is already registered for %(title)s at %(place)s on %(when)s, "
+                "which overlaps this session."
+            )
+            % {
+                "name": resident.name,
+                "title": clash.session.display_title,
+                "place": clash.session.place_label,
+                "when": datetime_full(other),
+            }
+        )
 
 
 def registration_create(
@@ -46,33 +82,7 @@ def registration_create(
             raise ValidationError(_("This session is cancelled."))
         if not walk_in and locked.ends_at <= timezone.now():
             raise ValidationError(_("This session is already over."))
-        active = Registration.objects.filter(resident=resident, status__in=ACTIVE_STATUSES)
-        if active.filter(session=locked).exists():
-            raise ValidationError(
-                _("%(name)s is already registered for this session.") % {"name": resident.name}
-            )
-        clash = (
-            active.filter(
-                Q(session__starts_at__lt=locked.ends_at) & Q(session__ends_at__gt=locked.starts_at)
-            )
-            .exclude(session__status=Session.Status.CANCELLED)
-            .select_related("session", "session__venue")
-            .first()
-        )
-        if clash is not None:
-            other = timezone.localtime(clash.session.starts_at)
-            raise ValidationError(
-                _(
-                    "%(name)s is already registered for %(title)s at %(place)s on %(when)s, "
-                    "which overlaps this session."
-                )
-                % {
-                    "name": resident.name,
-                    "title": clash.session.display_title,
-                    "place": clash.session.place_label,
-                    "when": datetime_full(other),
-                }
-            )
+        _check_free_to_register(locked, resident)
         if walk_in or locked.seats is None:
             status = Registration.Status.REGISTERED
         else:
@@ -117,6 +127,60 @@ def registration_cancel(*, registration: Registration, by=None) -> Registration 
         return _promote_from_waitlist(current.session)
 
 
+def registration_restore(*, registration: Registration, by=None) -> Registration:
+    """Undo the cancellation of ``registration``: back to a seat when one is free, else first in
+    line on the waitlist.
+
+    Under the session's lock the waitlist first takes the seats that are free (the same
+    promotion a cancellation runs, so nobody already waiting is overtaken); a seat still free
+    after that goes to the restored registration (status REGISTERED), else it waits ahead of
+    everyone (status WAITLISTED, ``queued_at`` just before the first in line). A session without
+    a seat limit always has a seat. ``registration`` is updated in place and returned; check its
+    ``status`` to tell the resident which. The companion note and attendance are kept.
+    Raises ValidationError, changing nothing, when it is not cancelled, the session is cancelled
+    or over, or the resident has registered again meanwhile (for this session or an
+    overlapping one); "try again" when the lock cannot be had within 3 s.
+    """
+    with transaction.atomic():
+        locked = _lock_session(registration.session_id)
+        current = (
+            Registration.objects.select_for_update()
+            .select_related("resident")
+            .get(pk=registration.pk)
+        )
+        if current.status != Registration.Status.CANCELLED:
+            raise ValidationError(_("This registration is not cancelled."))
+        if locked.status == Session.Status.CANCELLED:
+            raise ValidationError(_("This session is cancelled."))
+        if locked.ends_at <= timezone.now():
+            raise ValidationError(_("This session is already over."))
+        _check_free_to_register(locked, current.resident)
+        _promote_from_waitlist(locked)
+        taken = Registration.objects.filter(
+            session=locked, status=Registration.Status.REGISTERED
+        ).count()
+        if locked.seats is None or taken < locked.seats:
+            current.status = Registration.Status.REGISTERED
+        else:
+            first = (
+                Registration.objects.filter(session=locked, status=Registration.Status.WAITLISTED)
+                .annotate(line=Coalesce("queued_at", "created_at"))
+                .order_by(*LINE_ORDER)
+                .values_list("line", flat=True)
+                .first()
+            )
+            current.status = Registration.Status.WAITLISTED
+            mine = current.queued_at or current.created_at
+            if first is not None and first <= mine:
+                current.queued_at = first - timedelta(milliseconds=1)
+        current.cancelled_at = None
+        current.save(update_fields=["status", "cancelled_at", "queued_at"])
+    registration.status = current.status
+    registration.cancelled_at = current.cancelled_at
+    registration.queued_at = current.queued_at
+    return registration
+
+
 def _cancel_locked(current: Registration) -> bool:
     """Mark the locked registration ``current`` cancelled; True when it held a seat.
 
@@ -140,7 +204,7 @@ def _promote_from_waitlist(session: Session) -> Registration | None:
     waiting_qs = (
         Registration.objects.filter(session=session, status=Registration.Status.WAITLISTED)
         .select_related("resident")
-        .order_by("created_at", "id")
+        .order_by(*LINE_ORDER)
     )
     if session.seats is not None:
         taken = Registration.objects.filter(
@@ -313,18 +377,17 @@ def session_cancel(*, session: Session, by=None) -> int:
 
 
 def waitlist_position(registration: Registration) -> int | None:
-    """1-based place in the waitlist of a WAITLISTED registration, else None."""
+    """1-based place in the waitlist of a WAITLISTED registration, else None (one query)."""
     if registration.status != Registration.Status.WAITLISTED:
         return None
+    mine = registration.queued_at or registration.created_at
     return (
         Registration.objects.filter(
             session_id=registration.session_id,
             status=Registration.Status.WAITLISTED,
         )
-        .filter(
-            Q(created_at__lt=registration.created_at)
-            | Q(created_at=registration.created_at, id__lt=registration.id)
-        )
+        .alias(line=Coalesce("queued_at", "created_at"))
+        .filter(Q(line__lt=mine) | Q(line=mine, id__lt=registration.id))
         .count()
         + 1
     )

@@ -21,6 +21,11 @@ urlpatterns = [
         views_phone.registration_cancel,
         name="registration_cancel",
     ),
+    path(
+        "registrations/<int:pk>/restore/",
+        views_phone.registration_restore,
+        name="registration_restore",
+    ),
 ]
 
 # Public calendar feeds (classes/views_feeds.py); supporters' own feeds are in volunteers.

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from classes import selectors, services
+from classes.formatting import date_ja, time_range_ja
 from classes.forms import SessionFilterForm, SessionForm
 from classes.models import Registration, Session
 from classes.view_helpers import (
@@ -25,6 +26,7 @@ from classes.view_helpers import (
     resident_search_form,
     tell_promoted,
 )
+from kernel.confirm import confirm_page, is_confirmed
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required, user_role, venue_ids_for
 
@@ -66,6 +68,10 @@ def session_detail(request, pk: int):
     """One session: facts, registrants, waitlist, attendance and the walk-in search."""
     session = get_session_for_user(request.user, pk)
     registrations = list(selectors.session_registrations(session=session))
+    # Residents registered again after cancelling: their cancelled row offers no restore.
+    active_residents = {
+        r.resident_id for r in registrations if r.status != Registration.Status.CANCELLED
+    }
     registered = [
         _registration_row(r) for r in registrations if r.status == Registration.Status.REGISTERED
     ]
@@ -87,7 +93,14 @@ def session_detail(request, pk: int):
             "registered_count": len(registered),
             "waitlisted_count": len(waitlisted),
             "seats_left": session.seats_left_after(len(registered)),
-            "cancelled": [r for r in registrations if r.status == Registration.Status.CANCELLED],
+            "cancelled": [
+                _registration_row(r, active_residents=active_residents)
+                for r in registrations
+                if r.status == Registration.Status.CANCELLED
+            ],
+            "restorable": may_change
+            and session.status == Session.Status.SCHEDULED
+            and session.ends_at > timezone.now(),
             "assignments": list(selectors.session_supporters(session=session)),
             "can_change": may_change,
             "attendance_open": may_change
@@ -107,14 +120,22 @@ class RegistrationRow:
     resident_url: str
     cancel_url: str
     move_url: str
+    restore_url: str = ""
+    re_registered: bool = False
 
 
-def _registration_row(r: Registration) -> RegistrationRow:
+def _registration_row(
+    r: Registration, *, active_residents: set[int] | None = None
+) -> RegistrationRow:
+    """The row of ``r``; for a cancelled one ``active_residents`` (resident ids holding an active
+    registration of the session) tells whether the resident registered again."""
     return RegistrationRow(
         registration=r,
         resident_url=reverse("residents:detail", args=[r.resident_id]),
         cancel_url=reverse("classes:registration_cancel", args=[r.pk]),
         move_url=reverse("classes:registration_move", args=[r.pk]),
+        restore_url=reverse("classes:registration_restore", args=[r.pk]),
+        re_registered=r.resident_id in (active_residents or set()),
     )
 
 
@@ -159,11 +180,41 @@ def session_edit(request, pk: int):
     return render(request, "classes/session_form.html", {"form": form, "session": session})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*CHANGE_ROLES)
 def session_cancel(request, pk: int):
-    """Cancel a session (POST); everyone registered goes on the "tell them" call list."""
+    """Cancel a session: GET (or a POST without ``confirmed``) asks once, naming the session and
+    how many residents are registered; the confirmed POST cancels it and everyone registered goes
+    on the "tell them" call list."""
     session = get_session_for_user(request.user, pk, change=True)
+    back = reverse("classes:session_detail", kwargs={"pk": session.pk})
+    if session.status == Session.Status.CANCELLED:
+        messages.info(request, _("This session is already cancelled."))
+        return redirect(back)
+    if not is_confirmed(request):
+        active = session.registrations.filter(status__in=services.ACTIVE_STATUSES).count()
+        day = date_ja(session.starts_at)
+        return confirm_page(
+            request,
+            title=_("Cancel this session?"),
+            question=_("Cancel %(title)s on %(day)s at %(place)s?")
+            % {"title": session.display_title, "day": day, "place": session.place_label},
+            facts=[
+                (_("Session"), session.display_title),
+                (
+                    _("Date and time"),
+                    f"{day} {time_range_ja(session.starts_at, session.ends_at)}",
+                ),
+                (_("Venue"), session.place_label),
+                (_("Registered and waitlisted"), str(active)),
+            ],
+            note=_(
+                "Everyone registered goes on the call list to be told. A cancelled session "
+                "cannot be reopened here; ask the administrator if it was a mistake."
+            ),
+            action_label=_("Cancel this session"),
+            back_url=back,
+        )
     try:
         count = services.session_cancel(session=session, by=request.user)
     except ValidationError as exc:
@@ -174,7 +225,7 @@ def session_cancel(request, pk: int):
             _("The session is cancelled. Please call the %(count)d registered residents.")
             % {"count": count},
         )
-    return redirect("classes:session_detail", pk=session.pk)
+    return redirect(back)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from classes import services_consult
+from classes.formatting import date_ja
 from classes.forms_consult import ConsultationBookForm, ConsultationRecordForm, WalkInCountForm
 from classes.models import Consultation, Session
 from classes.view_helpers import (
@@ -21,6 +22,7 @@ from classes.view_helpers import (
     resident_from,
     resident_search_form,
 )
+from kernel.confirm import confirm_page, is_confirmed
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required
 
@@ -136,11 +138,29 @@ def consult_record(request, pk: int):
 @require_POST
 @role_required(*CHANGE_ROLES)
 def consult_cancel(request, pk: int):
-    """Free a booked slot (POST)."""
-    consultation = get_object_or_404(Consultation, pk=pk)
+    """Free a booked slot: a POST from the slots page asks once, naming who and when; the
+    confirmed POST frees it."""
+    consultation = get_object_or_404(Consultation.objects.select_related("resident"), pk=pk)
     session = _get_kind_session(
         request.user, consultation.session_id, Session.Kind.CONSULTATION, change=True
     )
+    if not is_confirmed(request):
+        who = consultation.resident.name if consultation.resident else _("a walk-up")
+        hm = _local_hm(consultation.slot_start)
+        return confirm_page(
+            request,
+            title=_("Free this consultation slot?"),
+            question=_("Free the %(time)s slot booked for %(name)s on %(day)s?")
+            % {"time": hm, "name": who, "day": date_ja(consultation.slot_start)},
+            facts=[
+                (_("Name"), who),
+                (_("Session"), session.display_title),
+                (_("Date and time"), f"{date_ja(consultation.slot_start)} {hm}"),
+            ],
+            note=_("The booking and its note are removed; the slot can be booked again."),
+            action_label=_("Free the slot of %(name)s") % {"name": who},
+            back_url=reverse("classes:consult_slots", kwargs={"pk": session.pk}),
+        )
     services_consult.consultation_cancel(consultation=consultation, by=request.user)
     messages.success(
         request,

@@ -10,10 +10,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from classes import selectors, services
+from classes.formatting import date_ja, time_range_ja
 from classes.forms import PhoneSearchForm, RegisterForm
 from classes.models import Registration, Session
 from classes.view_helpers import (
@@ -24,11 +26,12 @@ from classes.view_helpers import (
     resident_from,
     tell_promoted,
 )
+from kernel.confirm import confirm_page, is_confirmed
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.redirects import safe_next
 from kernel.roles import role_required, venue_ids_for
 from residents.models import Resident
-from residents.selectors import resident_search
+from residents.selectors import new_resident_prefill, resident_search
 
 # Upcoming sessions listed per page on the phone registration screen.
 PHONE_SESSIONS_PAGE = 30
@@ -117,8 +120,15 @@ def phone_registration(request):
         if sessions_page > 1:
             sessions_previous = _with_param(request, "sessions_page", sessions_page - 1)
     result_rows = None
+    new_resident_url = ""
     if results is not None:
         result_rows = [ResidentRow(r, upcoming_by_resident[r.pk]) for r in results]
+        phone_url = reverse("classes:phone")
+        new_resident_url = (
+            reverse("residents:create")
+            + "?"
+            + urlencode({"next": phone_url, **new_resident_prefill(query)})
+        )
     return render(
         request,
         "classes/phone.html",
@@ -126,6 +136,7 @@ def phone_registration(request):
             "form": form,
             "query": query,
             "results": result_rows,
+            "new_resident_url": new_resident_url,
             "resident": resident,
             "resident_regs": resident_regs,
             "upcoming_sessions": upcoming_sessions,
@@ -186,15 +197,60 @@ def registration_readback(request, pk: int):
     )
 
 
-@require_POST
+def _registration_facts(registration: Registration) -> list[tuple[str, str]]:
+    """Who and what a confirmation page names: resident, session, date and time, place."""
+    session = registration.session
+    return [
+        (_("Name"), f"{registration.resident.name}（{registration.resident.name_kana}）"),
+        (_("Session"), session.display_title),
+        (
+            _("Date and time"),
+            f"{date_ja(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
+        ),
+        (_("Venue"), session.place_label),
+        (_("Status"), str(registration.get_status_display())),
+    ]
+
+
+@require_http_methods(["GET", "POST"])
 @role_required(*CHANGE_ROLES)
 def registration_cancel(request, pk: int):
-    """Cancel a registration (POST); back to ``next`` (a path on this site) or the session."""
+    """Cancel a registration: GET (or a POST without ``confirmed``) asks once, naming the
+    resident and the session; the confirmed POST cancels. Back to ``next`` (a path on this
+    site) or the session."""
     registration = get_object_or_404(
-        Registration.objects.select_related("resident", "session"), pk=pk
+        Registration.objects.select_related("resident", "session", "session__venue"), pk=pk
     )
     session = registration.session
     check_venue_access(request.user, session.venue_id, change=True)
+    back = safe_next(request) or reverse("classes:session_detail", kwargs={"pk": session.pk})
+    if registration.status == Registration.Status.CANCELLED:
+        messages.info(request, _("This registration is already cancelled."))
+        return redirect(back)
+    if not is_confirmed(request):
+        name = registration.resident.name
+        held_seat = registration.status == Registration.Status.REGISTERED
+        return confirm_page(
+            request,
+            title=_("Cancel this registration?"),
+            question=_("Cancel the registration of %(name)s for %(title)s on %(day)s?")
+            % {"name": name, "title": session.display_title, "day": date_ja(session.starts_at)},
+            facts=_registration_facts(registration),
+            note=(
+                _(
+                    "The seat goes to the first person on the waitlist. The cancellation can be "
+                    "undone from the session page (Cancelled registrations)."
+                )
+                if held_seat
+                else _(
+                    "The cancellation can be undone from the session page "
+                    "(Cancelled registrations)."
+                )
+            ),
+            action_label=_("Cancel the registration of %(name)s") % {"name": name},
+            back_url=back,
+            hidden={"next": back},
+        )
     try:
         promoted = services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as exc:
@@ -202,12 +258,47 @@ def registration_cancel(request, pk: int):
     else:
         messages.success(
             request,
-            _("The registration of %(name)s was cancelled.") % {"name": registration.resident.name},
+            _(
+                "The registration of %(name)s was cancelled. To undo it, use Restore under "
+                "Cancelled registrations on the session page."
+            )
+            % {"name": registration.resident.name},
         )
         tell_promoted(request, promoted)
-    return redirect(
-        safe_next(request) or reverse("classes:session_detail", kwargs={"pk": session.pk})
+    return redirect(back)
+
+
+@require_POST
+@role_required(*CHANGE_ROLES)
+def registration_restore(request, pk: int):
+    """Undo a cancellation (POST): the seat back if one is free, else first on the waitlist;
+    the message says which. Back to the session page."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("resident", "session"), pk=pk
     )
+    session = registration.session
+    check_venue_access(request.user, session.venue_id, change=True)
+    try:
+        services.registration_restore(registration=registration, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, first_error(exc))
+    else:
+        name = registration.resident.name
+        if registration.status == Registration.Status.REGISTERED:
+            messages.success(
+                request,
+                _("The registration of %(name)s is restored, with a seat.") % {"name": name},
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "The registration of %(name)s is restored, but the seats are full: "
+                    "%(name)s is now first on the waitlist (no seat yet)."
+                )
+                % {"name": name},
+            )
+    return redirect("classes:session_detail", pk=session.pk)
 
 
 @role_required(*CHANGE_ROLES)

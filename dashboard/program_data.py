@@ -79,6 +79,9 @@ class Column:
     name: str
     parse: Callable[[str], Any]
     required: bool = True  # False: the column must exist but a cell may be empty
+    # True: the column may be left out of the file, and an empty cell keeps what is stored (so
+    # what the administrator entered in the admin is not wiped by a file without it).
+    optional: bool = False
 
 
 def _text(value: str) -> str:
@@ -139,6 +142,10 @@ VENUES = FileSpec(
         Column("district", _text, required=False),
         Column("kind", _choice(Venue.Kind)),
         Column("default_seats", _int),
+        # What staff read back on the phone; older files have no such columns.
+        Column("address", _text, required=False, optional=True),
+        Column("access", _text, required=False, optional=True),
+        Column("phone", _text, required=False, optional=True),
     ),
 )
 TOPICS = FileSpec(
@@ -186,7 +193,9 @@ def _field_max_length(model: type[models.Model], name: str) -> int | None:
 def read_program_file(spec: FileSpec, path: Path) -> list[dict[str, Any]]:
     """Parse one CSV file (UTF-8, with or without BOM) into a list of field dicts.
 
-    Rows are numbered as a spreadsheet shows them: the header is row 1. Raises ProgramDataError
+    Rows are numbered as a spreadsheet shows them: the header is row 1. An optional column
+    (venues' address, access, phone) may be absent; its empty cells are left out of the dict.
+    Raises ProgramDataError
     naming the file, row and column for a missing file or column, an empty required cell, a bad
     number or choice, a value too long, or a code that appears twice.
     """
@@ -197,7 +206,7 @@ def read_program_file(spec: FileSpec, path: Path) -> list[dict[str, Any]]:
             reader = csv.DictReader(handle)
             header = [name.strip() for name in (reader.fieldnames or [])]
             reader.fieldnames = header
-            missing = [c.name for c in spec.columns if c.name not in header]
+            missing = [c.name for c in spec.columns if c.name not in header and not c.optional]
             if missing:
                 raise _error(spec, 1, ", ".join(missing), _("column missing from the header row"))
             rows: list[dict[str, Any]] = []
@@ -210,6 +219,8 @@ def read_program_file(spec: FileSpec, path: Path) -> list[dict[str, Any]]:
                 values: dict[str, Any] = {}
                 for column in spec.columns:
                     cell = raw.get(column.name) or ""
+                    if column.optional and not cell.strip():
+                        continue
                     if column.required and not cell.strip():
                         raise _error(spec, row_number, column.name, _("empty"))
                     try:

@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.confirm import confirm_page, is_confirmed
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required
 from loans import services, services_devices
@@ -113,9 +115,34 @@ def reserve(request):
 @role_required(*LOAN_ROLES)
 def reservation_cancel(request, pk: int):
     """Release a reserved device back to available (it stays where it is in the inventory).
+    A POST from the device page asks once, naming the device and the resident; the confirmed
+    POST (``confirmed=yes``) releases it.
 
     404 for a device reserved at another venue than the user's."""
     device = get_device_for_reservation_change(request.user, pk)
+    if device.status == Device.Status.RESERVED and not is_confirmed(request):
+        who = device.reserved_for.name if device.reserved_for else "—"
+        return confirm_page(
+            request,
+            title=_("Cancel this reservation?"),
+            question=_("Cancel the reservation of %(tag)s for %(name)s?")
+            % {"tag": device.asset_tag, "name": who},
+            facts=[
+                (_("Device"), device.asset_tag),
+                (_("Resident"), who),
+                (
+                    _("Reserved until"),
+                    date_format(device.reserved_until, "DATE_FORMAT")
+                    if device.reserved_until
+                    else "—",
+                ),
+                (_("Reason for cancelling (optional)"), request.POST.get("note", "")[:200] or "—"),
+            ],
+            note=_("The device becomes available for anyone again."),
+            action_label=_("Cancel the reservation for %(name)s") % {"name": who},
+            back_url=reverse("loans:device_detail", kwargs={"pk": device.pk}),
+            hidden={"note": request.POST.get("note", "")[:200]},
+        )
     try:
         services_devices.device_reservation_cancel(
             device=device, by=request.user, note=request.POST.get("note", "")[:200]

@@ -217,3 +217,43 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date:
     if message := BIRTH_DATES.error(result, today):
         raise ValueError(message)
     return result
+
+
+# An era year alone, as callers say it: 昭和18, 昭和18年, S18, s.18, 昭18, 平成元年 (any width).
+_ERA_YEAR = re.compile(
+    r"^(?P<era>明治|大正|昭和|平成|令和|[明大昭平令]|[MTSHR])\.?(?P<year>元|\d{1,2})年?(?:生まれ|生)?$",
+    re.IGNORECASE,
+)
+
+
+def looks_like_era_year(text: str) -> bool:
+    """True when ``text`` (one word) has the shape of an era year (``昭和18``, ``S18``)."""
+    return bool(_ERA_YEAR.match(unicodedata.normalize("NFKC", text or "").strip()))
+
+
+def parse_era_year(text: str) -> tuple[date, date]:
+    """The first and last day (both included) of the era year ``text`` names.
+
+    ``昭和18`` gives 1943-01-01 to 1943-12-31; a year cut by the change of era keeps to its era
+    (``昭和64`` is 1989-01-01 to 1989-01-07, ``平成元`` 1989-01-08 to 1989-12-31).
+    Raises ValueError with a reason a person can act on when the era has no such year
+    (``昭和70``, ``令和0``) or the text is not an era year.
+    """
+    original = (text or "").strip()
+    m = _ERA_YEAR.match(unicodedata.normalize("NFKC", original))
+    if not m:
+        raise ValueError(
+            gettext("%(text)s is not an era year. Write it like 昭和18 or S18.")
+            % {"text": original}
+        )
+    era = _ERA_BY_KEY[m["era"].upper() if m["era"].isascii() else m["era"]]
+    era_year = 1 if m["year"] == "元" else int(m["year"])
+    year = era.start.year + era_year - 1
+    first = max(date(year, 1, 1), era.start)
+    last = min(date(year, 12, 31), era.end or date(year, 12, 31))
+    if era_year < 1 or first > last:
+        raise ValueError(
+            gettext("%(era)s has no year %(year)s; check the era and the year.")
+            % {"era": era.name, "year": m["year"]}
+        )
+    return first, last

@@ -6,7 +6,7 @@ Every function here makes a fixed number of queries however many residents match
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import CharField, Prefetch, Q, QuerySet, Value
@@ -18,7 +18,9 @@ from residents.normalize import (
     is_kana,
     kana_search_key,
     looks_like_date,
+    looks_like_era_year,
     parse_birth_date,
+    parse_era_year,
     phone_digits,
     search_name_key,
 )
@@ -42,10 +44,14 @@ class SearchQuery:
     kind: str
     value: object = ""
     error: str = ""
+    # An era year given alone ("birth_year") or after or before a name (kana or name kind):
+    # the first and last birth date it covers.
+    born_between: tuple[date, date] | None = None
 
 
 def search_query_parse(query: str) -> SearchQuery:
-    """Classify what staff typed: a birth date, a phone number, kana or a kanji name.
+    """Classify what staff typed: a birth date, an era year (``昭和18``, ``S18``), a phone
+    number, kana or a kanji name, or a name and an era year (``さとう 昭和18``).
 
     Any width, hiragana or katakana, with or without spaces or hyphens.
     """
@@ -57,11 +63,42 @@ def search_query_parse(query: str) -> SearchQuery:
             return SearchQuery("birth_date", parse_birth_date(text))
         except ValueError as exc:
             return SearchQuery("invalid_date", text, str(exc))
+    words = text.split()
+    years = [w for w in words if looks_like_era_year(w)]
+    if len(years) == 1:
+        try:
+            born = parse_era_year(years[0])
+        except ValueError as exc:
+            return SearchQuery("invalid_date", text, str(exc))
+        rest = " ".join(w for w in words if w != years[0])
+        if not rest:
+            return SearchQuery("birth_year", born_between=born)
+        name = _name_query(rest)
+        return SearchQuery(name.kind, name.value, born_between=born)
+    return _name_query(text)
+
+
+def _name_query(text: str) -> SearchQuery:
+    """A phone number, kana or a kanji name (``text`` already NFKC-normalised and stripped)."""
     if _PHONE_LIKE.match(text) and any(ch.isdigit() for ch in text):
         return SearchQuery("phone", phone_digits(text))
     if is_kana(text):
         return SearchQuery("kana", kana_search_key(text))
     return SearchQuery("name", search_name_key(text))
+
+
+def new_resident_prefill(query: str) -> dict[str, str]:
+    """What a search for nobody found carries into the new-resident form: ``{"name_kana": ...}``
+    for kana, ``{"name": ...}`` for a kanji name, as typed (an era year left out); {} for a
+    phone number, a date or nothing."""
+    text = unicodedata.normalize("NFKC", query or "").strip()
+    rest = " ".join(w for w in text.split() if not looks_like_era_year(w))
+    parsed = _name_query(rest) if rest else SearchQuery("empty")
+    if parsed.kind == "kana" and not looks_like_date(rest):
+        return {"name_kana": rest}
+    if parsed.kind == "name" and not looks_like_date(rest):
+        return {"name": rest}
+    return {}
 
 
 def _word_start(field: str, given_field: str, key: str) -> Q:
@@ -72,6 +109,11 @@ def resident_search_condition(parsed: SearchQuery) -> Q | None:
     """Return the filter for a parsed query, or None when nothing can match."""
     if parsed.kind == "birth_date":
         return Q(birth_date=parsed.value)
+    if parsed.kind == "birth_year":
+        return Q(birth_date__range=parsed.born_between)
+    if parsed.born_between is not None:  # a name or phone and an era year: both must match
+        other = resident_search_condition(replace(parsed, born_between=None))
+        return None if other is None else other & Q(birth_date__range=parsed.born_between)
     if parsed.kind == "phone":
         digits = str(parsed.value)
         condition = Q(phone_digits__startswith=digits)
@@ -102,7 +144,8 @@ def resident_search(*, query: str, limit: int = 30) -> QuerySet[Resident]:
     the family or the given name), a kanji name (spaces ignored; start of family or given name,
     or anywhere from 3 characters on), a phone number in any width with or without hyphens (matches from the start, or the
     last 4+ digits), or a birth date in any format ``parse_birth_date`` reads (昭和20年5月3日,
-    S20.5.3, 1945/5/3). An empty query or an impossible date gives an empty queryset.
+    S20.5.3, 1945/5/3), or an era year (昭和18, S18: born that year), alone or with a name
+    (さとう 昭和18). An empty query or an impossible date gives an empty queryset.
     """
     parsed = search_query_parse(query)
     condition = resident_search_condition(parsed)

@@ -75,8 +75,15 @@ def resident_detail(request, pk: int):
 def resident_create(request):
     """GET/POST: register a resident. A likely duplicate is listed and must be confirmed with
     "create anyway". Redirects to the detail page, or back to a safe ``next`` path with
-    ``?resident=<id>`` (the phone-registration screen). Administrators and staff."""
-    form = ResidentCreateForm(request.POST or None)
+    ``?resident=<id>`` (the phone-registration screen). ``?name_kana=`` / ``?name=`` prefill the
+    form (the phone screen passes what was searched). Administrators and staff."""
+    # From the phone screen's search: the kana (or name) the caller gave, so nobody types it twice.
+    initial = {
+        f: request.GET[f][:100].strip()
+        for f in ("name", "name_kana")
+        if request.method == "GET" and request.GET.get(f, "").strip()
+    }
+    form = ResidentCreateForm(request.POST or None, initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in FORM_FIELDS}

@@ -11,11 +11,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from classes.models import Session
 from classes.selectors import session_list
+from kernel.confirm import confirm_page, is_confirmed
 from kernel.models import Role
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import OFFICE_ROLES, can_change_venue, role_required, user_role
@@ -184,9 +186,37 @@ def assign(request, session_pk: int):
 @require_POST
 @role_required(*OFFICE_ROLES)
 def assignment_cancel(request, pk: int):
-    """POST: the coordinator cancels a proposed or confirmed assignment."""
+    """POST: the coordinator cancels a proposed or confirmed assignment. A POST from the
+    assignment page asks once, naming the supporter and the session; the confirmed POST
+    (``confirmed=yes``) cancels."""
     _require_manager(request.user)
-    assignment = get_object_or_404(Assignment.objects.select_related("supporter"), pk=pk)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("supporter", "session", "session__venue"), pk=pk
+    )
+    if not is_confirmed(request):
+        session = assignment.session
+        name = assignment.supporter.name
+        when = timezone.localtime(session.starts_at)
+        return confirm_page(
+            request,
+            title=_("Cancel this assignment?"),
+            question=_("Cancel %(name)s for %(title)s on %(day)s?")
+            % {
+                "name": name,
+                "title": session.display_title,
+                "day": date_format(when, "DATE_FORMAT"),
+            },
+            facts=[
+                (_("Supporter"), name),
+                (_("Session"), session.display_title),
+                (_("Date and time"), date_format(when, "DATETIME_FORMAT")),
+                (_("Venue"), session.place_label),
+                (_("Status"), str(assignment.get_status_display())),
+            ],
+            note=_("The session will need another supporter if this one was counted."),
+            action_label=_("Cancel %(name)s") % {"name": name},
+            back_url=reverse("volunteers:assign", kwargs={"session_pk": assignment.session_id}),
+        )
     try:
         services.assignment_cancel(assignment=assignment, by=request.user)
     except ValidationError as exc:

@@ -103,7 +103,7 @@ def test_whole_call_new_caller_waitlist_cancel_and_promotion(staff_page, live_se
         "button[type=submit]"
     ).click()
     page.locator("dl.readback").wait_for()
-    assert page.locator("p.badge.ok").count() == 1
+    assert page.locator(".status-box.seat").count() == 1
     assert "高橋 花子" in page.locator("dl.readback").inner_text()
     first_reg = Registration.objects.get(resident=first, session=session)
     assert first_reg.status == Registration.Status.REGISTERED
@@ -116,14 +116,15 @@ def test_whole_call_new_caller_waitlist_cancel_and_promotion(staff_page, live_se
     form = page.locator("form", has=page.locator(f"input[name=session][value='{session.pk}']"))
     assert "キャンセル待ち" in form.locator("button[type=submit]").inner_text()
     form.locator("button[type=submit]").click()
-    badge = page.locator("p.badge.warn")
+    badge = page.locator(".status-box.waiting")
     badge.wait_for()
-    assert "1番目" in badge.inner_text()
+    assert "キャンセル待ち 1番目です。まだお席は確保されていません" in badge.inner_text()
     assert "鈴木 幸子" in page.locator("dl.readback").inner_text()
 
     # 4. The first caller cancels from the session page; the second is promoted and named.
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
-    page.locator(f"button[form='cancel-{first_reg.pk}']").click()
+    page.locator(f"a[href='/sessions/registrations/{first_reg.pk}/cancel/']").click()
+    page.get_by_role("button", name="高橋 花子さんの申込を取り消す").click()  # asked once
     page.locator("ul.messages li.warning").wait_for()
     call_note = page.locator("ul.messages li.warning").inner_text()
     assert "鈴木 幸子" in call_note

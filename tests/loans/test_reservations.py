@@ -272,9 +272,13 @@ def test_reserve_page_shows_a_bad_day_and_saves_nothing(staff_client, policy, de
 
 def test_cancel_page_releases_the_device(staff_client, policy, device, resident, staff_user):
     device_reserve(device=device, resident=resident, by=staff_user)
-    response = staff_client.post(
-        reverse("loans:reservation_cancel", args=[device.pk]), {"note": "辞退"}, follow=True
-    )
+    url = reverse("loans:reservation_cancel", args=[device.pk])
+    asked = staff_client.post(url, {"note": "辞退"}).content.decode()
+    assert f"Cancel the reservation of SP-0100 for {resident.name}?" in asked
+    assert 'name="note" value="辞退"' in asked
+    device.refresh_from_db()
+    assert device.status == Device.Status.RESERVED  # asking changed nothing
+    response = staff_client.post(url, {"note": "辞退", "confirmed": "yes"}, follow=True)
     assert "The reservation of SP-0100 was cancelled." in response.content.decode()
     device.refresh_from_db()
     assert device.status == Device.Status.AVAILABLE
@@ -307,7 +311,9 @@ def test_the_reservation_is_kept_at_the_venue_chosen(
     assert device.reserved_venue == other_venue
     # The other venue's staff may now cancel it; the device's home venue stays as it was.
     client.force_login(other_staff_user)
-    response = client.post(reverse("loans:reservation_cancel", args=[device.pk]), follow=True)
+    response = client.post(
+        reverse("loans:reservation_cancel", args=[device.pk]), {"confirmed": "yes"}, follow=True
+    )
     assert "The reservation of SP-0100 was cancelled." in response.content.decode()
 
 

@@ -252,6 +252,13 @@ def _build_world() -> tuple[dict, list[str]]:
         ends_at=now + timedelta(hours=1),
     )
     f.RegistrationFactory(session=today_class, resident=residents[2])
+    # A cancelled registration, so the session page offers its Restore form.
+    f.RegistrationFactory(
+        session=today_class,
+        resident=residents[0],
+        status=Registration.Status.CANCELLED,
+        cancelled_at=timezone.now(),
+    )
     registration = f.RegistrationFactory(session=session, resident=residents[0])
     f.RegistrationFactory(session=session, resident=residents[1])
     f.RegistrationFactory(

@@ -265,3 +265,37 @@ def test_missing_file_is_named(data_copy):
     with pytest.raises(CommandError, match=r"kpis\.csv: file not found"):
         run("--dir", str(data_copy))
     assert not Venue.objects.exists()
+
+
+@pytest.mark.django_db
+def test_venue_address_access_and_phone_load_when_the_file_has_them(data_copy):
+    path = data_copy / "venues.csv"
+    header, *rows = path.read_text(encoding="utf-8-sig").splitlines()
+    assert "address" not in header  # the program's file has no such columns yet
+    first, *rest = rows
+    path.write_text(
+        "\n".join(
+            [
+                header + ",address,access,phone",
+                first + ",いわき市平字堂根町1-1,いわき駅から徒歩10分,0246-22-0000",
+                *(row + ",,," for row in rest),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    run("--dir", str(data_copy))
+    code = first.split(",")[0]
+    venue = Venue.objects.get(code=code)
+    assert (venue.address, venue.access, venue.phone) == (
+        "いわき市平字堂根町1-1",
+        "いわき駅から徒歩10分",
+        "0246-22-0000",
+    )
+    # Empty cells, or a file without the columns, keep what the administrator entered.
+    other = Venue.objects.exclude(code=code).first()
+    Venue.objects.filter(pk=other.pk).update(phone="0246-99-9999")
+    run("--dir", str(data_copy))
+    run()
+    assert Venue.objects.get(pk=other.pk).phone == "0246-99-9999"
+    assert Venue.objects.get(code=code).phone == "0246-22-0000"

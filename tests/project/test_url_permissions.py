@@ -145,7 +145,9 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
         "reset_key": {"uidb36": "1", "key": "not-a-real-key"},
         # POST bodies (see table.POSTS): what staff of this venue would submit.
         "post": {
-            "reservation_cancel": {"note": "辞退"},
+            "reservation_cancel": {"note": "辞退", "confirmed": "yes"},
+            # The confirmation page's own POST (kernel.confirm): the step itself, not the question.
+            "confirmed": {"confirmed": "yes"},
             "check_in": {"on": now.date().isoformat(), "channel": "phone", "satisfaction": "4"},
             "mark_lost": {"confirm": "on", "notes": "紛失"},
             "application": {"policy": policy.pk, "resident": duplicate.pk, "venue": venue.pk},

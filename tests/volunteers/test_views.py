@@ -263,9 +263,12 @@ def test_coordinator_cancels_and_confirms_by_phone(coordinator_client):
     coordinator_client.post(
         reverse("volunteers:assignment_respond", args=[proposed.pk]), {"answer": "accept"}
     )
-    response = coordinator_client.post(
-        reverse("volunteers:assignment_cancel", args=[other.pk]), follow=True
-    )
+    cancel = reverse("volunteers:assignment_cancel", args=[other.pk])
+    asked = coordinator_client.post(cancel).content.decode()
+    assert f"Cancel {other.supporter.name} for" in asked
+    other.refresh_from_db()
+    assert other.status == Assignment.Status.CONFIRMED  # asking changed nothing
+    response = coordinator_client.post(cancel, {"confirmed": "yes"}, follow=True)
 
     proposed.refresh_from_db()
     other.refresh_from_db()

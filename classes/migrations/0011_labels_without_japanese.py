@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classes', '0009_session_needs'),
+        ('classes', '0010_registration_queued_at'),
     ]
 
     operations = [
