@@ -287,7 +287,7 @@ def what_to_bring_for(*, session: Session, resident) -> list[str]:
     resident). No queries beyond ``session.topic`` (select it with the session). Returns
     translated strings.
     """
-    smart = {OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.TABLET}
+    smart = {OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.SMARTPHONE, OwnDevice.TABLET}
     items = [
         _("Your own smartphone or tablet")
         if resident.own_device in smart

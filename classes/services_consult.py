@@ -3,6 +3,13 @@
 A consultation session is cut into slots of ``Session.slot_minutes`` from ``starts_at``; a slot is
 booked once (the database refuses a second booking, the session row lock keeps the check and the
 write together). Times are aware datetimes; the grid is computed in UTC and shown in JST.
+
+Who came to a consultation desk is recorded one way, as for every session: the resident's
+``Registration`` and its attendance. A named booking holds (or makes) the resident's registration,
+recording what the consultation was about marks it attended, and freeing the slot cancels it
+while no attendance is recorded. The ``Consultation`` row adds the slot, the category and the
+outcome; an anonymous walk-up has only that row and counts as a visit without a name. The reports
+(docs/report_figures.md) count from these rows.
 """
 
 from dataclasses import dataclass
@@ -14,7 +21,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from classes.models import Consultation, Session
+from classes.models import Consultation, Registration, Session
+from classes.services import registration_cancel
 from kernel.dates import datetime_full
 from kernel.locking import bounded_lock_wait
 from residents.models import Resident
@@ -116,7 +124,7 @@ def consultation_book(
                 )
         try:
             with transaction.atomic():
-                return Consultation.objects.create(
+                consultation = Consultation.objects.create(
                     session=locked,
                     resident=resident,
                     slot_start=slot_start,
@@ -125,6 +133,29 @@ def consultation_book(
                 )
         except IntegrityError as exc:  # the unique (session, slot_start) constraint
             raise ValidationError(taken_msg, code="taken") from exc
+        if resident is not None:
+            _hold_registration(locked, resident, by)
+        return consultation
+
+
+def _hold_registration(session: Session, resident: Resident, by) -> None:
+    """Give ``resident`` a seat on the locked consultation ``session``: their registration,
+    made when there is none, moved off the waitlist when they were waiting (a slot is a seat)."""
+    current = (
+        Registration.objects.filter(session=session, resident=resident)
+        .exclude(status=Registration.Status.CANCELLED)
+        .first()
+    )
+    if current is None:
+        Registration.objects.create(
+            session=session,
+            resident=resident,
+            status=Registration.Status.REGISTERED,
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+    elif current.status == Registration.Status.WAITLISTED:
+        current.status = Registration.Status.REGISTERED
+        current.save(update_fields=["status"])
 
 
 def consultation_record(
@@ -132,7 +163,8 @@ def consultation_record(
 ) -> Consultation:
     """Record what a consultation was about and whether it was resolved. Returns it, saved.
 
-    Raises ValidationError for a category that is not in the list or a note over 200 characters.
+    A named consultation took place when it is recorded: the resident's registration on the
+    session is marked attended (the attendance the reports count). Raises ValidationError for a category that is not in the list or a note over 200 characters.
     """
     if category not in Consultation.Category.values:
         raise ValidationError(_("Choose a category from the list."))
@@ -143,13 +175,37 @@ def consultation_record(
         current = Consultation.objects.select_for_update().get(pk=consultation.pk)
         current.category, current.resolved, current.note = category, resolved, note
         current.save(update_fields=["category", "resolved", "note"])
+        if current.resident_id is not None:
+            Registration.objects.filter(
+                session_id=current.session_id, resident_id=current.resident_id
+            ).exclude(status=Registration.Status.CANCELLED).update(
+                attendance=Registration.Attendance.ATTENDED
+            )
     consultation.category, consultation.resolved, consultation.note = category, resolved, note
     return consultation
 
 
 def consultation_cancel(*, consultation: Consultation, by=None) -> None:
-    """Free the slot of ``consultation`` (deletes the booking; nothing happens if it is gone)."""
-    Consultation.objects.filter(pk=consultation.pk).delete()
+    """Free the slot of ``consultation`` (deletes the booking; nothing happens if it is gone).
+
+    The resident's registration on the session is cancelled with it (``registration_cancel``,
+    which offers a freed seat to the waitlist), unless their attendance is already recorded.
+    """
+    with transaction.atomic():
+        deleted, _rows = Consultation.objects.filter(pk=consultation.pk).delete()
+        if not deleted or consultation.resident_id is None:
+            return
+        registration = (
+            Registration.objects.filter(
+                session_id=consultation.session_id,
+                resident_id=consultation.resident_id,
+                attendance=Registration.Attendance.UNKNOWN,
+            )
+            .exclude(status=Registration.Status.CANCELLED)
+            .first()
+        )
+        if registration is not None:
+            registration_cancel(registration=registration, by=by)
 
 
 def salon_walk_ins_count(

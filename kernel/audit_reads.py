@@ -42,6 +42,7 @@ AUDITED_READS: dict[str, tuple[str, str, str | None]] = {
     "reports:attendance_sheet": (AuditAction.EXPORT, "classes.session", "pk"),
     "reports:venue_month_attendance": (AuditAction.EXPORT, "classes.session", None),
     "reports:report_download": (AuditAction.EXPORT, "reports.generatedreport", "pk"),
+    "residents:import_report": (AuditAction.EXPORT, "residents.residentimport", "pk"),
 }
 
 

@@ -19,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate
 
+from kernel import pdf_kinsoku
 from kernel.pdf_fonts import FallbackTTFont, fix_to_unicode_cmap, load_fallback_font
 
 FONT_NAME = "IPAexGothic"
@@ -84,12 +85,14 @@ def register_japanese_font() -> str:
     Japanese prints on machines without Japanese fonts. Characters it lacks are set in
     IPAmj明朝, embedded the same way, and those neither has print as 〓 with a logged warning
     (kernel.pdf_fonts); without the IPAmj file all of them print as 〓. IPAex has no bold face,
-    so bold and italic map to the same font. Raises ImproperlyConfigured when no IPAex Gothic
+    so bold and italic map to the same font. Japanese paragraphs (``wordWrap="CJK"``) break
+    lines by the kinsoku rules of ``kernel.pdf_kinsoku``, installed here too. Raises ImproperlyConfigured when no IPAex Gothic
     file is found.
     """
     with _font_lock:
         if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
             fix_to_unicode_cmap()
+            pdf_kinsoku.install()
             fallback = load_fallback_font(FALLBACK_FONT_NAME, fallback_font_path())
             if fallback is not None:
                 pdfmetrics.registerFont(fallback)

@@ -1,12 +1,15 @@
 """Admin for the loan inventory and policy. Loans are made and closed on the loan pages (services);
 the admin shows them and allows corrections of free-text fields only."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kernel import admin_dates as ranged
 from loans import services_devices
+from loans.agreement_clauses import CLAUSES, PLACEHOLDERS, check_clause_text
 from loans.models import (
     Device,
     DeviceEvent,
@@ -22,7 +25,7 @@ class DeviceEventInline(ranged.TabularInline):
     model = DeviceEvent
     extra = 0
     can_delete = False
-    fields = ("at", "from_status", "to_status", "by", "note")
+    fields = ("at", "kind", "from_status", "to_status", "from_venue", "to_venue", "by", "note")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -91,8 +94,73 @@ class DeviceAdmin(ranged.ModelAdmin):
         return ("status",) if obj is not None else ()
 
 
+def _clause_field_name(key: str) -> str:
+    return f"clause_{key}"
+
+
+def _clause_field(clause) -> forms.CharField:
+    placeholders = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+    return forms.CharField(
+        label=format_lazy(_("Clause: {heading}"), heading=clause.heading),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=format_lazy(
+            _("Empty: the default text. Default: {text} Placeholders: {names}"),
+            text=clause.default,
+            names=placeholders,
+        ),
+    )
+
+
+class _LoanPolicyAdminFormBase(forms.ModelForm):
+    """The policy with one text box per agreement clause (stored in ``clause_texts``): empty
+    prints the clause's default wording, shown under the box."""
+
+    class Meta:
+        model = LoanPolicy
+        # Every field but the clause texts, which get a box per clause instead.
+        fields = [
+            f.name
+            for f in LoanPolicy._meta.concrete_fields
+            if not f.primary_key and f.name != "clause_texts"
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = self.instance.clause_texts or {}
+        for clause in CLAUSES:
+            self.fields[_clause_field_name(clause.key)].initial = saved.get(clause.key, "")
+
+    def clean(self):
+        data = super().clean() or {}
+        for clause in CLAUSES:
+            name = _clause_field_name(clause.key)
+            problem = check_clause_text(data.get(name, ""))
+            if problem:
+                self.add_error(name, problem)
+        return data
+
+    def save(self, commit=True):
+        self.instance.clause_texts = {
+            clause.key: text
+            for clause in CLAUSES
+            if (text := self.cleaned_data.get(_clause_field_name(clause.key), "").strip())
+        }
+        return super().save(commit=commit)
+
+
+# Declared fields, so the admin lists them: one per clause.
+LoanPolicyAdminForm = type(
+    "LoanPolicyAdminForm",
+    (_LoanPolicyAdminFormBase,),
+    {_clause_field_name(clause.key): _clause_field(clause) for clause in CLAUSES},
+)
+
+
 @admin.register(LoanPolicy)
 class LoanPolicyAdmin(ranged.ModelAdmin):
+    form = LoanPolicyAdminForm
     list_display = (
         "name",
         "term_days",
@@ -138,6 +206,12 @@ class LoanAdmin(ranged.ModelAdmin):
         "due_date",
         "renewals",
         "kit_handed_over",
+        # Who signed goes through the loan page, which checks a proxy's name and relationship.
+        "agreement_signed",
+        "signed_by",
+        "proxy_signer_name",
+        "proxy_signer_relation",
+        "unsigned_reason",
         "returned_on",
         "kit_returned",
         "return_condition",

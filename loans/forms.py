@@ -4,12 +4,14 @@ from datetime import timedelta
 from typing import cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
 from kernel.date_ranges import DateField
 from loans.models import Device, Loan, LoanCheckIn, LoanPolicy, kit_label
+from loans.services_documents import loan_signature_fields
 from residents.models import Resident
 
 
@@ -53,11 +55,79 @@ class CheckoutPickForm(forms.Form):
     device = forms.ModelChoiceField(queryset=Device.objects.all(), required=False)
     resident = forms.ModelChoiceField(queryset=Resident.objects.all(), required=False)
     device_q = forms.CharField(required=False, max_length=DEVICE_SEARCH_MAX_LENGTH)
+    other_venues = forms.BooleanField(required=False)
     q = forms.CharField(required=False, max_length=100)
 
 
-class CheckoutForm(forms.Form):
-    """Step 3 of the lend page: where, from when, which kit, agreement signed."""
+# The signer choices of the lend and "signed later" forms; "none" stands for Loan.Signer.NONE
+# (a radio button needs a value).
+SIGNER_NONE = "none"
+SIGNER_CHOICES = [
+    (Loan.Signer.RESIDENT, _("The resident signed the agreement")),
+    (Loan.Signer.PROXY, _("A proxy signed for the resident")),
+]
+# Which field a signature error from loans.services_documents belongs to.
+SIGNATURE_ERROR_FIELDS = {
+    "signer": "signed_by",
+    "proxy_signer": "proxy_signer_name",
+    "unsigned_reason": "unsigned_reason",
+    "unsigned_reason_long": "unsigned_reason",
+}
+
+
+class _SignatureFields(forms.Form):
+    """Who signed the loan agreement: the resident, or a proxy with name and relationship."""
+
+    signed_by = forms.ChoiceField(
+        label=_("Signed by"),
+        choices=SIGNER_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who signed the loan agreement.")},
+    )
+    proxy_signer_name = forms.CharField(
+        label=_("Proxy's name"),
+        required=False,
+        max_length=100,
+        help_text=_("Only when a proxy signed."),
+    )
+    proxy_signer_relation = forms.CharField(
+        label=_("Proxy's relationship to the resident"),
+        required=False,
+        max_length=50,
+        help_text=_("For example: eldest son, daughter, care manager."),
+    )
+
+    require_signed = True
+
+    def clean(self):
+        data = super().clean() or {}
+        signed_by = data.get("signed_by")
+        if signed_by is None:
+            return data
+        try:
+            data.update(
+                loan_signature_fields(
+                    signed_by="" if signed_by == SIGNER_NONE else signed_by,
+                    proxy_signer_name=data.get("proxy_signer_name", ""),
+                    proxy_signer_relation=data.get("proxy_signer_relation", ""),
+                    unsigned_reason=data.get("unsigned_reason", ""),
+                    require_signed=self.require_signed,
+                )
+            )
+        except ValidationError as exc:
+            field = SIGNATURE_ERROR_FIELDS.get(exc.code or "")
+            self.add_error(field if field in self.fields else None, exc)
+        return data
+
+
+class RecordSignedForm(_SignatureFields):
+    """The loan page's "signed later" form: who signed the agreement of a loan handed over
+    unsigned."""
+
+
+class CheckoutForm(_SignatureFields):
+    """Step 3 of the lend page: where, from when, which kit, who signed the agreement (or why
+    it is handed over unsigned) and the separate consent to usage data analysis."""
 
     venue = forms.ModelChoiceField(
         label=_("Venue"), queryset=Venue.objects.none(), empty_label=None
@@ -69,17 +139,49 @@ class CheckoutForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick each item you hand over with the device."),
     )
-    agreement_signed = forms.BooleanField(
-        label=_("The resident has signed the loan agreement"), required=False
+    unsigned_reason = forms.CharField(
+        label=_("Reason for handing over without a signature"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required when the agreement is not signed, e.g. the proxy signs tomorrow. Kept on "
+            "the loan."
+        ),
+    )
+    usage_data_consent = forms.BooleanField(
+        label=_("The resident also agrees to the analysis of de-identified usage data (optional)"),
+        required=False,
+        help_text=_("A separate consent, ticked on the agreement. The loan does not depend on it."),
     )
 
-    def __init__(self, *args, device: Device, venues, **kwargs):
-        """``venues``: a queryset of the venues the user may lend at.
+    require_signed = False
+    field_order = [
+        "venue",
+        "start_date",
+        "kit",
+        "signed_by",
+        "proxy_signer_name",
+        "proxy_signer_relation",
+        "unsigned_reason",
+        "usage_data_consent",
+    ]
+
+    def __init__(self, *args, device: Device, venues, resident: Resident | None = None, **kwargs):
+        """``venues``: a queryset of the venues the user may lend at; ``resident`` (optional)
+        fills the proxy's name and relationship from the contact person on record.
 
         It is read once (not again if already evaluated) for the choices and the initial
         venue; a submitted venue is still checked against the database by the field.
         """
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["signed_by"]).choices = [
+            *SIGNER_CHOICES,
+            (SIGNER_NONE, _("Not signed yet: hand over without a signature (give the reason)")),
+        ]
+        if resident is not None:
+            self.fields["proxy_signer_name"].initial = resident.proxy_name
+            self.fields["proxy_signer_relation"].initial = resident.proxy_relation
         venue_field = cast(forms.ModelChoiceField, self.fields["venue"])
         venue_field.queryset = venues
         # Fixed choices: rendering a model choice field queries the venues again (twice, as the

@@ -172,7 +172,12 @@ class Device(models.Model):
 
 
 class DeviceEvent(models.Model):
-    """One change of a device's status, kept as its history (written by loans.services only)."""
+    """One change of a device's status or venue, kept as its history (written by loans.services
+    only). A transfer keeps the status (from = to) and names the venues."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        TRANSFER = "transfer", _("Transfer to another venue")
 
     device = models.ForeignKey(
         Device, on_delete=models.CASCADE, related_name="events", verbose_name=_("device")
@@ -191,6 +196,23 @@ class DeviceEvent(models.Model):
         verbose_name=_("by"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.STATUS)
+    from_venue = models.ForeignKey(
+        "classes.Venue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from venue"),
+    )
+    to_venue = models.ForeignKey(
+        "classes.Venue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to venue"),
+    )
 
     class Meta:
         verbose_name = _("device status change")
@@ -235,6 +257,18 @@ class LoanPolicy(models.Model):
         default=False,
         help_text=_("Residents of senior-only households are drawn first in a lottery."),
     )
+    lender_name = models.CharField(
+        _("lender"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The operating body that lends the devices, printed on the loan agreement (e.g. "
+            "いわき市 デジタル推進課). Empty: the site-wide setting LOAN_LENDER_NAME."
+        ),
+    )
+    # {clause key: text} overriding the default wording of the agreement's clauses
+    # (loans.agreement_clauses.CLAUSES); a missing or blank key prints the default.
+    clause_texts = models.JSONField(_("agreement clause texts"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -255,6 +289,11 @@ class Loan(models.Model):
         ACTIVE = "active", _("On loan")
         RETURNED = "returned", _("Returned")
         LOST = "lost", _("Lost")
+
+    class Signer(models.TextChoices):
+        NONE = "", _("Not signed")
+        RESIDENT = "resident", _("The resident")
+        PROXY = "proxy", _("A proxy")
 
     class Outcome(models.TextChoices):
         NONE = "", _("Not yet known")
@@ -297,6 +336,24 @@ class Loan(models.Model):
     renewals = models.PositiveIntegerField(_("renewals"), default=0)
     kit_handed_over = models.CharField(_("kit handed over"), max_length=200, blank=True)
     agreement_signed = models.BooleanField(_("agreement signed"), default=False)
+    signed_by = models.CharField(
+        _("signed by"), max_length=10, choices=Signer.choices, blank=True, default=""
+    )
+    proxy_signer_name = models.CharField(_("proxy signer's name"), max_length=100, blank=True)
+    proxy_signer_relation = models.CharField(
+        _("proxy signer's relationship"), max_length=50, blank=True
+    )
+    unsigned_reason = models.CharField(
+        _("reason for handing over unsigned"),
+        max_length=300,
+        blank=True,
+        help_text=_("Why the device was handed over before the agreement was signed."),
+    )
+    usage_data_consent = models.BooleanField(
+        _("consents to de-identified usage data analysis"),
+        default=False,
+        help_text=_("A separate, optional consent; the loan does not depend on it."),
+    )
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     kit_returned = models.CharField(_("kit returned"), max_length=200, blank=True)
     return_condition = models.CharField(
@@ -353,6 +410,17 @@ class Loan(models.Model):
             models.CheckConstraint(
                 condition=Q(returned_on__isnull=True) | Q(returned_on__gte=F("start_date")),
                 name="loan_returned_after_start",
+            ),
+            # Who signed is only recorded for a signed agreement; a proxy has a name and a
+            # relationship to the resident.
+            models.CheckConstraint(
+                condition=Q(signed_by="") | Q(agreement_signed=True),
+                name="loan_signer_only_when_signed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(signed_by="proxy")
+                | (~Q(proxy_signer_name="") & ~Q(proxy_signer_relation="")),
+                name="loan_proxy_signer_named",
             ),
         ]
 

@@ -157,10 +157,21 @@ def device_status_counts() -> dict[str, int]:
     return counts
 
 
-def device_pick_search(*, search: str, statuses: Collection[str], limit: int) -> list[Device]:
+def device_pick_search(
+    *,
+    search: str,
+    statuses: Collection[str],
+    limit: int,
+    venue_ids: Collection[int] | None = None,
+    other_venues: bool = False,
+) -> list[Device]:
     """Devices in one of ``statuses`` (Device.Status values) matching ``search``, for the device
     step of the lend and reserve pages: at most ``limit`` of them, by asset tag, with the home
     venue (one query; none for a blank search, which returns []).
+
+    ``venue_ids`` are the user's venues (None: every venue, for an administrator): only devices
+    whose home venue is one of them (or that have none), unless ``other_venues`` asks for the
+    others too, listed after the user's own.
 
     Every word of ``search`` (NFKC-normalised, so full-width ＳＰ－０１ finds SP-01) must be part
     of the asset tag, the maker or the model name, or of the kind's name in the active language
@@ -182,7 +193,19 @@ def device_pick_search(*, search: str, statuses: Collection[str], limit: int) ->
             | Q(model_name__icontains=word)
             | Q(kind__in=kinds)
         )
-    return list(qs.select_related("home_venue").order_by("asset_tag")[:limit])
+    order: list = ["asset_tag"]
+    # A device without a home venue is held at no venue: everyone's own.
+    own = Q(home_venue_id__in=list(venue_ids or ())) | Q(home_venue__isnull=True)
+    if venue_ids is not None and not other_venues:
+        qs = qs.filter(own)
+    elif venue_ids is not None:
+        own_first = Case(
+            When(own, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        order = [own_first, "asset_tag"]
+    return list(qs.select_related("home_venue").order_by(*order)[:limit])
 
 
 def device_loan_history(*, device: Device) -> QuerySet[Loan]:
@@ -195,8 +218,13 @@ def device_loan_history(*, device: Device) -> QuerySet[Loan]:
 
 
 def device_events(*, device: Device) -> QuerySet[DeviceEvent]:
-    """The status history of ``device``, newest first, with the acting user (one query)."""
-    return DeviceEvent.objects.filter(device=device).select_related("by").order_by("-at", "-id")
+    """The status and venue history of ``device``, newest first, with the acting user and a
+    transfer's venues (one query)."""
+    return (
+        DeviceEvent.objects.filter(device=device)
+        .select_related("by", "from_venue", "to_venue")
+        .order_by("-at", "-id")
+    )
 
 
 def loan_check_ins(*, loan: Loan) -> QuerySet[LoanCheckIn]:

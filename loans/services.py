@@ -20,6 +20,7 @@ from loans.services_devices import (
     _check_no_other_reservation,
     _check_resident_eligible,
     _device_set_status,
+    _device_transfer,
     _lock_device,
     _on_loan_error,
     _reserved_for_other_error,
@@ -28,6 +29,7 @@ from loans.services_devices import (
     format_day,
     loan_policy_active,
 )
+from loans.services_documents import loan_signature_fields
 from residents.models import Resident
 
 
@@ -59,25 +61,42 @@ def loan_checkout(
     resident: Resident,
     venue,
     by,
+    signed_by: str,
+    proxy_signer_name: str = "",
+    proxy_signer_relation: str = "",
+    unsigned_reason: str = "",
+    usage_data_consent: bool = False,
     start_date: date | None = None,
     term_days: int | None = None,
     kit: Iterable[str] | None = None,
-    agreement_signed: bool = False,
 ) -> Loan:
-    """Lend ``device`` to ``resident`` at ``venue`` (a classes.Venue) and return the new active Loan.
+    """Hand ``device`` over to ``resident`` at ``venue`` (a classes.Venue); return the new active
+    Loan.
 
+    ``signed_by`` (a Loan.Signer value) says who signed the loan agreement: the resident, a proxy
+    (``proxy_signer_name`` and ``proxy_signer_relation`` required) or nobody yet (NONE: then
+    ``unsigned_reason`` is required and kept on the loan). ``usage_data_consent`` is the
+    resident's separate, optional consent to de-identified usage data analysis.
     ``start_date`` is a local (JST) date, today by default; ``term_days`` defaults to the active
     policy's term, so the due date is ``start_date + term_days`` days. ``kit`` lists the kit items
-    handed over (all of ``device.kit_items`` when None). ``by`` is the acting user.
+    handed over (all of ``device.kit_items`` when None). ``by`` is the acting user. A device whose
+    home venue is not ``venue`` moves to ``venue`` (a transfer in its history): it comes back there.
 
     The device row is locked while its status is checked, so two desks lending the same device at
-    the same moment get one loan and one clear message. Raises ValidationError when there is no
-    active policy, the device is not available (on loan, in repair, retired, lost), the resident
+    the same moment get one loan and one clear message. Raises ValidationError when the
+    signature is neither recorded nor excused by a reason (or a proxy lacks a name or
+    relationship), there is no active policy, the device is not available (on loan, in repair, retired, lost), the resident
     is not eligible (under the policy's minimum age, already holding the maximum number of
     loans, recorded as living outside the city or owning a smartphone when the policy requires
     it), the device is reserved for someone else, the due date would not be after the start, or
     the device is busy (lock timeout).
     """
+    signature = loan_signature_fields(
+        signed_by=signed_by,
+        proxy_signer_name=proxy_signer_name,
+        proxy_signer_relation=proxy_signer_relation,
+        unsigned_reason=unsigned_reason,
+    )
     start = start_date or timezone.localdate()
     policy = loan_policy_active()
     term = policy.term_days if term_days is None else term_days
@@ -111,9 +130,12 @@ def loan_checkout(
                 start_date=start,
                 due_date=due,
                 kit_handed_over=kit_text,
-                agreement_signed=agreement_signed,
+                usage_data_consent=usage_data_consent,
                 created_by=by,
+                **signature,
             )
+            if venue is not None and locked.home_venue_id != venue.pk:
+                _device_transfer(device=locked, to_venue=venue, by=by)
             _device_set_status(
                 device=locked,
                 to_status=Device.Status.ON_LOAN,
@@ -137,6 +159,7 @@ def loan_checkout(
             ) from exc
         raise
     device.status = Device.Status.ON_LOAN
+    device.home_venue_id = locked.home_venue_id
     return loan
 
 

@@ -67,6 +67,29 @@ def _device_set_status(
     )
 
 
+def _device_transfer(*, device: Device, to_venue, by, note: str = "") -> DeviceEvent:
+    """Move ``device`` to ``to_venue`` (a classes.Venue) as its home venue and record the
+    transfer in its history (status unchanged). Call it inside the caller's transaction with
+    ``device`` already locked. Returns the DeviceEvent."""
+    from_venue = device.home_venue
+    device.home_venue = to_venue
+    device.save(update_fields=["home_venue"])
+    default = _("Moved from %(from)s to %(to)s") % {
+        "from": getattr(from_venue, "name", "—"),
+        "to": to_venue.name,
+    }
+    return DeviceEvent.objects.create(
+        device=device,
+        kind=DeviceEvent.Kind.TRANSFER,
+        from_status=device.status,
+        to_status=device.status,
+        from_venue=from_venue,
+        to_venue=to_venue,
+        by=by,
+        note=(note.strip() or default)[: DeviceEvent._meta.get_field("note").max_length],
+    )
+
+
 def format_day(value: date) -> str:
     """A date for messages and notes in the active language (``kernel.dates.date_full``):
     ``2026年5月3日(日)`` / ``Sun 3 May 2026``."""
@@ -118,7 +141,7 @@ def loan_policy_active() -> LoanPolicy:
 
 
 # Own devices that count as "has a smartphone" for LoanPolicy.requires_no_smartphone.
-SMARTPHONE_OWN_DEVICES = (OwnDevice.ANDROID, OwnDevice.IPHONE)
+SMARTPHONE_OWN_DEVICES = (OwnDevice.ANDROID, OwnDevice.IPHONE, OwnDevice.SMARTPHONE)
 
 
 def _check_resident_eligible(*, resident: Resident, policy: LoanPolicy, on: date) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.device_list, name="device_list"),
     path("devices/<int:pk>/", views.device_detail, name="device_detail"),
     path("lend/", views.checkout, name="checkout"),
+    path("lend/agreement-draft.pdf", views_documents.agreement_draft_pdf, name="agreement_draft"),
     path("reserve/", views_reservations.reserve, name="reserve"),
     path(
         "devices/<int:pk>/reservation/cancel/",

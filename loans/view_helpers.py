@@ -105,7 +105,10 @@ def pick_from_query(request, url_name: str, *, device_statuses: tuple[str, ...])
     it) pairs, at most DEVICE_PICK_LIMIT, with ``devices_more`` True when more match; the
     resident search ``query`` and its matches ``residents`` as (resident, URL choosing them)
     pairs, ``picker_url`` (the page's own URL for the step forms), ``change_device_url`` and
-    ``change_resident_url``, and ``url_with``, a function giving the page's URL with the current
+    ``change_resident_url``; ``own_venue_ids`` (the user's venues, None for an administrator),
+    ``other_venues`` (the search includes other venues' devices, after the user's own, when
+    ``can_show_other_venues``), ``device_at_other_venue`` (the chosen device's home venue is
+    not the user's: lending it records a transfer); and ``url_with``, a function giving the page's URL with the current
     picks and some of them changed (``url_with(device=pk)``; an empty value drops that pick).
     """
     from residents.selectors import resident_search
@@ -131,12 +134,29 @@ def pick_from_query(request, url_name: str, *, device_statuses: tuple[str, ...])
         return picker_url + "?" + urlencode({k: v for k, v in current.items() if v})
 
     found = list(resident_search(query=query, limit=20)) if resident is None and query else []
+    # Staff see their venues' devices first and the others only when they ask for them.
+    venue_ids = venue_ids_for(request.user)
+    other_venues = bool(picked.get("other_venues"))
     devices_found = []
     if device is None and device_query:
         devices_found = selectors.device_pick_search(
-            search=device_query, statuses=device_statuses, limit=DEVICE_PICK_LIMIT + 1
+            search=device_query,
+            statuses=device_statuses,
+            limit=DEVICE_PICK_LIMIT + 1,
+            venue_ids=venue_ids,
+            other_venues=other_venues,
         )
+    own_venue_ids = None if venue_ids is None else set(venue_ids)
     return {
+        "own_venue_ids": own_venue_ids,
+        "other_venues": other_venues,
+        "can_show_other_venues": own_venue_ids is not None,
+        "device_at_other_venue": (
+            device is not None
+            and own_venue_ids is not None
+            and device.home_venue_id is not None
+            and device.home_venue_id not in own_venue_ids
+        ),
         "device": device,
         "device_problem": device_problem,
         "device_query": device_query,

@@ -14,17 +14,20 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import can_change_venue, role_required, venue_ids_for
 from loans import selectors, services
+from loans.documents import staff_name
 from loans.forms import (
     CheckoutForm,
     DeviceFilterForm,
     LoanCheckInForm,
     MarkLostForm,
+    RecordSignedForm,
     ReturnForm,
 )
 from loans.models import Device, Loan
@@ -157,10 +160,14 @@ def checkout(request):
     form = None
     if device is not None and not device_problem and resident is not None and has_venues:
         form = CheckoutForm(
-            request.POST if request.method == "POST" else None, device=device, venues=venues
+            request.POST if request.method == "POST" else None,
+            device=device,
+            venues=venues,
+            resident=resident,
         )
         if request.method == "POST" and form.is_valid():
-            venue = form.cleaned_data["venue"]
+            data = form.cleaned_data
+            venue = data["venue"]
             if not can_change_venue(request.user, venue.pk):
                 raise PermissionDenied
             try:
@@ -170,9 +177,13 @@ def checkout(request):
                         resident=resident,
                         venue=venue,
                         by=request.user,
-                        start_date=form.cleaned_data["start_date"],
-                        kit=form.cleaned_data.get("kit", []),
-                        agreement_signed=form.cleaned_data["agreement_signed"],
+                        start_date=data["start_date"],
+                        kit=data.get("kit", []),
+                        signed_by=data["signed_by"],
+                        proxy_signer_name=data["proxy_signer_name"],
+                        proxy_signer_relation=data["proxy_signer_relation"],
+                        unsigned_reason=data["unsigned_reason"],
+                        usage_data_consent=data["usage_data_consent"],
                     )
                     once.result_url = reverse("loans:loan_detail", args=[loan.pk])
             except AlreadySubmitted as done:
@@ -191,7 +202,11 @@ def checkout(request):
                 )
                 if not loan.agreement_signed:
                     messages.warning(
-                        request, _("The loan agreement is not signed yet. Have it signed.")
+                        request,
+                        _(
+                            "Handed over without a signature; the reason is kept on the loan. "
+                            "Have the agreement signed and record it on this page."
+                        ),
                     )
                 return redirect("loans:loan_detail", pk=loan.pk)
     elif request.method == "POST":
@@ -218,6 +233,13 @@ def checkout(request):
             timezone.localdate() + timedelta(days=policy.term_days) if policy else None
         ),
         "has_venues": has_venues,
+        "draft_url": (
+            reverse("loans:agreement_draft")
+            + "?"
+            + urlencode({"device": device.pk, "resident": resident.pk})
+            if form is not None and device is not None and resident is not None
+            else ""
+        ),
     }
     return render(request, "loans/checkout.html", context)
 
@@ -256,6 +278,14 @@ def _loan_detail_context(request, loan: Loan, check_in_form=None) -> dict:
         "can_change": can_change_venue(request.user, loan.venue_id),
         "can_renew": bool(policy and loan.renewals < policy.max_renewals),
         "lost_form": MarkLostForm(),
+        "signed_form": RecordSignedForm(
+            initial={
+                "proxy_signer_name": loan.resident.proxy_name,
+                "proxy_signer_relation": loan.resident.proxy_relation,
+            }
+        ),
+        "lent_by_name": staff_name(loan.created_by),
+        "received_by_name": staff_name(loan.returned_by),
         "check_ins": list(selectors.loan_check_ins(loan=loan)),
         "check_in_form": check_in_form or LoanCheckInForm(),
     }

@@ -155,6 +155,11 @@ def resident_disclosure(*, resident: Resident) -> dict[str, Any]:
             "kit_handed_over": loan.kit_handed_over,
             "kit_returned": loan.kit_returned,
             "agreement_signed": loan.agreement_signed,
+            "signed_by": str(loan.get_signed_by_display()),
+            "proxy_signer_name": loan.proxy_signer_name,
+            "proxy_signer_relation": loan.proxy_signer_relation,
+            "unsigned_reason": loan.unsigned_reason,
+            "usage_data_consent": loan.usage_data_consent,
             "outcome": str(loan.get_outcome_display()),
             "notes": loan.notes,
             "check_ins": [

@@ -13,6 +13,7 @@ person: a registration's companion, call list notes, consultation notes, loan no
 difficulties.
 """
 
+import json
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -26,7 +27,7 @@ from kernel.audit import audit_record
 from kernel.dates import date_full
 from kernel.models import AuditAction
 from loans.models import Loan, LoanApplication, LoanCheckIn
-from residents.models import Resident
+from residents.models import Resident, ResidentImport, ResidentImportRow
 
 ANONYMOUS_NAME = "匿名"
 
@@ -88,7 +89,7 @@ def _refuse_while_in_use(resident: Resident) -> None:
         )
 
 
-def _erase_related(resident: Resident) -> None:
+def _erase_related(resident: Resident, *, former: tuple[str, ...] = ()) -> None:
 
     Registration.objects.filter(resident=resident).exclude(companion="").update(companion="")
     CallListEntry.objects.filter(registration__resident=resident).exclude(note="").update(note="")
@@ -97,6 +98,21 @@ def _erase_related(resident: Resident) -> None:
     LoanCheckIn.objects.filter(loan__resident=resident).exclude(difficulties="").update(
         difficulties=""
     )
+    # The import reports: the resident's rows lose their name and reason (the outcome stays
+    # counted); their former name, kana and phone (``former``) are taken out of the text report
+    # and the preview of every run that imported them.
+    runs = set(ResidentImportRow.objects.filter(resident=resident).values_list("run_id", flat=True))
+    ResidentImportRow.objects.filter(resident=resident).update(name="", reason="")
+    values = [v for v in former if v and v.strip()]
+    if values:
+        for run in ResidentImport.objects.filter(pk__in=runs).only("report", "preview"):
+            report, preview = run.report, json.dumps(run.preview, ensure_ascii=False)
+            for value in values:
+                report = report.replace(value, ANONYMOUS_NAME)
+                preview = preview.replace(json.dumps(value, ensure_ascii=False)[1:-1], "")
+            ResidentImport.objects.filter(pk=run.pk).update(
+                report=report, preview=json.loads(preview)
+            )
 
 
 def resident_anonymise(*, resident: Resident, by=None, reason: str) -> Resident:
@@ -116,6 +132,7 @@ def resident_anonymise(*, resident: Resident, by=None, reason: str) -> Resident:
                 % {"day": date_full(locked.anonymised_at)}
             )
         _refuse_while_in_use(locked)
+        former = (locked.name, locked.name_kana, locked.phone)
         locked.name = ANONYMOUS_NAME
         for field in (
             "name_kana",
@@ -137,7 +154,7 @@ def resident_anonymise(*, resident: Resident, by=None, reason: str) -> Resident:
         locked.save()
         # Records flagged against this one no longer have anything to compare with.
         Resident.objects.filter(possible_duplicate_of=locked).update(possible_duplicate_of=None)
-        _erase_related(locked)
+        _erase_related(locked, former=former)
         audit_record(
             action=AuditAction.ANONYMISE
             if reason == ErasureReason.RETENTION

@@ -332,8 +332,14 @@ if REPORT_STALE_SECONDS < 1:
 SITE_URL = envstr("SITE_URL").rstrip("/")
 # Issuer printed on supporters' activity certificates (活動証明書).
 ACTIVITY_CERTIFICATE_ISSUER = envstr("ACTIVITY_CERTIFICATE_ISSUER", "デジタル活用支援事業 事務局")
-# Help line printed on loan agreements; empty: the lending venue and its phone number.
+# The operating body that lends the devices, printed on loan agreements as the lender (貸与者)
+# when the loan policy names none.
+LOAN_LENDER_NAME = envstr("LOAN_LENDER_NAME", "デジタル活用支援事業 事務局")
+# Help line printed on loan agreements and receipts: its name, phone number and hours. An empty
+# name or phone: the lending venue's name or phone number; empty hours are left out.
 LOAN_HELP_LINE = envstr("LOAN_HELP_LINE")
+LOAN_HELP_LINE_PHONE = envstr("LOAN_HELP_LINE_PHONE")
+LOAN_HELP_LINE_HOURS = envstr("LOAN_HELP_LINE_HOURS")
 # Supporter matching: CP-SAT time limit, and travel time between districts not in the table.
 MATCHING_TIME_LIMIT_SECONDS = envint("MATCHING_TIME_LIMIT_SECONDS", 8)
 MATCHING_DEFAULT_TRAVEL_MINUTES = envint("MATCHING_DEFAULT_TRAVEL_MINUTES", 30)

@@ -284,13 +284,32 @@ class AttendanceSheetRenderer(PdfRenderer):
         )
         return table
 
+    def attendance_totals(self) -> tuple[int, int] | None:
+        """(attended, of which walk-ins) once attendance has been taken for anyone on the
+        sheet or a salon has counted walk-ins, else None (the boxes stay blank, to fill in by
+        hand). Walk-ins counted without names (``Session.walk_in_count``) are in both."""
+        registrations = self.registrations()
+        counted = self.session.walk_in_count
+        if not counted and all(
+            r.attendance == Registration.Attendance.UNKNOWN for r in registrations
+        ):
+            return None
+        attended = [r for r in registrations if r.attendance == Registration.Attendance.ATTENDED]
+        walk_ins = sum(1 for r in attended if r.is_walk_in) + counted
+        return len(attended) + counted, walk_ins
+
     def summary_table(self) -> Table:
-        """Boxes to fill in by hand: attendees, of which walk-ins, recorded by."""
+        """Boxes: attendees, of which walk-ins (filled in when attendance is recorded, else
+        blank to fill in by hand), recorded by."""
         blank = "　" * 4
+        totals = self.attendance_totals()
+        attended, walk_ins = (blank, blank)
+        if totals is not None:
+            attended, walk_ins = (f" {totals[0]} ", f" {totals[1]} ")
         data = [
             [
-                f"{LABELS['summary_attended']}{blank}{LABELS['people']}",
-                f"{LABELS['summary_walk_ins']}{blank}{LABELS['people']}",
+                f"{LABELS['summary_attended']}{attended}{LABELS['people']}",
+                f"{LABELS['summary_walk_ins']}{walk_ins}{LABELS['people']}",
                 f"{LABELS['summary_recorder']}",
             ]
         ]

@@ -8,13 +8,13 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.piecharts import Pie
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -28,6 +28,7 @@ from reportlab.platypus import (
 from kernel.pdf import PdfRenderer
 from reports.figures import ReportFigures, Suppressed, format_value
 from reports.figures import Table as FigureTable
+from reports.japanese_dates import long_date
 
 CHART_COLORS = [
     colors.HexColor(c) for c in ("#0b4f8a", "#d9822b", "#2e7d32", "#8e24aa", "#c62828", "#00838f")
@@ -39,6 +40,29 @@ def chart_number(value) -> float:
     if isinstance(value, Suppressed) or value is None or isinstance(value, str):
         return 0.0
     return float(value)
+
+
+def _axis_step(top: float) -> float:
+    """A round step for a value axis reaching ``top``: 1, 2 or 5 times a power of ten, about
+    five steps, never below 1 (the counts are whole)."""
+    if top <= 5:
+        return 1
+    rough = top / 5
+    power = 10 ** (len(str(int(rough))) - 1)
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+
+
+def _axis_label(value: float) -> str:
+    return f"{value:g}"
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """``text`` cut with "…" to fit ``width`` points (a label longer than the chart's margin)."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 class ProgramReportRenderer(PdfRenderer):
@@ -93,7 +117,8 @@ class ProgramReportRenderer(PdfRenderer):
         lines = [
             _("Period: %(period)s") % {"period": f.period.label()},
             _("Scope: %(scope)s") % {"scope": f.scope.label()},
-            _("Figures as of %(when)s (Japan time)") % {"when": f"{made:%Y-%m-%d %H:%M}"},
+            _("Figures as of %(when)s (Japan time)")
+            % {"when": f"{long_date(made.date())} {made:%H:%M}"},
         ]
         if f.threshold:
             lines.append(
@@ -151,51 +176,53 @@ class ProgramReportRenderer(PdfRenderer):
         return drawing
 
     def chart(self, table: FigureTable) -> Drawing | None:
-        """A bar chart (or a pie for sessions by kind) of the table's chart column."""
+        """A horizontal bar chart of the table's chart column: one bar a row, its full label on
+        the left and its value at the bar's end, so no two labels can meet however many rows
+        there are. The table's title is printed above the table, so the chart names only the
+        column it draws."""
         if not table.chart or not table.rows:
             return None
         labels = [row.label for row in table.rows]
-        values = [chart_number(row.values[table.chart_column]) for row in table.rows]
+        cells = [row.values[table.chart_column] for row in table.rows]
+        values = [chart_number(v) for v in cells]
         if not any(values):
             return None
-        caption = f"{table.title}: {table.columns[table.chart_column]}"
-        if table.key == "sessions_by_kind":
-            return self.pie(labels, values, caption)
-        width, height = self.content_width, 62 * mm
+        font, size = self.font_name, 8
+        bar_height = 6 * mm
+        label_width = min(max(stringWidth(label, font, size) for label in labels) + 3 * mm, 62 * mm)
+        width = self.content_width
+        height = bar_height * len(labels) + 16 * mm
         drawing = self._drawing(width, height)
-        chart = VerticalBarChart()
-        chart.x, chart.y = 14 * mm, 12 * mm
-        chart.width, chart.height = width - 20 * mm, height - 22 * mm
-        chart.data = [values]
+        chart = HorizontalBarChart()
+        chart.x, chart.y = label_width, 8 * mm
+        chart.width, chart.height = width - label_width - 14 * mm, bar_height * len(labels)
+        # reportlab draws the first category at the bottom: reverse, to read top-down as the table.
+        chart.data = [values[::-1]]
         chart.bars[0].fillColor = CHART_COLORS[0]
+        chart.bars[0].strokeColor = None
+        chart.barLabelFormat = "values"
+        chart.barLabelArray = [[format_value(v) for v in cells[::-1]]]
+        chart.barLabels.fontName = font
+        chart.barLabels.fontSize = size
+        chart.barLabels.boxAnchor = "w"
+        chart.barLabels.nudge = 2 * mm
+        top = max(values)
         chart.valueAxis.valueMin = 0
-        chart.valueAxis.labels.fontName = self.font_name
+        chart.valueAxis.valueMax = top * 1.1 if top else 1
+        chart.valueAxis.valueStep = _axis_step(top)
+        chart.valueAxis.labels.fontName = font
         chart.valueAxis.labels.fontSize = 7
-        chart.categoryAxis.categoryNames = [label[-7:] for label in labels]
-        chart.categoryAxis.labels.fontName = self.font_name
-        chart.categoryAxis.labels.fontSize = 7
-        chart.categoryAxis.labels.angle = 30 if len(labels) > 8 else 0
-        chart.categoryAxis.labels.boxAnchor = "ne" if len(labels) > 8 else "n"
+        chart.valueAxis.labelTextFormat = _axis_label
+        chart.categoryAxis.categoryNames = [
+            _fit(label, font, size, label_width - 2 * mm) for label in labels[::-1]
+        ]
+        chart.categoryAxis.labels.fontName = font
+        chart.categoryAxis.labels.fontSize = size
+        chart.categoryAxis.labels.boxAnchor = "e"
+        chart.categoryAxis.labels.dx = -1 * mm
         drawing.add(chart)
-        drawing.add(String(0, height - 5 * mm, caption, fontName=self.font_name, fontSize=8))
-        return drawing
-
-    def pie(self, labels: list[str], values: list[float], caption: str) -> Drawing:
-        """A pie chart of ``values`` (one slice per label) with a caption, as a Drawing."""
-        width, height = self.content_width, 55 * mm
-        drawing = self._drawing(width, height)
-        pie = Pie()
-        pie.x, pie.y = 20 * mm, 5 * mm
-        pie.width = pie.height = 42 * mm
-        pie.data = values
-        pie.labels = [f"{label} {int(v)}" for label, v in zip(labels, values, strict=True)]
-        pie.simpleLabels = 1
-        pie.slices.fontName = self.font_name
-        pie.slices.fontSize = 8
-        for i in range(len(values)):
-            pie.slices[i].fillColor = CHART_COLORS[i % len(CHART_COLORS)]
-        drawing.add(pie)
-        drawing.add(String(0, height - 5 * mm, caption, fontName=self.font_name, fontSize=8))
+        caption = _("Chart: %(column)s") % {"column": table.columns[table.chart_column]}
+        drawing.add(String(0, height - 4 * mm, caption, fontName=font, fontSize=size))
         return drawing
 
     def get_story(self) -> list[Flowable]:

@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kernel.date_ranges import RECORD_DATES, DateField
-from residents.importer import MAX_FILE_BYTES
 from residents.models import Household, OwnDevice
 from residents.normalize import parse_birth_date
+from residents.services_import import MAX_ROWS, MAX_UPLOAD_BYTES
 
 
 class BirthDateField(forms.Field):
@@ -116,16 +116,22 @@ class ResidentCreateForm(ResidentForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("Resident list (CSV)"),
-        help_text=_(
-            "Columns: 氏名, ふりがな, 生年月日, 電話番号, 地区, 端末, 備考. UTF-8 or Shift_JIS, up to 5 MB."
-        ),
+        label=_("Resident list (Excel or CSV)"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "The list as your office keeps it: an Excel workbook (.xlsx) or CSV (UTF-8, "
+            "Shift_JIS or UTF-16), with a header row naming the columns (氏名, ふりがな, 生年月日, "
+            "電話番号; 地区, 端末, 備考 if kept). Up to %(rows)s rows and %(mb)s MB."
+        ) % {"rows": f"{MAX_ROWS:,}", "mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
+        if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                _("The file is larger than 5 MB; split the list and import the parts.")
+                _("The file is larger than %(mb)s MB; split the list and import the parts.")
+                % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
             )
         return upload

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,6 +12,8 @@ class OwnDevice(models.TextChoices):
     ANDROID = "android", _("Android smartphone")
     IPHONE = "iphone", _("iPhone")
     TABLET = "tablet", _("Tablet only")
+    # A list that says only "スマホ": a smartphone, kind not known.
+    SMARTPHONE = "smartphone", _("Smartphone (kind not known)")
 
 
 class Household(models.TextChoices):
@@ -160,24 +163,116 @@ class Resident(models.Model):
         return self.age_on(timezone.localdate())
 
 
+def _import_upload_to(instance: "ResidentImport", filename: str) -> str:
+    # Under MEDIA_ROOT, which has no URL: the list is read by tasks only.
+    return f"imports/{timezone.now():%Y/%m}/{filename}"
+
+
 class ResidentImport(models.Model):
-    """One run of the staff-list import, with its report (kept so the office can check it later)."""
+    """One run of the staff-list import: the uploaded file, its preview, its report.
+
+    Kept so the office can check later what was done. ``status`` moves uploaded → previewing →
+    previewed (or refused) → confirmed → importing → done (or failed). ``header_row`` and the row
+    numbers of ``ResidentImportRow`` are the sheet's row numbers as Excel shows them (for a CSV,
+    the line on which the record starts). ``rows_total`` counts the rows below the header:
+    imported + flagged + rejected + skipped.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Waiting to be read")
+        PREVIEWING = "previewing", _("Being read")
+        PREVIEWED = "previewed", _("Read: waiting for confirmation")
+        REFUSED = "refused", _("Refused")
+        CONFIRMED = "confirmed", _("Waiting to be imported")
+        IMPORTING = "importing", _("Being imported")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
 
     file_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to=_import_upload_to, blank=True)
+    file_hash = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True, db_index=True)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.UPLOADED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file_format = models.CharField(_("format and encoding"), max_length=100, blank=True)
+    sheet_name = models.CharField(_("sheet read"), max_length=100, blank=True)
+    header_row = models.PositiveIntegerField(_("header row"), null=True, blank=True)
+    # [[header as written, field key or "" when not recognised], ...] in column order.
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    # {"rows": [[row number, outcome, name, kana, birth date, phone, district, device, reason]]}
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
     created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_imported = models.PositiveIntegerField(_("imported"), default=0)
     rows_flagged = models.PositiveIntegerField(_("flagged as possible duplicates"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    error = models.TextField(_("why the file was refused"), blank=True)
     report = models.TextField(_("report"), blank=True)
 
     class Meta:
         verbose_name = _("resident import")
         verbose_name_plural = _("resident imports")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="resident_import_progress_0_100"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def refused(self) -> bool:
+        return self.status == self.Status.REFUSED
+
+    @property
+    def in_progress(self) -> bool:
+        """True while a task is reading or importing the file (the page refreshes itself)."""
+        return self.status in (
+            self.Status.UPLOADED,
+            self.Status.PREVIEWING,
+            self.Status.CONFIRMED,
+            self.Status.IMPORTING,
+        )
+
+
+class ImportOutcome(models.TextChoices):
+    IMPORTED = "imported", _("imported")
+    FLAGGED = "flagged", _("flagged")
+    REJECTED = "rejected", _("rejected")
+    SKIPPED = "skipped", _("skipped")
+
+
+class ResidentImportRow(models.Model):
+    """What became of one sheet row below the header (the downloadable report, row by row).
+
+    ``row_number``: as Excel shows it (a CSV: the line the record starts on). Written by the
+    preview (the outcome foreseen) and written again by the import (the outcome).
+    """
+
+    run = models.ForeignKey(ResidentImport, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField(_("row"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=ImportOutcome.choices)
+    name = models.CharField(_("name"), max_length=101, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    resident = models.ForeignKey(
+        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("imported row")
+        verbose_name_plural = _("imported rows")
+        ordering = ["run", "row_number"]
+        indexes = [models.Index(fields=["run", "row_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.row_number}"

@@ -7,19 +7,20 @@ supporters get 403.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from kernel.audit import residents_shown
 from kernel.models import Role
 from kernel.redirects import safe_next
 from kernel.roles import role_required, user_role, venue_ids_for
-from residents import selectors, services
+from residents import selectors, services, services_import
 from residents.forms import ImportForm, ResidentCreateForm, ResidentForm, SearchForm
-from residents.importer import import_residents
-from residents.models import Resident, ResidentImport
+from residents.importing.headers import field_label
+from residents.importing.report import report_csv, report_workbook
+from residents.models import Resident, ResidentImport, ResidentImportRow
 
 MANAGE_ROLES = (Role.ADMINISTRATOR, Role.STAFF)
 VIEW_ROLES = (Role.ADMINISTRATOR, Role.STAFF, Role.COORDINATOR)
@@ -141,42 +142,89 @@ def resident_edit(request, pk: int):
 
 @role_required(*MANAGE_ROLES)
 def import_upload(request):
-    """GET/POST: upload a staff-kept CSV list (``residents.importer``); redirects to its report.
-    Shows the last 10 runs. Administrators and staff."""
+    """GET/POST: upload a staff-kept list (.xlsx or CSV). The file is stored and read by a task;
+    redirects to its page (progress, then the preview to confirm). Shows the last 10 runs.
+    Administrators and staff."""
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            run = import_residents(file=upload, file_name=upload.name, by=request.user)
+            run = services_import.resident_import_upload(
+                upload=form.cleaned_data["file"], by=request.user
+            )
         except ValidationError as exc:
             form.add_error("file", exc.messages)
         else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(total)s row read: %(imported)s imported, %(flagged)s flagged, "
-                    "%(rejected)s rejected.",
-                    "%(total)s rows read: %(imported)s imported, %(flagged)s flagged, "
-                    "%(rejected)s rejected.",
-                    run.rows_total,
-                )
-                % {
-                    "total": run.rows_total,
-                    "imported": run.rows_imported,
-                    "flagged": run.rows_flagged,
-                    "rejected": run.rows_rejected,
-                },
-            )
+            messages.success(request, _("The list was received and is being read."))
             return redirect("residents:import_detail", pk=run.pk)
-    recent = ResidentImport.objects.select_related("created_by")[:10]
+    recent = ResidentImport.objects.select_related("created_by").defer("report", "preview")[:10]
     return render(request, "residents/import.html", {"form": form, "recent": recent})
+
+
+# The page shows this many report lines; the download has every row.
+REPORT_LINES_SHOWN = 300
 
 
 @role_required(*MANAGE_ROLES)
 def import_detail(request, pk: int):
-    """GET: one import run's counts and row-by-row report (404 if unknown)."""
+    """GET: one import run: its progress while a task reads or imports it (the page refreshes
+    itself), the preview to confirm, or the counts and report (404 if unknown)."""
     run = get_object_or_404(ResidentImport.objects.select_related("created_by"), pk=pk)
-    return render(request, "residents/import_detail.html", {"run": run})
+    lines = run.report.splitlines()
+    return render(
+        request,
+        "residents/import_detail.html",
+        {
+            "run": run,
+            "same_file": list(services_import.same_file_runs(run)[:5]),
+            "report_lines": "\n".join(lines[:REPORT_LINES_SHOWN]),
+            "report_cut": max(len(lines) - REPORT_LINES_SHOWN, 0),
+            "preview_rows": run.preview.get("rows", []) if run.preview else [],
+            "columns": [
+                (text, field_label(key) if key and key != "ignored" else "", key)
+                for text, key in run.columns
+                if text
+            ],
+        },
+    )
+
+
+@require_POST
+@role_required(*MANAGE_ROLES)
+def import_confirm(request, pk: int):
+    """POST: import a previewed list (queued; its page shows the progress)."""
+    run = get_object_or_404(ResidentImport, pk=pk)
+    try:
+        services_import.resident_import_confirm(run=run, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The import has started."))
+    return redirect("residents:import_detail", pk=run.pk)
+
+
+@role_required(*MANAGE_ROLES)
+def import_report_download(request, pk: int):
+    """GET ``?format=csv`` (default) or ``xlsx``: the run's report row by row, every cell
+    neutralised (``kernel.spreadsheets``); recorded in the audit trail as an export of the
+    residents it names. 404 if unknown."""
+    run = get_object_or_404(ResidentImport, pk=pk)
+    residents_shown(
+        ResidentImportRow.objects.filter(run=run, resident__isnull=False).values_list(
+            "resident_id", flat=True
+        )
+    )
+    stem = f"import-report-{run.pk}"
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            report_workbook(run),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+    else:
+        response = HttpResponse(report_csv(run), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required(*MANAGE_ROLES)

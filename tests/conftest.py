@@ -82,3 +82,20 @@ def admin_client_(client, admin_user):
 def coordinator_client(client, coordinator_user):
     client.force_login(coordinator_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _every_pdf_breaks_japanese_lines(monkeypatch):
+    """Every PDF a test renders (attendance sheet, calendar, reports, certificate, loan
+    agreement...) is checked for Japanese line breaking: no line begins with 、。）」."""
+    from kernel.pdf import PdfRenderer
+    from tests.reports.pdf_helpers import assert_japanese_line_breaks
+
+    render = PdfRenderer.render
+
+    def checked(self):
+        content = render(self)
+        assert_japanese_line_breaks(content)
+        return content
+
+    monkeypatch.setattr(PdfRenderer, "render", checked)

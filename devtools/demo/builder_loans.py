@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import datetime, time, timedelta
 
@@ -10,7 +11,7 @@ from classes.models import Venue
 from devtools.demo.builder_state import DemoBuilderState
 from devtools.demo.common import JST, _active_policy, is_session_day
 from devtools.demo.names import imei_number
-from loans.models import Device, Loan, LoanApplication
+from loans.models import Device, Loan, LoanApplication, LoanCheckIn
 from residents.models import Household, OwnDevice
 
 
@@ -154,10 +155,38 @@ class LoanSteps(DemoBuilderState):
                 device.condition = Device.Condition.DAMAGED
                 device.notes = "画面割れ。修理見積中。"
         Device.objects.bulk_update(self.devices, ["status", "condition", "notes"])
+        self._check_ins()
         self._applications(policy, borrowers)
         self.result.counts["devices"] = len(self.devices)
         self.result.counts["loans"] = len(self.loans)
         self.result.counts["active loans"] = len(self.active_loan_devices)
+
+    def _check_ins(self) -> None:
+        """Follow-up calls about a month into each loan and every two months after, up to
+        today or the loan's end: what the resident now uses and how satisfied they are."""
+        # A stream of its own, so the rest of the demo draws what it drew before.
+        rng, today = random.Random(f"check-ins {self.today}"), self.today
+        functions = list(LoanCheckIn.Function.values)
+        check_ins = []
+        for loan in self.loans:
+            last = loan.returned_on or (today if loan.status == Loan.Status.ACTIVE else None)
+            last = min(last or loan.due_date, today)
+            on = loan.start_date + timedelta(days=30)
+            while on <= last:
+                used = [f for f in functions if rng.random() < 0.45]
+                check_ins.append(
+                    LoanCheckIn(
+                        loan=loan,
+                        on=on,
+                        channel=rng.choice(LoanCheckIn.Channel.values),
+                        functions_used=",".join(used),
+                        satisfaction=rng.choice((3, 4, 4, 5, 5)),
+                        created_by=loan.created_by,
+                    )
+                )
+                on += timedelta(days=60)
+        LoanCheckIn.objects.bulk_create(check_ins)
+        self.result.counts["loan check-ins"] = len(check_ins)
 
     def _applications(self, policy, borrowers) -> None:
         """Ten applications at the three busiest venues, a drawn lottery of three places and one
@@ -214,6 +243,7 @@ class LoanSteps(DemoBuilderState):
             renewals=renewals,
             kit_handed_over=device.accessories,
             agreement_signed=True,
+            signed_by="resident",
             notes="LINE・防災アプリ設定済み" if self.rng.random() < 0.5 else "",
             created_by=self.staff_by_venue.get(device.home_venue_id, self.users["admin"]),
         )

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, time, timedelta
 
-from classes.models import Organiser, Registration, Session, Venue
+from classes.models import Consultation, Organiser, Registration, Session, Venue
+from classes.services_consult import slot_starts
 from devtools.demo.builder_state import DemoBuilderState
 from devtools.demo.common import (
     _CARAVAN_PLACES,
@@ -242,6 +244,48 @@ class SessionSteps(DemoBuilderState):
         with _explicit_created_at(Registration):
             self.registrations = Registration.objects.bulk_create(registrations)
         self.result.counts["registrations"] = len(self.registrations)
+        self._consultations()
+
+    def _consultations(self) -> None:
+        """Slot bookings at the consultation desks, as ``classes.services_consult`` records
+        them: one slot for each resident with a seat, what it was about once they came, and
+        now and then an anonymous walk-up in a free slot of a past desk."""
+        # A stream of its own, so the rest of the demo draws what it drew before.
+        rng, today = random.Random(f"consultations {self.today}"), self.today
+        categories = [c for c in Consultation.Category.values if c]
+        by_session: dict[int, list[Registration]] = {}
+        for registration in self.registrations:
+            if registration.status == Registration.Status.REGISTERED:
+                by_session.setdefault(registration.session_id, []).append(registration)
+        consultations = []
+        for session in self.sessions:
+            if session.kind != Session.Kind.CONSULTATION or session.status != "scheduled":
+                continue
+            slots = slot_starts(session)
+            booked = by_session.get(session.pk, [])[: len(slots)]
+            for slot, registration in zip(slots, booked, strict=False):
+                came = registration.attendance == Registration.Attendance.ATTENDED
+                consultations.append(
+                    Consultation(
+                        session=session,
+                        resident_id=registration.resident_id,
+                        slot_start=slot,
+                        category=rng.choice(categories) if came else "",
+                        resolved=came and rng.random() < 0.7,
+                    )
+                )
+            free = slots[len(booked) :]
+            if free and session.starts_at.date() < today and rng.random() < 0.5:
+                consultations.append(
+                    Consultation(
+                        session=session,
+                        slot_start=free[0],
+                        category=rng.choice(categories),
+                        resolved=rng.random() < 0.7,
+                    )
+                )
+        Consultation.objects.bulk_create(consultations)
+        self.result.counts["consultations"] = len(consultations)
 
 
 def _venue(session: Session) -> Venue:

@@ -361,6 +361,7 @@ class _CityBuilder:
                     due_date=due,
                     kit_handed_over=device.accessories,
                     agreement_signed=True,
+                    signed_by="resident",
                 )
                 if n == 0 and active:
                     loan.holding_slot, loan.allowed_loans = 1, policy.max_active_loans

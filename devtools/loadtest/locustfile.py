@@ -356,7 +356,7 @@ class StaffDay(_Staff):
                 "venue": self.account["venue_id"],
                 "start_date": PLAN["today"],
                 "kit": slot["kit"],
-                "agreement_signed": "on",
+                "signed_by": "resident",
             },
             expect=_LOAN_PATH,
         )

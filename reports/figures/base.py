@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
-from classes.models import Session
+from classes.models import Consultation, Session
 from reports.figures.periods import Period, Scope
 from reports.figures.tables import CellValue, Table
 
@@ -38,3 +39,21 @@ class FigureQueries:
             & Q(**{f"{prefix}status": Session.Status.SCHEDULED})
             & Q(**{f"{prefix}starts_at__lt": self.held_until})
         )
+
+
+def walk_ins(prefix: str = "") -> Coalesce:
+    """Visits without a name at a session (reached through ``prefix``): the walk-ins a salon
+    counts (``Session.walk_in_count``) plus the anonymous walk-ups of a consultation desk
+    (``Consultation`` rows without a resident). An integer expression, to ``Sum``."""
+    anonymous = (
+        Consultation.objects.filter(session_id=OuterRef(f"{prefix}pk"), resident__isnull=True)
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(
+        F(f"{prefix}walk_in_count") + Coalesce(Subquery(anonymous), 0),
+        0,
+        output_field=IntegerField(),
+    )

@@ -26,8 +26,8 @@ NOTES = (
         "cancelled and started by the time this report was made."
     ),
     gettext_lazy(
-        "Attendances are residents marked attended, plus walk-ins counted without names at "
-        "salons (only in the totals)."
+        "Attendances are residents marked attended, plus visits counted without names: "
+        "walk-ins at salons and anonymous walk-ups at consultation desks (only in the totals)."
     ),
     gettext_lazy(
         "Age bands: attendances by age on the session date; unique and first-time residents by "
@@ -38,6 +38,9 @@ NOTES = (
         "First-time residents had never attended any session of the program before the period."
     ),
     gettext_lazy(
+        "Loan figures at the end of the period are taken on its last day, or on the day the "
+        "report was made while the period runs; overdue today counts the loans overdue on the "
+        "day the report was made. "
         "A lost loan without a return date ends on its due date. Renewals are those recorded on "
         "loans that ran during the period. The own-device share counts loans ended in the period "
         "with a recorded outcome."

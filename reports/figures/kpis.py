@@ -9,9 +9,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kernel.dates import fiscal_year_label
 from reports.figures.base import FigureQueries
 from reports.figures.tables import Row, Section, Table, _percent
+from reports.japanese_dates import fiscal_year_label
 from reports.models import Kpi
 
 
@@ -49,7 +49,8 @@ class KpiFigures(FigureQueries):
             if target is None and kpi.target_fy == fy:
                 target = kpi.target_value
             baseline = (
-                f"{_plain(kpi.baseline_value)} ({fiscal_year_label(kpi.baseline_fy)})"
+                _("%(value)s (%(year)s)")
+                % {"value": _plain(kpi.baseline_value), "year": fiscal_year_label(kpi.baseline_fy)}
                 if kpi.baseline_value is not None and kpi.baseline_fy
                 else _plain(kpi.baseline_value)
             )
@@ -75,7 +76,8 @@ class KpiFigures(FigureQueries):
             (
                 Table(
                     key="kpis",
-                    title=_("KPI: target and actual for FY%(year)d") % {"year": fy},
+                    title=_("KPI: target and actual for %(year)s")
+                    % {"year": fiscal_year_label(fy)},
                     label_header=_("Indicator"),
                     columns=(
                         _("Unit"),

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loans.models import Loan, LoanCheckIn
 from reports.figures.base import FigureQueries
-from reports.figures.periods import Scope
+from reports.figures.periods import TOKYO, Scope
 from reports.figures.tables import Row, Section, Table, _dec, _percent
+from reports.japanese_dates import long_date
 
 
 class LoanFigures(FigureQueries):
@@ -27,7 +29,10 @@ class LoanFigures(FigureQueries):
                 (),
                 note=_("Loans belong to venues, not to organisers: not shown for an organiser."),
             )
-        start, end = self.period.start, self.period.end
+        start, today = self.period.start, timezone.localtime(self.as_of, TOKYO).date()
+        # The figures "at the end of the period" are taken on its last day, or today while the
+        # period is still running (a loan cannot be overdue on a day still to come).
+        end = min(self.period.end, today)
         loans = Loan.objects.all()
         venue_id = self.scope.pk
         if self.scope.kind == Scope.VENUE:
@@ -48,6 +53,7 @@ class LoanFigures(FigureQueries):
             returned=Count("id", filter=ended_in & Q(status=Loan.Status.RETURNED)),
             lost=Count("id", filter=ended_in & Q(status=Loan.Status.LOST)),
             overdue=Count("id", filter=active_at_end & Q(due_date__lt=end)),
+            overdue_today=Count("id", filter=Q(status=Loan.Status.ACTIVE, due_date__lt=today)),
             renewal_sum=Sum("renewals", filter=ran),
             renewed=Count("id", filter=ran & Q(renewals__gt=0)),
             with_outcome=Count("id", filter=with_outcome),
@@ -55,6 +61,19 @@ class LoanFigures(FigureQueries):
         )
         own_share = _percent(a["own"], a["with_outcome"])
         self.totals.update(loans_started=a["started"], own_share=own_share)
+
+        ended_by_now = end == self.period.end
+        on = {"date": long_date(end)}
+        active_label = (
+            _("Active at the end of the period (%(date)s)") % on
+            if ended_by_now
+            else _("Active on %(date)s (the period has not ended)") % on
+        )
+        overdue_label = (
+            _("Overdue at the end of the period (%(date)s)") % on
+            if ended_by_now
+            else _("Overdue on %(date)s (the period has not ended)") % on
+        )
         summary = Table(
             key="loans_summary",
             title=_("Device loans"),
@@ -62,11 +81,23 @@ class LoanFigures(FigureQueries):
             columns=(_("Value"),),
             people_columns=frozenset({0}),
             rows=(
-                Row(_("Active at the end of the period"), (a["active"],), key="active"),
+                Row(active_label, (a["active"],), key="active"),
                 Row(_("Started"), (a["started"],), key="started"),
                 Row(_("Returned"), (a["returned"],), key="returned"),
                 Row(_("Lost"), (a["lost"],), key="lost"),
-                Row(_("Overdue at the end of the period"), (a["overdue"],), key="overdue"),
+                Row(overdue_label, (a["overdue"],), key="overdue"),
+                # While the period runs, the line above is already today's.
+                *(
+                    (
+                        Row(
+                            _("Overdue today (%(date)s)") % {"date": long_date(today)},
+                            (a["overdue_today"],),
+                            key="overdue_today",
+                        ),
+                    )
+                    if ended_by_now
+                    else ()
+                ),
                 Row(_("Renewals"), (a["renewal_sum"] or 0,), key="renewals"),
                 Row(_("Loans renewed at least once"), (a["renewed"],), key="renewed"),
                 Row(
@@ -95,7 +126,7 @@ class LoanFigures(FigureQueries):
             people_columns=frozenset({0}),
             additive=True,
         )
-        check_ins = LoanCheckIn.objects.filter(on__gte=start, on__lte=end)
+        check_ins = LoanCheckIn.objects.filter(on__gte=start, on__lte=self.period.end)
         if self.scope.kind == Scope.VENUE:
             assert venue_id is not None, "a venue scope always names its venue"
             check_ins = check_ins.filter(loan__venue_id=venue_id)
@@ -111,6 +142,7 @@ class LoanFigures(FigureQueries):
 
         aggregates = {
             "n": Count("id"),
+            "loans": Count("loan_id", distinct=True),
             "avg": Avg("satisfaction"),
             **{f"s{i}": Count("id", filter=Q(satisfaction=i)) for i in range(1, 6)},
             **{f"f_{value}": Count("id", filter=uses(value)) for value, _label in functions},
@@ -124,6 +156,7 @@ class LoanFigures(FigureQueries):
             people_columns=frozenset({0}),
             rows=(
                 Row(_("Check-ins in the period"), (c["n"],), key="check_ins"),
+                Row(_("Loans with a check-in in the period"), (c["loans"],), key="loans"),
                 Row(
                     _("Average satisfaction (1-5)"),
                     (_dec(c["avg"], "0.01"),),

@@ -9,7 +9,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from reports.japanese_dates import fiscal_year_label, long_date, month_label
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -44,17 +47,18 @@ class Period:
         return fiscal_year_of(self.start)
 
     def label(self) -> str:
-        """How the period is printed: "FY2027 (2027-04-01 to 2028-03-31)" (translated) for a
-        fiscal year, "2028-02" for a calendar month, else "start – end" (ISO dates)."""
+        """How the period is printed in the active language. A fiscal year:
+        "令和9年度（2027年度）2027年4月1日～2028年3月31日" or "FY2027 (1 Apr 2027 – 31 Mar 2028)";
+        a calendar month: "2028年2月" or "February 2028"; else the two dates."""
+        japanese = (translation.get_language() or "ja").startswith("ja")
+        start, end = long_date(self.start), long_date(self.end)
+        dates = f"{start}～{end}" if japanese else f"{start} – {end}"
         if self == fiscal_year_period(self.fiscal_year):
-            return _("FY%(year)d (%(start)s to %(end)s)") % {
-                "year": self.fiscal_year,
-                "start": self.start.isoformat(),
-                "end": self.end.isoformat(),
-            }
+            year = fiscal_year_label(self.fiscal_year)
+            return f"{year} {dates}" if japanese else f"{year} ({dates})"
         if self.start.day == 1 and self == month_period(self.start.year, self.start.month):
-            return f"{self.start:%Y-%m}"
-        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+            return month_label(self.start.year, self.start.month)
+        return dates
 
 
 def fiscal_year_of(day: date) -> int:

@@ -7,9 +7,10 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
 
 from classes.models import Registration, Session
-from reports.figures.base import FigureQueries
+from reports.figures.base import FigureQueries, walk_ins
 from reports.figures.periods import TOKYO, months_of
 from reports.figures.tables import Row, Section, Table, _percent
+from reports.japanese_dates import month_label
 
 
 class SessionFigures(FigureQueries):
@@ -32,7 +33,7 @@ class SessionFigures(FigureQueries):
             planned=Count("id", filter=planned),
             cancelled=Count("id", filter=Q(status=Session.Status.CANCELLED)),
             seats=Sum("seats", filter=self.held()),
-            walk_ins=Sum("walk_in_count", filter=self.held()),
+            walk_ins=Sum(walk_ins(), filter=self.held()),
         )
         r = Registration.objects.filter(self.held("session__")).aggregate(
             filled=Count("id", filter=registered & Q(session__seats__isnull=False)),
@@ -119,7 +120,7 @@ class SessionFigures(FigureQueries):
         sessions = (
             Session.objects.filter(self.held())
             .values(*fields)
-            .annotate(held=Count("id"), seats=Sum("seats"), walk_ins=Sum("walk_in_count"))
+            .annotate(held=Count("id"), seats=Sum("seats"), walk_ins=Sum(walk_ins()))
             .order_by(*fields)
         )
         reg_fields = tuple(f"session__{f}" for f in fields)
@@ -172,7 +173,7 @@ class SessionFigures(FigureQueries):
             for v in Session.objects.filter(self.held())
             .annotate(y=year, m=month)
             .values("y", "m")
-            .annotate(held=Count("id"), walk_ins=Sum("walk_in_count"))
+            .annotate(held=Count("id"), walk_ins=Sum(walk_ins()))
             .order_by()
         }
         ryear = ExtractYear("session__starts_at", tzinfo=TOKYO)
@@ -193,7 +194,7 @@ class SessionFigures(FigureQueries):
             walk = s.get("walk_ins") or 0
             values = (s.get("held", 0), named, walk, named + walk)
             sums = [a + b for a, b in zip(sums, values, strict=True)]
-            rows.append(Row(f"{y}-{m:02d}", values, key=f"{y}-{m:02d}"))
+            rows.append(Row(month_label(y, m), values, key=f"{y}-{m:02d}"))
         return Table(
             key="attendance_by_month",
             title=_("Attendance by month"),

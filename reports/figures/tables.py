@@ -54,7 +54,7 @@ class Table:
     ``additive``: the rows partition the total row, so one hidden cell could be worked out by
     subtraction (secondary suppression applies). ``derived_columns``: (derived, source) column
     index pairs; in a row where the source cell is hidden, the derived one is too (a KPI's
-    achievement with its actual). ``chart``: "bar" or "pie" for the PDF."""
+    achievement with its actual). ``chart``: "bar" for a bar chart of column ``chart_column`` in the PDF."""
 
     key: str
     title: str

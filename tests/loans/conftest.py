@@ -30,6 +30,7 @@ def resident(db):
 def loan(policy, device, resident, venue, staff_user):
     """An active loan of ``device`` to ``resident`` at ``venue``, lent 30 days ago."""
     return loan_checkout(
+        signed_by="resident",
         device=device,
         resident=resident,
         venue=venue,

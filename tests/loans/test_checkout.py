@@ -16,12 +16,12 @@ def test_checkout_lends_the_device_until_start_plus_policy_term(
     policy, device, resident, venue, staff_user
 ):
     loan = loan_checkout(
+        signed_by="resident",
         device=device,
         resident=resident,
         venue=venue,
         by=staff_user,
         start_date=date(2026, 4, 1),
-        agreement_signed=True,
     )
 
     device.refresh_from_db()
@@ -41,7 +41,12 @@ def test_checkout_records_only_the_kit_items_handed_over(
     policy, device, resident, venue, staff_user
 ):
     loan = loan_checkout(
-        device=device, resident=resident, venue=venue, by=staff_user, kit=["充電器", "ケース"]
+        signed_by="resident",
+        device=device,
+        resident=resident,
+        venue=venue,
+        by=staff_user,
+        kit=["充電器", "ケース"],
     )
     assert loan.kit_handed_over_items == ["充電器", "ケース"]
 
@@ -50,7 +55,9 @@ def test_a_device_reserved_for_the_resident_is_lent_and_the_reservation_ends(
     policy, resident, venue, staff_user
 ):
     reserved = DeviceFactory(status=Device.Status.RESERVED, reserved_for=resident)
-    loan_checkout(device=reserved, resident=resident, venue=venue, by=staff_user)
+    loan_checkout(
+        signed_by="resident", device=reserved, resident=resident, venue=venue, by=staff_user
+    )
     reserved.refresh_from_db()
     assert reserved.status == Device.Status.ON_LOAN
     assert reserved.reserved_for is None
@@ -71,7 +78,9 @@ def test_an_unavailable_device_is_refused_and_nothing_changes(
     Device.objects.filter(pk=device.pk).update(status=status)
 
     with pytest.raises(ValidationError) as exc:
-        loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+        loan_checkout(
+            signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+        )
 
     assert message in exc.value.messages[0]
     assert not Loan.objects.exists()
@@ -82,11 +91,15 @@ def test_an_unavailable_device_is_refused_and_nothing_changes(
 def test_a_device_already_on_loan_to_someone_else_keeps_its_loan(
     policy, device, resident, venue, staff_user
 ):
-    first = loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+    first = loan_checkout(
+        signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+    )
     other = ResidentFactory()
 
     with pytest.raises(ValidationError, match="already on loan"):
-        loan_checkout(device=device, resident=other, venue=venue, by=staff_user)
+        loan_checkout(
+            signed_by="resident", device=device, resident=other, venue=venue, by=staff_user
+        )
 
     assert list(Loan.objects.all()) == [first]
     assert not other.loans.exists()
@@ -96,11 +109,19 @@ def test_the_database_refuses_a_second_active_loan_even_when_the_status_is_stale
     policy, device, resident, venue, staff_user
 ):
     # Someone reset the device status by hand while it is still lent: the constraint holds.
-    loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+    loan_checkout(
+        signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+    )
     Device.objects.filter(pk=device.pk).update(status=Device.Status.AVAILABLE)
 
     with pytest.raises(ValidationError, match="Device SP-0100 is already on loan"):
-        loan_checkout(device=device, resident=ResidentFactory(), venue=venue, by=staff_user)
+        loan_checkout(
+            signed_by="resident",
+            device=device,
+            resident=ResidentFactory(),
+            venue=venue,
+            by=staff_user,
+        )
 
     assert Loan.objects.filter(device=device, status=Loan.Status.ACTIVE).count() == 1
 
@@ -110,7 +131,12 @@ def test_a_resident_under_the_minimum_age_is_refused(policy, device, venue, staf
 
     with pytest.raises(ValidationError) as exc:
         loan_checkout(
-            device=device, resident=young, venue=venue, by=staff_user, start_date=date(2026, 4, 1)
+            signed_by="resident",
+            device=device,
+            resident=young,
+            venue=venue,
+            by=staff_user,
+            start_date=date(2026, 4, 1),
         )
 
     assert "若井 一郎 is 56 years old" in exc.value.messages[0]
@@ -123,14 +149,21 @@ def test_a_resident_under_the_minimum_age_is_refused(policy, device, venue, staf
 def test_age_is_taken_on_the_start_date(policy, device, venue, staff_user):
     turns_65 = ResidentFactory(birth_date=date(1961, 4, 1))
     loan = loan_checkout(
-        device=device, resident=turns_65, venue=venue, by=staff_user, start_date=date(2026, 4, 1)
+        signed_by="resident",
+        device=device,
+        resident=turns_65,
+        venue=venue,
+        by=staff_user,
+        start_date=date(2026, 4, 1),
     )
     assert loan.pk
 
 
 def test_a_resident_without_a_known_birth_date_may_borrow(policy, device, venue, staff_user):
     unknown = ResidentFactory(birth_date=None)
-    assert loan_checkout(device=device, resident=unknown, venue=venue, by=staff_user).pk
+    assert loan_checkout(
+        signed_by="resident", device=device, resident=unknown, venue=venue, by=staff_user
+    ).pk
 
 
 def test_a_resident_already_holding_the_maximum_is_refused(
@@ -139,7 +172,9 @@ def test_a_resident_already_holding_the_maximum_is_refused(
     LoanFactory(resident=resident, policy=policy, venue=venue)
 
     with pytest.raises(ValidationError) as exc:
-        loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+        loan_checkout(
+            signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+        )
 
     assert "山田 花子 already has 1 device(s) on loan" in exc.value.messages[0]
     device.refresh_from_db()
@@ -151,14 +186,18 @@ def test_a_returned_loan_does_not_count_against_the_maximum(
     policy, device, resident, venue, staff_user
 ):
     LoanFactory(resident=resident, policy=policy, status=Loan.Status.RETURNED)
-    assert loan_checkout(device=device, resident=resident, venue=venue, by=staff_user).pk
+    assert loan_checkout(
+        signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+    ).pk
 
 
 def test_without_an_active_policy_nothing_is_lent(device, resident, venue, staff_user):
     LoanPolicyFactory(is_active=False)
 
     with pytest.raises(ValidationError, match="No active loan policy"):
-        loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+        loan_checkout(
+            signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+        )
 
     device.refresh_from_db()
     assert device.status == Device.Status.AVAILABLE
@@ -168,12 +207,20 @@ def test_a_term_that_puts_the_due_date_before_the_start_is_refused(
     policy, device, resident, venue, staff_user
 ):
     with pytest.raises(ValidationError, match="due date must be after the start date"):
-        loan_checkout(device=device, resident=resident, venue=venue, by=staff_user, term_days=0)
+        loan_checkout(
+            signed_by="resident",
+            device=device,
+            resident=resident,
+            venue=venue,
+            by=staff_user,
+            term_days=0,
+        )
     assert not Loan.objects.exists()
 
 
 def test_an_explicit_term_overrides_the_policy(policy, device, resident, venue, staff_user):
     loan = loan_checkout(
+        signed_by="resident",
         device=device,
         resident=resident,
         venue=venue,

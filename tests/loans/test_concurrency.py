@@ -29,7 +29,9 @@ def test_only_one_of_ten_simultaneous_checkouts_of_one_device_succeeds():
     residents = [ResidentFactory() for _ in range(THREADS)]
 
     def lend(resident):
-        return loan_checkout(device=device, resident=resident, venue=venue, by=user)
+        return loan_checkout(
+            signed_by="resident", device=device, resident=resident, venue=venue, by=user
+        )
 
     outcome = run_at_once(lend, [(r,) for r in residents])
 
@@ -59,7 +61,7 @@ def test_a_device_locked_too_long_gives_a_try_again_message():
         row_locked(Device, device.pk, hold_seconds=15),
         pytest.raises(ValidationError, match="Please wait a moment and try again"),
     ):
-        loan_checkout(device=device, resident=resident, venue=venue, by=user)
+        loan_checkout(signed_by="resident", device=device, resident=resident, venue=venue, by=user)
     assert not Loan.objects.exists()
     device.refresh_from_db()
     assert device.status == Device.Status.AVAILABLE

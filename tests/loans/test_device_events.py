@@ -25,6 +25,7 @@ def _history(device) -> list[tuple[str, str]]:
 
 def _lend(device, resident, venue, by):
     return loan_checkout(
+        signed_by="resident",
         device=device,
         resident=resident,
         venue=venue,

@@ -44,13 +44,13 @@ def test_filled_lend_form_keeps_the_choices(device, venues, other_venue):
         "venue": other_venue.pk,
         "start_date": timezone.localdate().isoformat(),
         "kit": ["ケーブル"],
-        "agreement_signed": "on",
+        "signed_by": "resident",
     }
     html = CheckoutForm(data, device=device, venues=venues).as_div()
     assert f'<option value="{other_venue.pk}" selected>' in html
     assert 'value="ケーブル" id="id_kit_1" checked' in html
     assert 'value="充電器" id="id_kit_0">' in html
-    assert 'id="id_agreement_signed" checked' in html
+    assert 'value="resident" required id="id_signed_by_0" checked' in html
 
 
 def test_lend_form_for_a_device_without_kit_and_odd_names(db):

@@ -33,7 +33,7 @@ def _resident(**kwargs):
 
 
 def _lend(device, resident, venue, by):
-    return loan_checkout(device=device, resident=resident, venue=venue, by=by)
+    return loan_checkout(signed_by="resident", device=device, resident=resident, venue=venue, by=by)
 
 
 @pytest.mark.parametrize("own", [OwnDevice.NONE, OwnDevice.FEATURE_PHONE, OwnDevice.TABLET])
@@ -88,7 +88,12 @@ def test_lend_page_shows_why_a_smartphone_owner_cannot_borrow(
     owner = _resident(own_device=OwnDevice.IPHONE)
     url = reverse("loans:checkout") + f"?device={device.pk}&resident={owner.pk}"
     response = staff_client.post(
-        url, {"venue": venue.pk, "start_date": timezone.localdate().isoformat()}
+        url,
+        {
+            "venue": venue.pk,
+            "start_date": timezone.localdate().isoformat(),
+            "signed_by": "resident",
+        },
     )
     assert response.status_code == 200
     assert "already has a smartphone (iPhone)" in response.content.decode()

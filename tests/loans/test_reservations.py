@@ -72,7 +72,9 @@ def test_another_resident_cannot_borrow_a_reserved_device(
     device_reserve(device=device, resident=resident, by=staff_user, until=date(2026, 11, 30))
 
     with pytest.raises(ValidationError) as exc:
-        loan_checkout(device=device, resident=other_resident, venue=venue, by=staff_user)
+        loan_checkout(
+            signed_by="resident", device=device, resident=other_resident, venue=venue, by=staff_user
+        )
 
     assert exc.value.messages == [
         "Device SP-0100 is reserved for another resident until Mon 30 Nov 2026. Choose "
@@ -98,7 +100,9 @@ def test_the_reserved_resident_borrows_it_and_the_reservation_ends(
     policy, device, resident, venue, staff_user
 ):
     device_reserve(device=device, resident=resident, by=staff_user)
-    loan = loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+    loan = loan_checkout(
+        signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+    )
 
     device.refresh_from_db()
     assert loan.status == Loan.Status.ACTIVE
@@ -119,7 +123,9 @@ def test_a_resident_with_a_reservation_cannot_take_a_different_device_over_the_l
     spare = DeviceFactory(asset_tag="SP-0200")
 
     with pytest.raises(ValidationError) as exc:
-        loan_checkout(device=spare, resident=resident, venue=venue, by=staff_user)
+        loan_checkout(
+            signed_by="resident", device=spare, resident=resident, venue=venue, by=staff_user
+        )
 
     assert exc.value.messages == [
         "Device SP-0100 is reserved for 山田 花子. Lend the reserved device, or cancel its "
@@ -237,12 +243,16 @@ def test_the_database_refuses_a_resident_over_the_allowed_number_of_loans(reside
 def test_the_policy_number_is_used_when_more_devices_are_allowed(resident, venue, staff_user):
     LoanPolicyFactory(max_active_loans=2)
     a, b, c = (DeviceFactory() for _ in range(3))
-    first = loan_checkout(device=a, resident=resident, venue=venue, by=staff_user)
-    second = loan_checkout(device=b, resident=resident, venue=venue, by=staff_user)
+    first = loan_checkout(
+        signed_by="resident", device=a, resident=resident, venue=venue, by=staff_user
+    )
+    second = loan_checkout(
+        signed_by="resident", device=b, resident=resident, venue=venue, by=staff_user
+    )
     assert (first.holding_slot, second.holding_slot) == (1, 2)
     assert second.allowed_loans == 2
     with pytest.raises(ValidationError, match="the policy allows 2 per resident"):
-        loan_checkout(device=c, resident=resident, venue=venue, by=staff_user)
+        loan_checkout(signed_by="resident", device=c, resident=resident, venue=venue, by=staff_user)
 
 
 # Pages ----------------------------------------------------------------------------------------
@@ -431,7 +441,9 @@ def test_two_desks_lending_two_devices_to_one_resident_end_with_one_loan():
     devices = [DeviceFactory() for _ in range(2)]
 
     def lend(device):
-        return loan_checkout(device=device, resident=resident, venue=venue, by=user)
+        return loan_checkout(
+            signed_by="resident", device=device, resident=resident, venue=venue, by=user
+        )
 
     outcome = run_at_once(lend, [(d,) for d in devices])
 

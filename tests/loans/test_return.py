@@ -135,6 +135,8 @@ def test_mark_lost_closes_the_loan_and_the_device(loan, device, staff_user):
 
 def test_a_returned_device_can_be_lent_again(loan, device, resident, venue, staff_user):
     loan_return(loan=loan, by=staff_user, kit_returned=[], condition="good", data_wiped=True)
-    again = loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+    again = loan_checkout(
+        signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+    )
     assert again.status == Loan.Status.ACTIVE
     assert device.loans.count() == 2

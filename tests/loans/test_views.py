@@ -24,6 +24,7 @@ def _messages(response) -> list[str]:
 @pytest.fixture
 def active_loan(policy, device, resident, venue, staff_user):
     return loan_checkout(
+        signed_by="resident",
         device=device,
         resident=resident,
         venue=venue,
@@ -259,7 +260,8 @@ def test_lend_page_shows_kit_and_term_from_the_policy(staff_client, policy, devi
     assert "Loan term: 182 days" in content
     for item in ("充電器", "ケーブル", "ケース"):
         assert item in content
-    assert "The resident has signed the loan agreement" in content
+    assert "The resident signed the agreement" in content
+    assert "Print the agreement (draft)" in content
 
 
 def test_lend_through_the_page(staff_client, policy, device, resident, venue, staff_user):
@@ -271,7 +273,7 @@ def test_lend_through_the_page(staff_client, policy, device, resident, venue, st
             "venue": venue.pk,
             "start_date": today.isoformat(),
             "kit": ["充電器", "ケーブル"],
-            "agreement_signed": "on",
+            "signed_by": "resident",
         },
         follow=True,
     )
@@ -304,7 +306,12 @@ def test_lend_page_shows_why_an_ineligible_resident_cannot_borrow(
     young = ResidentFactory(name="若井 一郎", birth_date=date(1990, 1, 1))
     url = reverse("loans:checkout") + f"?device={device.pk}&resident={young.pk}"
     response = staff_client.post(
-        url, {"venue": venue.pk, "start_date": timezone.localdate().isoformat()}
+        url,
+        {
+            "venue": venue.pk,
+            "start_date": timezone.localdate().isoformat(),
+            "signed_by": "resident",
+        },
     )
     assert response.status_code == 200
     assert "devices are lent to residents aged 65 or over" in response.content.decode()
@@ -527,7 +534,12 @@ def test_search_a_device_choose_it_find_the_resident_and_lend(
     assert response.context["form"] is not None
     response = staff_client.post(
         resident_url,
-        {"venue": venue.pk, "start_date": timezone.localdate().isoformat(), "kit": ["充電器"]},
+        {
+            "venue": venue.pk,
+            "start_date": timezone.localdate().isoformat(),
+            "kit": ["充電器"],
+            "signed_by": "resident",
+        },
         follow=True,
     )
     loan = Loan.objects.get()
@@ -541,9 +553,14 @@ def test_a_device_lent_at_another_desk_meanwhile_is_refused_clearly(
     url = reverse("loans:checkout") + f"?device={device.pk}&resident={resident.pk}"
     assert staff_client.get(url).context["form"] is not None
     other = ResidentFactory(name="別の 人", birth_date=date(1945, 1, 1))
-    loan_checkout(device=device, resident=other, venue=venue, by=staff_user)
+    loan_checkout(signed_by="resident", device=device, resident=other, venue=venue, by=staff_user)
     response = staff_client.post(
-        url, {"venue": venue.pk, "start_date": timezone.localdate().isoformat()}
+        url,
+        {
+            "venue": venue.pk,
+            "start_date": timezone.localdate().isoformat(),
+            "signed_by": "resident",
+        },
     )
     content = response.content.decode()
     assert response.status_code == 200

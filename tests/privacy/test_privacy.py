@@ -382,3 +382,28 @@ def test_erasure_on_request_leaves_an_anonymous_record_and_an_audit_event(
     # A second visit says it is done instead of offering to erase again.
     again = admin_client_.get(url, follow=True).content.decode()
     assert "already been erased" in again
+
+
+def test_erasure_takes_the_name_out_of_the_import_reports_that_brought_the_resident_in(
+    admin_user,
+):
+    from residents.models import ResidentImport, ResidentImportRow
+
+    resident = ResidentFactory(name="山田 太郎", name_kana="ヤマダ タロウ")
+    run = ResidentImport.objects.create(
+        file_name="名簿.xlsx",
+        status=ResidentImport.Status.DONE,
+        report="2行目 山田 太郎: 取り込みました",
+        preview={"rows": [["山田 太郎", "ヤマダ タロウ"]]},
+    )
+    ResidentImportRow.objects.create(
+        run=run, row_number=2, outcome="imported", name="山田 太郎", reason="", resident=resident
+    )
+    resident_anonymise(resident=resident, by=admin_user, reason=ErasureReason.RESIDENT_REQUEST)
+
+    run.refresh_from_db()
+    assert "山田" not in run.report and ANONYMOUS_NAME in run.report
+    preview = json.dumps(run.preview, ensure_ascii=False)
+    assert "山田" not in preview and "ヤマダ" not in preview
+    row = ResidentImportRow.objects.get(run=run)
+    assert (row.name, row.outcome) == ("", "imported")

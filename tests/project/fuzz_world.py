@@ -273,7 +273,8 @@ def _build_world() -> tuple[dict, list[str]]:
     f.AssignmentFactory(session=past, supporter=supporter)
     # Pages reached only through a list of such objects (and the forms on them).
     f.ResidentFactory(name="山田 花子", possible_duplicate_of=residents[0])
-    ResidentImport.objects.create(file_name="list.csv")
+    # A list read and waiting for confirmation: its page holds the confirm form.
+    ResidentImport.objects.create(file_name="list.csv", status=ResidentImport.Status.PREVIEWED)
     series = Series.objects.create(
         venue=venue,
         title="スマホ教室",

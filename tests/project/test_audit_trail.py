@@ -114,7 +114,9 @@ def test_checkout_renew_and_return_of_a_loan_are_recorded_with_the_device_status
     LoanPolicyFactory(max_renewals=1)
     device = DeviceFactory(home_venue=venue)
     resident = ResidentFactory(birth_date=timezone.localdate().replace(year=1945))
-    loan = loan_checkout(device=device, resident=resident, venue=venue, by=staff_user)
+    loan = loan_checkout(
+        signed_by="resident", device=device, resident=resident, venue=venue, by=staff_user
+    )
     loan_renew(loan=loan, by=staff_user)
     loan_return(
         loan=loan,

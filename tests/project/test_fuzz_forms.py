@@ -403,6 +403,7 @@ NOT_CRAWLED = {
     "classes:series_feed",
     "loans:return_receipt_pdf",
     "reports:report_download",
+    "residents:import_report",
     # The supporter feed's earlier address: no page links to it any more, calendars still call it.
     "supporter_feed_earlier_address",
     # Buttons shown only in a state the world does not have (a reserved device, a proposed

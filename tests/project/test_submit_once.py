@@ -9,6 +9,7 @@ import time_machine
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kernel.models import FormSubmission, Role
 from kernel.once import TOKEN_FIELD
@@ -218,6 +219,7 @@ def test_every_add_form_carries_a_one_time_token(
     device = DeviceFactory(home_venue=venue, status=Device.Status.AVAILABLE)
     loan = LoanFactory(venue=venue, policy=policy)
     session = session_at(jst(2026, 12, 7, 10), venue=venue)
+    today_session = SessionFactory(venue=venue, starts_at=timezone.now() - timedelta(hours=1))
     proposed = AssignmentFactory(
         supporter=supporter_user.supporter, session=session, status=Assignment.Status.PROPOSED
     )
@@ -233,7 +235,8 @@ def test_every_add_form_carries_a_one_time_token(
             reverse("loans:reserve") + f"?device={device.pk}&resident={resident.pk}",
             reverse("loans:applications") + f"?policy={policy.pk}&q=山田",
             reverse("classes:session_create"),
-            reverse("classes:session_detail", args=[session.pk]),  # walk-in
+            # walk-in: offered on the day of the session, for a resident searched there
+            reverse("classes:session_detail", args=[today_session.pk]) + "?q=山田",
             reverse("classes:phone") + f"?resident={resident.pk}",  # registration
         ],
         coordinator_user: [

@@ -112,6 +112,8 @@ URLS: dict[str, E] = {
     "privacy:erase": E("resident", OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:import": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:import_detail": E("resident_import", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:import_confirm": E("resident_import", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "residents:import_report": E("resident_import", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
     # --- Sessions, registrations, calls, consultations, feeds
     "classes:attendance_take": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -155,6 +157,7 @@ URLS: dict[str, E] = {
     "classes:venue_feed": E("venue", OK, OK, OK, OK, OK, OK),
     "classes:walk_in_add": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     # --- Device loans
+    "loans:agreement_draft": E(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     "loans:agreement_pdf": E("loan", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "loans:agreement_signed": E("loan", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "loans:application_add": E(None, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -268,6 +271,7 @@ POSTS: dict[str, P] = {
     "residents:duplicate_resolve": P(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:edit": P("edit_resident", REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:import": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:import_confirm": P(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     "volunteers:assign": P(None, REDIRECT, FORBIDDEN, NOT_FOUND, REDIRECT, FORBIDDEN, LOGIN),
     # Without ``confirmed`` (no data here: staff may not cancel, so no staff submission) it asks.
     "volunteers:assignment_cancel": P(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
@@ -296,6 +300,7 @@ SHARED = frozenset(
         "residents:create",
         "residents:edit",
         "residents:import",
+        "residents:import_confirm",
         "residents:duplicate_resolve",
     }
 )

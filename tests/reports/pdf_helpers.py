@@ -47,3 +47,35 @@ def embedded_font_names(content: bytes) -> dict[str, bool]:
         descriptor = font["/FontDescriptor"].get_object()
         names[name] = names.get(name, True) and "/FontFile2" in descriptor
     return names
+
+
+# Characters a printed Japanese line must not begin with (kinsoku), as a reader notices them.
+NOT_AT_LINE_START = "、。，．）」』】〕］"
+
+
+def pdf_text_runs(content: bytes) -> list[str]:
+    """Every run of text as printed: each extracted line of each page, cut where characters
+    stand apart (a gap wider than half the font size: the next table cell, a new column), so a
+    cell's own line starts are seen even when cells share a baseline."""
+    import pdfplumber
+
+    runs: list[str] = []
+    with pdfplumber.open(BytesIO(content)) as pdf:
+        for page in pdf.pages:
+            for line in page.extract_text_lines(return_chars=True):
+                run = ""
+                last = None
+                for char in line["chars"]:
+                    if last is not None and char["x0"] - last["x1"] > char["size"] / 2:
+                        runs.append(run)
+                        run = ""
+                    run += char["text"]
+                    last = char
+                runs.append(run)
+    return [run.strip() for run in runs if run.strip()]
+
+
+def assert_japanese_line_breaks(content: bytes) -> None:
+    """Fail when a printed line (or a table cell's line) begins with 、。）」 and the like."""
+    bad = [run for run in pdf_text_runs(content) if run[0] in NOT_AT_LINE_START]
+    assert not bad, f"lines beginning with a closing mark: {bad[:5]}"

@@ -151,7 +151,9 @@ def build_program() -> Program:
         status=Session.Status.CANCELLED,
     )
     _reg(s["S4"], r["B"])
-    # A consultation desk with four booked slots.
+    # A consultation desk: A booked and came (LINE, resolved); two anonymous walk-ups (LINE not
+    # resolved, My Number resolved); D registered by phone and came, no category recorded;
+    # C booked and did not come (not a consultation).
     s["S5"] = _session(
         kind=Session.Kind.CONSULTATION,
         venue=central,
@@ -161,15 +163,18 @@ def build_program() -> Program:
         seats=None,
         supporters_needed=0,
     )
-    for minutes, category, resolved in (
-        (0, Consultation.Category.LINE, True),
-        (20, Consultation.Category.LINE, False),
-        (40, Consultation.Category.MY_NUMBER, True),
-        (60, Consultation.Category.UNKNOWN, False),
+    _reg(s["S5"], r["A"], ATTENDED)
+    _reg(s["S5"], r["D"], ATTENDED)
+    _reg(s["S5"], r["C"], ABSENT)
+    for minutes, resident, category, resolved in (
+        (0, r["A"], Consultation.Category.LINE, True),
+        (20, None, Consultation.Category.LINE, False),
+        (40, None, Consultation.Category.MY_NUMBER, True),
+        (60, r["C"], Consultation.Category.UNKNOWN, False),
     ):
         Consultation.objects.create(
             session=s["S5"],
-            resident=r["A"],
+            resident=resident,
             slot_start=s["S5"].starts_at + timedelta(minutes=minutes),
             category=category,
             resolved=resolved,

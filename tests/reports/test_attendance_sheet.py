@@ -208,3 +208,43 @@ def test_a_long_caravan_address_stays_on_one_footer_line(db):
     footer = text.rstrip().splitlines()[-2:]
     assert footer[0].startswith("個人情報を含みます。") and footer[0].endswith("…")
     assert footer[1] == "1 / 1"
+
+
+def _summary_line(text: str) -> str:
+    """The boxes at the foot of the sheet: attendees, of which walk-ins, recorded by."""
+    return text[text.index("出席者数") : text.index("記入者")]
+
+
+@pytest.mark.django_db
+def test_totals_are_filled_in_once_attendance_is_recorded(venue):
+    session = make_session(venue)
+    attended = Registration.Attendance.ATTENDED
+    register(session, "出席 一郎", "シュッセキ イチロウ", attendance=attended)
+    register(session, "出席 二郎", "シュッセキ ジロウ", attendance=attended, is_walk_in=True)
+    register(session, "欠席 三郎", "ケッセキ サブロウ", attendance=Registration.Attendance.ABSENT)
+
+    line = _summary_line(pdf_pages_text(render(session))[0])
+
+    assert "出席者数 2 名" in line and "うち当日参加 1 名" in line
+
+
+@pytest.mark.django_db
+def test_a_salons_counted_walk_ins_are_in_the_totals(venue):
+    session = make_session(venue, kind=Session.Kind.SALON, seats=None, walk_in_count=4)
+    register(
+        session, "出席 一郎", "シュッセキ イチロウ", attendance=Registration.Attendance.ATTENDED
+    )
+
+    line = _summary_line(pdf_pages_text(render(session))[0])
+
+    assert "出席者数 5 名" in line and "うち当日参加 4 名" in line
+
+
+@pytest.mark.django_db
+def test_totals_stay_blank_to_fill_in_by_hand_before_attendance(venue):
+    session = make_session(venue)
+    register(session, "未定 一郎", "ミテイ イチロウ")
+
+    line = _summary_line(pdf_pages_text(render(session))[0])
+
+    assert not any(ch.isdigit() for ch in line)

@@ -72,17 +72,69 @@ def test_calendar_lists_the_months_sessions_with_japanese_weekdays(staff_client,
     assert_only_embedded_ipaex(response.content)
 
 
-def test_body_text_is_large_print(staff_client, venue, december):
-    response = staff_client.get(url(venue))
-    with pdfplumber.open(BytesIO(response.content)) as pdf:
+def test_first_page_is_the_month_as_one_landscape_grid_from_sunday(staff_client, venue, december):
+    content = staff_client.get(url(venue)).content
+    pages = pdf_pages_text(content)
+    # The grid on one page, the details overleaf: 2 pages for December's three sessions.
+    assert len(pages) == 2
+    with pdfplumber.open(BytesIO(content)) as pdf:
         page = pdf.pages[0]
-        assert page.width == pytest.approx(595.3, abs=1) and page.height == pytest.approx(
-            841.9, abs=1
-        )
-        words = page.extract_words(extra_attrs=["size"])
-        body = [w for w in words if "LINE教室" in w["text"] or "12月3日" in w["text"]]
-        assert body
-        assert min(w["size"] for w in body) >= 14
+        assert (round(page.width), round(page.height)) == (842, 595)  # A4 landscape
+        words = page.extract_words(extra_attrs=["size", "non_stroking_color"])
+        header = [w for w in words if w["text"] in "日月火水木金土" and len(w["text"]) == 1]
+        # One column a weekday, Sunday first, left to right.
+        assert [w["text"] for w in sorted(header, key=lambda w: w["x0"])] == list("日月火水木金土")
+        # Every session is in its day's box, below the day's number.
+        line = next(w for w in words if "LINE教室" in w["text"])
+        three = next(w for w in words if w["text"] == "3" and w["size"] >= 16)
+        column = next(w for w in header if w["text"] == "木")  # 3 December 2026 is a Thursday
+        assert column["x0"] - 40 < line["x0"] < column["x1"] + 40
+        assert three["top"] < line["top"]
+        # The details list overleaf, in large print.
+        details = pdf.pages[1].extract_words(extra_attrs=["size"])
+        body = [w for w in details if "LINE教室" in w["text"] or "12月3日" in w["text"]]
+        assert body and min(w["size"] for w in body) >= 14
+
+
+def test_saturdays_are_blue_and_sundays_and_holidays_red(staff_client, venue):
+    january = url(venue, 2027, 1)  # 1 January (元日) is a Friday, 11 January 成人の日
+    SessionFactory(
+        venue=venue, title="初春の教室", starts_at=datetime(2027, 1, 12, 10, tzinfo=TOKYO)
+    )
+    with pdfplumber.open(BytesIO(staff_client.get(january).content)) as pdf:
+        words = pdf.pages[0].extract_words(extra_attrs=["size", "non_stroking_color"])
+    days = {w["text"]: w["non_stroking_color"] for w in words if w["size"] >= 16}
+    red, blue = (0.690196, 0, 0.12549), (0.101961, 0.309804, 0.627451)
+
+    def close(color, expected):
+        return all(abs(a - b) < 0.01 for a, b in zip(color, expected, strict=True))
+
+    assert close(days["3"], red)  # a Sunday
+    assert close(days["1"], red) and close(days["11"], red)  # holidays
+    assert close(days["2"], blue) and close(days["9"], blue)  # Saturdays
+    assert not close(days["12"], red) and not close(days["12"], blue)
+    text = pdf_pages_text(staff_client.get(january).content)[0]
+    assert "元日" in text and "成人の日" in text
+
+
+def test_a_busy_month_keeps_the_grid_on_one_page(staff_client, venue):
+    for day in range(1, 32):
+        for hour in (9, 10, 11, 13, 14, 15):
+            SessionFactory(
+                venue=venue,
+                title=f"教室{day}の{hour}時",
+                starts_at=_at(day, hour),
+                ends_at=_at(day, hour, 50),
+            )
+    pages = pdf_pages_text(staff_client.get(url(venue)).content)
+    grid = pages[0]
+    assert "12月の予定" in grid and "12月の予定の詳細" not in grid
+    # What does not fit in a day's box is pointed overleaf, where every session is listed.
+    assert "ほか" in grid and "裏面" in grid
+    assert "12月の予定の詳細" in pages[1]
+    joined = "\n".join(pages[1:])
+    assert "教室1の9時" in joined and "教室31の15時" in joined and "12月31日(木)" in joined
+    assert f"1 / {len(pages)}" in pages[0]
 
 
 def test_empty_month_says_so(staff_client, venue, december):
@@ -109,15 +161,3 @@ def test_impossible_month_or_venue_is_404(staff_client, venue):
         staff_client.get(reverse("reports:venue_calendar", args=[9999, 2026, 12])).status_code
         == 404
     )
-
-
-def test_a_long_month_spreads_over_pages_with_page_numbers(staff_client, venue):
-    for day in range(1, 32):
-        SessionFactory(
-            venue=venue, title=f"教室{day}", starts_at=_at(day, 10), ends_at=_at(day, 11)
-        )
-    pages = pdf_pages_text(staff_client.get(url(venue)).content)
-    assert len(pages) >= 2
-    assert f"1 / {len(pages)}" in pages[0]
-    joined = "\n".join(pages)
-    assert "教室1" in joined and "教室31" in joined and "12月31日(木)" in joined

@@ -44,7 +44,7 @@ def test_fiscal_year_runs_from_april_to_march():
     assert fiscal_year_of(date(2028, 2, 29)) == 2027
     assert month_period(2028, 2) == Period(date(2028, 2, 1), date(2028, 2, 29))
     assert month_period(2027, 2).end == date(2027, 2, 28)
-    assert FY2027.label().startswith("FY2027")
+    assert FY2027.label() == "FY2027 (1 Apr 2027 – 31 Mar 2028)"  # tests run in English
     # 08:30 JST on 1 April is 23:30 UTC on 31 March: the period starts at JST midnight.
     assert FY2027.start_at.isoformat() == "2027-04-01T00:00:00+09:00"
 
@@ -61,12 +61,13 @@ def test_sessions_summary(figures):
     assert s["seats_filled"] == (6,)
     assert s["fill"] == (Decimal("40.0"),)  # 6 / 15
     assert s["waitlisted"] == (1,)  # D at S1
-    assert s["no_shows"] == (1,)  # C at S1
-    # Attended: S1 A, B, P (3) + S2 A, E (2) + S3 A, C, D (3) = 8; E was a walk-in.
-    assert s["attended"] == (8,)
+    assert s["no_shows"] == (2,)  # C at S1 and at S5
+    # Attended: S1 A, B, P (3) + S2 A, E (2) + S3 A, C, D (3) + S5 A, D (2) = 10; E walked in.
+    assert s["attended"] == (10,)
     assert s["named_walk_ins"] == (1,)
-    assert s["walk_ins"] == (3,)  # counted at the salon S3
-    assert s["attendances_total"] == (11,)
+    # Without names: 3 counted at the salon S3, 2 anonymous walk-ups at the desk S5.
+    assert s["walk_ins"] == (5,)
+    assert s["attendances_total"] == (15,)
 
 
 def test_sessions_by_kind_venue_topic_and_month(figures, program):
@@ -74,30 +75,30 @@ def test_sessions_by_kind_venue_topic_and_month(figures, program):
     kind = rows(figures, "sessions_by_kind")
     assert kind["class"] == (2, 15, 6, 5, 0, 1)  # S1, S2
     assert kind["salon"] == (1, 0, 0, 3, 3, 0)  # S3
-    assert kind["consultation"] == (1, 0, 0, 0, 0, 0)  # S5
-    assert kind["total"] == (4, 15, 6, 8, 3, 1)
+    assert kind["consultation"] == (1, 0, 0, 2, 2, 1)  # S5
+    assert kind["total"] == (4, 15, 6, 10, 5, 2)
     venue = rows(figures, "sessions_by_venue")
-    assert venue[str(program.central.pk)] == (3, 15, 6, 5, 0, 1)  # S1, S2, S5
+    assert venue[str(program.central.pk)] == (3, 15, 6, 7, 2, 2)  # S1, S2, S5
     assert venue[str(program.onahama.pk)] == (1, 0, 0, 3, 3, 0)  # S3 (S4 cancelled)
     topic_rows = {r.label: r.values for r in figures.table("sessions_by_topic").rows}
     assert topic_rows["B01 電源とボタン"] == (1, 10, 4, 3, 0, 1)  # S1
     assert topic_rows["B05 LINE"] == (1, 5, 2, 2, 0, 0)  # S2
-    assert topic_rows["No topic"] == (2, 0, 0, 3, 3, 0)  # S3, S5
+    assert topic_rows["No topic"] == (2, 0, 0, 5, 5, 1)  # S3, S5
     month = rows(figures, "attendance_by_month")
     # columns: held, attended (named), walk-ins counted, total; twelve months April..March.
     assert len(figures.table("attendance_by_month").rows) == 12
     assert month["2027-04"] == (1, 3, 0, 3)
-    assert month["2027-10"] == (1, 0, 0, 0)
+    assert month["2027-10"] == (1, 2, 2, 4)
     assert month["2028-02"] == (2, 5, 3, 8)
     assert month["2027-06"] == (0, 0, 0, 0)  # only the cancelled S4
     assert month["2028-03"] == (0, 0, 0, 0)
-    assert month["total"] == (4, 8, 3, 11)
+    assert month["total"] == (4, 10, 5, 15)
 
 
 def test_participants_by_age_band_use_session_date_and_period_end(figures):
     p = rows(figures, "participants_summary")
     # Unique: A, B, C, D, E, P = 6; first-time: all but P (attended S0 in FY2026) = 5.
-    assert p["attended"] == (8,)
+    assert p["attended"] == (10,)
     assert p["unique"] == (6,)
     assert p["first_time"] == (5,)
     band = rows(figures, "participants_by_age_band")
@@ -105,40 +106,46 @@ def test_participants_by_age_band_use_session_date_and_period_end(figures):
     # A (born 1948-02-29): 79 at S1 (1 April 2027) and at S3 (28 Feb 2028, the birthday not yet
     # come in 2028), 80 at S2 on the leap day; 80 on 31 March 2028.
     # B (1957-06-15): 69 at S1, 70 on 31 March 2028. P (1950-04-01): 77 at S1 (his birthday).
+    # A is 79 at S5 (5 October 2027) too.
     # C (1940-01-01): 88. E (1965-04-01): 62. D: no birth date.
     assert band["85+"] == (1, 1, 1)  # C at S3
     assert band["80-84"] == (1, 1, 1)  # A at S2; A unique
-    assert band["75-79"] == (3, 1, 0)  # A at S1 and S3, P at S1; P unique, not first-time
+    assert band["75-79"] == (4, 1, 0)  # A at S1, S3, S5, P at S1; P unique, not first-time
     assert band["70-74"] == (0, 1, 1)  # B unique (70 at the period end)
     assert band["65-69"] == (1, 0, 0)  # B at S1
     assert band["under 65"] == (1, 1, 1)  # E at S2
-    assert band["unknown"] == (1, 1, 1)  # D at S3
-    assert band["total"] == (8, 6, 5)
+    assert band["unknown"] == (2, 1, 1)  # D at S3 and S5
+    assert band["total"] == (10, 6, 5)
 
 
 def test_participants_by_district_and_household(figures):
     district = rows(figures, "participants_by_district")
-    # 平: A three times, B, P, E = 6 attendances, 4 residents, 3 first-time (P is not).
-    assert district["平"] == (6, 4, 3)
+    # 平: A four times, B, P, E = 7 attendances, 4 residents, 3 first-time (P is not).
+    assert district["平"] == (7, 4, 3)
     assert district["小名浜"] == (1, 1, 1)  # C
-    assert district["-"] == (1, 1, 1)  # D, no district recorded
-    assert district["total"] == (8, 6, 5)
+    assert district["-"] == (2, 1, 1)  # D twice, no district recorded
+    assert district["total"] == (10, 6, 5)
     household = rows(figures, "participants_by_household")
-    assert household["alone"] == (4, 2, 2)  # A x3, B
+    assert household["alone"] == (5, 2, 2)  # A x4, B
     assert household["with_family"] == (2, 2, 1)  # P, E; P not first-time
     assert household["seniors_only"] == (1, 1, 1)  # C
-    assert household["-"] == (1, 1, 1)  # D
-    assert household["total"] == (8, 6, 5)
+    assert household["-"] == (2, 1, 1)  # D
+    assert household["total"] == (10, 6, 5)
 
 
 def test_consultations_by_category(figures):
     c = rows(figures, "consultations_by_category")
-    # S5's four slots: LINE twice (one resolved), My Number (resolved), one not recorded.
-    assert c["line"] == (2, 1)
-    assert c["my_number"] == (1, 1)
-    assert c["-"] == (1, 0)
-    assert c["scam"] == (0, 0)
-    assert c["total"] == (4, 2)
+    # columns: consultations, of which without a name, resolved. At S5: A (LINE, resolved) and
+    # a walk-up (LINE); a walk-up (My Number, resolved); D, who came without a category
+    # recorded. C's booking is not counted: C did not come.
+    assert c["line"] == (2, 1, 1)
+    assert c["my_number"] == (1, 1, 1)
+    assert c["-"] == (1, 0, 0)
+    assert c["scam"] == (0, 0, 0)
+    assert c["total"] == (4, 2, 2)
+    # The same visits as the consultation desks' attendances in the sessions table.
+    desk = rows(figures, "sessions_by_kind")["consultation"]
+    assert c["total"][0] == desk[3] + desk[4]
 
 
 def test_loans(figures):
@@ -263,7 +270,7 @@ def test_sessions_after_as_of_are_planned_not_held(program):
     s = rows(figures, "sessions_summary")
     assert s["held"] == (3,)  # S2 at 10:00 on the leap day is still to come
     assert s["planned"] == (1,)
-    assert s["attended"] == (6,)
+    assert s["attended"] == (8,)  # S1 3 + S3 3 + S5 2
 
 
 def test_venue_scope(program):
@@ -284,7 +291,7 @@ def test_organiser_scope_has_no_loans(program):
     scope = Scope(Scope.ORGANISER, program.npo.pk, program.npo.name)
     figures = report_figures(period=FY2027, scope=scope, as_of=AS_OF)
     assert rows(figures, "sessions_summary")["held"] == (1,)  # S3
-    assert rows(figures, "consultations_by_category")["total"] == (0, 0)
+    assert rows(figures, "consultations_by_category")["total"] == (0, 0, 0)
     loans = figures.section("loans")
     assert loans.tables == ()
     assert "organiser" in loans.note

@@ -64,6 +64,7 @@ def test_attendance_sheet_prints_rare_kanji_and_marks_an_emoji(venue, caplog):
 def test_loan_agreement_prints_the_residents_rare_kanji(venue, staff_user):
     LoanPolicyFactory(term_days=182, min_age=65)
     loan = loan_checkout(
+        signed_by="resident",
         device=DeviceFactory(home_venue=venue),
         resident=ResidentFactory(name=YOSHIDA, proxy_name="𠮷田 花子"),
         venue=venue,

@@ -69,7 +69,7 @@ def test_administrator_asks_for_a_report_and_downloads_it(
     content = b"".join(download.streaming_content)
     assert_only_embedded_ipaex(content)
     text = "".join(pdf_pages_text(content))
-    assert "2026-10" in text
+    assert "October 2026" in text
     assert "Published version" in text
     squeezed = "".join(text.split())
     # The six attendances of the month, not hidden (6 is above the threshold of 5).

@@ -13,7 +13,8 @@ from residents.models import Resident, ResidentImport
 from tests.factories import LoanFactory, RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
-SAMPLE = Path(__file__).parent / "data" / "residents_sample.csv"
+DATA = Path(__file__).parent / "data"
+SAMPLE = DATA / "residents_sample.csv"
 
 
 def upload(content: bytes, name="list.csv"):
@@ -255,33 +256,112 @@ def test_edit_changes_phone_and_shows_era_date_back(staff_client):
 # --- import ------------------------------------------------------------------------------------
 
 
-def test_upload_page_imports_the_sample_and_shows_the_report(staff_client, staff_user):
-    response = staff_client.post(
-        reverse("residents:import"), {"file": upload(SAMPLE.read_bytes(), SAMPLE.name)}, follow=True
-    )
-    html = response.content.decode()
+def test_upload_is_only_stored_then_read_by_a_task_and_imported_after_confirmation(
+    staff_client, staff_user, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    workbook = (DATA / "office_workbook.xlsx").read_bytes()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = staff_client.post(
+            reverse("residents:import"), {"file": upload(workbook, "名簿.xlsx")}
+        )
     run = ResidentImport.objects.get()
-    assert response.redirect_chain[-1][0] == reverse("residents:import_detail", args=[run.pk])
-    assert "25 rows read: 21 imported, 2 flagged, 2 rejected." in html
-    assert "Row 7 渡辺 清: rejected" in html
-    assert run.created_by == staff_user
-    assert Resident.objects.count() == 23
+    assert response["Location"] == reverse("residents:import_detail", args=[run.pk])
+    # The request stored the file and queued its reading; it parsed nothing.
+    assert (run.status, run.created_by, len(queued)) == ("uploaded", staff_user, 1)
+    assert run.rows_total == 0 and not run.rows.exists()
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "The list is being read." in page and '<meta http-equiv="refresh"' in page
 
+    queued[0]()  # the preview task (eager in tests)
+    run.refresh_from_db()
+    assert run.status == "previewed" and Resident.objects.count() == 0
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "<td>TEL</td><td>電話番号</td>" in page  # the column mapping
+    assert "<td>担当者</td><td>not recognised (not read)</td>" in page
+    assert "山田 太郎" in page  # the first rows
+    assert "Import this list (12 residents)" in page
 
-def test_upload_of_a_shift_jis_file(staff_client):
-    text = "氏名,ふりがな,生年月日,電話番号,地区,端末,備考\r\n橋本 キヨ,はしもと きよ,昭和5年10月10日,0246-99-0022,小川,なし,\r\n"
-    response = staff_client.post(
-        reverse("residents:import"), {"file": upload(text.encode("shift_jis"))}, follow=True
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(reverse("residents:import_confirm", args=[run.pk]))
+    run.refresh_from_db()
+    assert (run.status, run.progress) == ("done", 100)
+    assert (run.rows_imported, run.rows_flagged, run.rows_rejected, run.rows_skipped) == (
+        6,
+        6,
+        4,
+        3,
     )
-    assert "1 row read: 1 imported" in response.content.decode()
-    assert Resident.objects.get().name_kana == "ハシモト キヨ"
+    assert Resident.objects.count() == 12
+    page = staff_client.get(reverse("residents:import_detail", args=[run.pk])).content.decode()
+    assert "Row 16 吉田" in page and "at most 100 fit" in page  # one long name, no 500
 
 
-def test_upload_of_a_malformed_file_shows_why_and_saves_nothing(staff_client):
-    response = staff_client.post(reverse("residents:import"), {"file": upload(b"a,b,c\n1,2,3\n")})
-    assert response.status_code == 200
-    assert "does not have the expected columns" in response.content.decode()
-    assert Resident.objects.count() == 0 and ResidentImport.objects.count() == 0
+def test_second_upload_of_the_same_file_is_warned_about(
+    staff_client, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    content = SAMPLE.read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(reverse("residents:import"), {"file": upload(content, "a.csv")})
+        second = staff_client.post(reverse("residents:import"), {"file": upload(content, "b.csv")})
+    first_run, second_run = ResidentImport.objects.order_by("id")
+    page = staff_client.get(second["Location"]).content.decode()
+    assert "The same file (identical contents) was uploaded before" in page
+    assert reverse("residents:import_detail", args=[first_run.pk]) in page
+    first_page = staff_client.get(reverse("residents:import_detail", args=[first_run.pk]))
+    assert "The same file" not in first_page.content.decode()
+
+
+def test_refused_upload_keeps_its_report_and_saves_nobody(
+    staff_client, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("residents:import"), {"file": upload(b"a,b,c\n1,2,3\n")}
+        )
+    html = staff_client.get(response["Location"]).content.decode()
+    assert "The file was refused; nothing was imported." in html
+    assert "No header row was found in the first 20 rows" in html
+    assert Resident.objects.count() == 0 and ResidentImport.objects.get().refused
+    download = staff_client.get(
+        reverse("residents:import_report", args=[ResidentImport.objects.get().pk])
+    )
+    assert "Refused: No header row" in download.content.decode("utf-8-sig")
+
+
+def test_report_download_neutralises_cells_and_is_audited(staff_client, supporter_user):
+    from django.test import Client
+
+    from kernel.models import AuditAction, AuditEvent
+    from residents.services_import import import_residents
+
+    text = "氏名,ふりがな,生年月日,電話番号\n=HYPERLINK(1),いこーる,S20.5.3,0246-99-0001\n"
+    run = import_residents(file=text.encode(), file_name="x.csv")
+    url = reverse("residents:import_report", args=[run.pk])
+    response = staff_client.get(url)
+    body = response.content.decode("utf-8-sig")
+    assert response["Content-Disposition"] == f'attachment; filename="import-report-{run.pk}.csv"'
+    assert "2,imported,'=HYPERLINK(1)" in body
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT)
+    assert (event.object_type, event.object_id, event.resident_count) == (
+        "residents.residentimport",
+        run.pk,
+        1,
+    )
+    workbook = staff_client.get(url + "?format=xlsx")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(workbook.content)).active
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert "=HYPERLINK(1)" in cells  # stored as text, not a formula
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    supporter = Client()
+    supporter.force_login(supporter_user)
+    assert supporter.get(url).status_code == 403
 
 
 # --- duplicates review -------------------------------------------------------------------------

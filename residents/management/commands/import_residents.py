@@ -4,16 +4,16 @@ import os
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from residents.importer import import_residents
+from residents.services_import import import_residents
 
 
 class Command(BaseCommand):
     help = (
-        "Import a resident list (CSV: 氏名,ふりがな,生年月日,電話番号,地区,端末,備考; UTF-8 or "
-        "Shift_JIS). Writes a report next to the file (<name>.report.txt) or to --report."
+        "Import a resident list as the office keeps it (.xlsx, or CSV in UTF-8, Shift_JIS or "
+        "UTF-16; the header may sit below title lines). Writes a report next to the file "
+        "(<name>.report.txt) or to --report, also when the file is refused."
     )
 
     def add_arguments(self, parser):
@@ -38,13 +38,12 @@ class Command(BaseCommand):
             by = get_user_model().objects.filter(username=user).first()
             if by is None:
                 raise CommandError(f"No user named {user!r}.")
-        try:
-            with file.open("rb") as handle:
-                run = import_residents(file=handle, file_name=file.name, by=by)
-        except ValidationError as exc:
-            raise CommandError(
-                f"{file}: " + " ".join(exc.messages) + " Nothing was imported."
-            ) from exc
+        with file.open("rb") as handle:
+            run = import_residents(file=handle, file_name=file.name, by=by)
         report_path.write_text(run.report, encoding="utf-8")
         self.stdout.write(run.report)
+        if run.refused:
+            raise CommandError(
+                f"{file}: {run.error} Nothing was imported. Report written to {report_path}"
+            )
         self.stdout.write(self.style.SUCCESS(f"Report written to {report_path}"))

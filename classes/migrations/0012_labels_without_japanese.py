@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classes', '0010_registration_queued_at'),
+        ('classes', '0011_consultation_registrations'),
     ]
 
     operations = [
