@@ -86,6 +86,7 @@ PAGE_NAMES = {
     "register": pgettext_lazy("audit page", "Registration"),
     "readback": pgettext_lazy("audit page", "Registration read-back"),
     "registration_cancel": pgettext_lazy("audit page", "Registration: cancel"),
+    "registration_restore": pgettext_lazy("audit page", "Registration: restore"),
     "calendar_index": pgettext_lazy("audit page", "Calendar feeds"),
     "venue_feed": pgettext_lazy("audit page", "Venue calendar feed"),
     "series_feed": pgettext_lazy("audit page", "Series calendar feed"),
