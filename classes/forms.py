@@ -122,4 +122,4 @@ class PhoneSearchForm(forms.Form):
 class RegisterForm(forms.Form):
     session = forms.IntegerField(widget=forms.HiddenInput)
     resident = forms.IntegerField(widget=forms.HiddenInput)
-    companion = forms.CharField(label=_("Companion (付き添い)"), max_length=100, required=False)
+    companion = forms.CharField(label=_("Companion"), max_length=100, required=False)

@@ -94,7 +94,7 @@ class SeriesForm(SeriesFollowingForm):
         choices=NTH_CHOICES,
         coerce=int,
         initial=1,
-        help_text=_("For example 2nd and Tuesday: 第2火曜."),
+        help_text=_("For example the 2nd Tuesday of the month."),
     )
     first_date = DateField(label=_("First date"), widget=forms.DateInput(attrs={"type": "date"}))
     last_date = DateField(label=_("Last date"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -272,7 +272,7 @@ class Registration(models.Model):
         _("attendance"), max_length=20, choices=Attendance.choices, blank=True, default=""
     )
     companion = models.CharField(
-        _("companion"), max_length=100, blank=True, help_text=_("Someone coming along (付き添い).")
+        _("companion"), max_length=100, blank=True, help_text=_("Someone coming along.")
     )
     is_walk_in = models.BooleanField(_("walk-in"), default=False)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
@@ -520,7 +520,7 @@ class Consultation(models.Model):
         BASIC = "basic", _("Basic operation")
         CALLS_CAMERA = "calls_camera", _("Calls and camera")
         LINE = "line", _("LINE")
-        MY_NUMBER = "my_number", _("My Number Card / マイナポータル")
+        MY_NUMBER = "my_number", _("My Number Card / Mynaportal")
         SCAM = "scam", _("Scam worry")
         APPS = "apps", _("Apps")
         OTHER = "other", _("Other")

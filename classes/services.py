@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import CallListEntry, Registration, Session
+from kernel.dates import datetime_full
 from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
@@ -60,7 +61,7 @@ def _check_free_to_register(locked: Session, resident: Resident) -> None:
                 "name": resident.name,
                 "title": clash.session.display_title,
                 "place": clash.session.place_label,
-                "when": other.strftime("%Y-%m-%d %H:%M"),
+                "when": datetime_full(other),
             }
         )
 

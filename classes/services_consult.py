@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from classes.models import Consultation, Registration, Session
 from classes.services import registration_cancel
+from kernel.dates import datetime_full
 from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
@@ -104,7 +105,7 @@ def consultation_book(
                     "%(time)s is not the start of a %(minutes)d-minute slot of this "
                     "consultation desk. Please choose a slot from the list."
                 )
-                % {"time": local.strftime("%Y-%m-%d %H:%M"), "minutes": locked.slot_minutes}
+                % {"time": datetime_full(local), "minutes": locked.slot_minutes}
             )
         taken_msg = _("The %(time)s slot was just taken. Please choose another slot.") % {
             "time": timezone.localtime(slot_start).strftime("%H:%M")

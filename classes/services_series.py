@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from classes import services
 from classes.models import Registration, Series, Session, Venue, VenueClosure
 from classes.recurrence import MONTHLY, Plan, Rule, rule_plan
+from kernel.dates import date_full
 from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
@@ -179,7 +180,7 @@ def series_update_following(
                         "seats. Cancel registrations first or choose more seats."
                     )
                     % {
-                        "when": timezone.localtime(target.starts_at).strftime("%Y-%m-%d"),
+                        "when": date_full(target.starts_at),
                         "taken": taken,
                         "seats": seats,
                     }

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.utils.translation import pgettext_lazy
 
 from classes import views, views_phone, views_series
 
@@ -71,3 +72,36 @@ urlpatterns += [
     path("consultations/<int:pk>/cancel/", views_consult.consult_cancel, name="consult_cancel"),
     path("<int:pk>/salon/", views_consult.salon_count, name="salon_count"),
 ]
+
+# The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
+PAGE_NAMES = {
+    "session_list": pgettext_lazy("audit page", "Sessions"),
+    "session_create": pgettext_lazy("audit page", "New session"),
+    "session_detail": pgettext_lazy("audit page", "Session"),
+    "session_edit": pgettext_lazy("audit page", "Session: edit"),
+    "session_cancel": pgettext_lazy("audit page", "Session: cancel"),
+    "attendance_take": pgettext_lazy("audit page", "Attendance"),
+    "walk_in_add": pgettext_lazy("audit page", "Walk-in"),
+    "phone": pgettext_lazy("audit page", "Phone registration"),
+    "register": pgettext_lazy("audit page", "Registration"),
+    "readback": pgettext_lazy("audit page", "Registration read-back"),
+    "registration_cancel": pgettext_lazy("audit page", "Registration: cancel"),
+    "registration_restore": pgettext_lazy("audit page", "Registration: restore"),
+    "calendar_index": pgettext_lazy("audit page", "Calendar feeds"),
+    "venue_feed": pgettext_lazy("audit page", "Venue calendar feed"),
+    "series_feed": pgettext_lazy("audit page", "Series calendar feed"),
+    "call_list": pgettext_lazy("audit page", "Call list"),
+    "call_list_pdf": pgettext_lazy("audit page", "Call list (PDF)"),
+    "call_entry_update": pgettext_lazy("audit page", "Call list: record a call"),
+    "series_list": pgettext_lazy("audit page", "Series"),
+    "series_create": pgettext_lazy("audit page", "New series"),
+    "series_detail": pgettext_lazy("audit page", "Series: detail"),
+    "series_register_course": pgettext_lazy("audit page", "Series: register for the course"),
+    "series_edit_following": pgettext_lazy("audit page", "Series: edit the following sessions"),
+    "registration_move": pgettext_lazy("audit page", "Registration: move"),
+    "consult_slots": pgettext_lazy("audit page", "Consultation slots"),
+    "consult_book": pgettext_lazy("audit page", "Consultation: book"),
+    "consult_record": pgettext_lazy("audit page", "Consultation: record"),
+    "consult_cancel": pgettext_lazy("audit page", "Consultation: cancel"),
+    "salon_count": pgettext_lazy("audit page", "Salon visitors"),
+}

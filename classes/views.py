@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from classes import selectors, services
-from classes.formatting import date_ja, time_range_ja
+from classes.formatting import time_range_ja
 from classes.forms import SessionFilterForm, SessionForm
 from classes.models import Registration, Session
 from classes.view_helpers import (
@@ -27,6 +27,7 @@ from classes.view_helpers import (
     tell_promoted,
 )
 from kernel.confirm import confirm_page, is_confirmed
+from kernel.dates import date_full
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required, user_role, venue_ids_for
 
@@ -193,7 +194,7 @@ def session_cancel(request, pk: int):
         return redirect(back)
     if not is_confirmed(request):
         active = session.registrations.filter(status__in=services.ACTIVE_STATUSES).count()
-        day = date_ja(session.starts_at)
+        day = date_full(session.starts_at)
         return confirm_page(
             request,
             title=_("Cancel this session?"),

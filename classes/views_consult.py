@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from classes import services_consult
-from classes.formatting import date_ja
 from classes.forms_consult import ConsultationBookForm, ConsultationRecordForm, WalkInCountForm
 from classes.models import Consultation, Session
 from classes.view_helpers import (
@@ -23,6 +22,7 @@ from classes.view_helpers import (
     resident_search_form,
 )
 from kernel.confirm import confirm_page, is_confirmed
+from kernel.dates import date_full
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required
 
@@ -151,11 +151,11 @@ def consult_cancel(request, pk: int):
             request,
             title=_("Free this consultation slot?"),
             question=_("Free the %(time)s slot booked for %(name)s on %(day)s?")
-            % {"time": hm, "name": who, "day": date_ja(consultation.slot_start)},
+            % {"time": hm, "name": who, "day": date_full(consultation.slot_start)},
             facts=[
                 (_("Name"), who),
                 (_("Session"), session.display_title),
-                (_("Date and time"), f"{date_ja(consultation.slot_start)} {hm}"),
+                (_("Date and time"), f"{date_full(consultation.slot_start)} {hm}"),
             ],
             note=_("The booking and its note are removed; the slot can be booked again."),
             action_label=_("Free the slot of %(name)s") % {"name": who},

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from classes import selectors, services
-from classes.formatting import date_ja, time_range_ja
+from classes.formatting import time_range_ja
 from classes.forms import PhoneSearchForm, RegisterForm
 from classes.models import Registration, Session
 from classes.view_helpers import (
@@ -27,6 +27,7 @@ from classes.view_helpers import (
     tell_promoted,
 )
 from kernel.confirm import confirm_page, is_confirmed
+from kernel.dates import date_full
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.redirects import safe_next
 from kernel.roles import role_required, venue_ids_for
@@ -205,7 +206,7 @@ def _registration_facts(registration: Registration) -> list[tuple[str, str]]:
         (_("Session"), session.display_title),
         (
             _("Date and time"),
-            f"{date_ja(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
+            f"{date_full(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
         ),
         (_("Venue"), session.place_label),
         (_("Status"), str(registration.get_status_display())),
@@ -234,7 +235,7 @@ def registration_cancel(request, pk: int):
             request,
             title=_("Cancel this registration?"),
             question=_("Cancel the registration of %(name)s for %(title)s on %(day)s?")
-            % {"name": name, "title": session.display_title, "day": date_ja(session.starts_at)},
+            % {"name": name, "title": session.display_title, "day": date_full(session.starts_at)},
             facts=_registration_facts(registration),
             note=(
                 _(

@@ -124,6 +124,14 @@ class AuditEvent(models.Model):
         except (LookupError, ValueError):
             return self.object_type
 
+    @property
+    def summary_display(self) -> str:
+        """The summary in words in the user's language (page names, field names, status labels;
+        ``kernel.audit_display``); the stored summary is unchanged."""
+        from kernel.audit_display import summary_display
+
+        return summary_display(self.summary, self.object_type)
+
 
 class FormSubmission(models.Model):
     """A one-time form token that was used: the first POST carrying it saved something.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
 from kernel.date_ranges import DateField
-from loans.models import Device, Loan, LoanCheckIn, LoanPolicy
+from loans.models import Device, Loan, LoanCheckIn, LoanPolicy, kit_label
 from loans.services_documents import loan_signature_fields
 from residents.models import Resident
 
@@ -189,7 +189,7 @@ class CheckoutForm(_SignatureFields):
         venue_field.choices = [(v.pk, venue_field.label_from_instance(v)) for v in venues]
         if device.kit_items:
             cast(forms.MultipleChoiceField, self.fields["kit"]).choices = [
-                (item, item) for item in device.kit_items
+                (item, kit_label(item)) for item in device.kit_items
             ]
             self.fields["kit"].initial = device.kit_items
         else:
@@ -243,7 +243,7 @@ class ReturnForm(forms.Form):
         super().__init__(*args, **kwargs)
         if loan.kit_handed_over_items:
             cast(forms.MultipleChoiceField, self.fields["kit_returned"]).choices = [
-                (i, i) for i in loan.kit_handed_over_items
+                (i, kit_label(i)) for i in loan.kit_handed_over_items
             ]
         else:
             del self.fields["kit_returned"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 def split_kit(text: str) -> list[str]:
@@ -15,6 +16,27 @@ def split_kit(text: str) -> list[str]:
         if item and item not in items:
             items.append(item)
     return items
+
+
+# The default kit (``Device.accessories``) is stored in Japanese, as the agreement prints it; in
+# the pages each known item is shown in the reader's language, any other item as typed.
+KIT_LABELS = {
+    "充電器": _("charger"),
+    "ケーブル": _("cable"),
+    "ケース": _("case"),
+    "説明書": _("instructions"),
+}
+
+
+def kit_label(item: str) -> str:
+    """A kit item in the active language ("充電器" -> "charger" in English), else as stored."""
+    label = KIT_LABELS.get(item)
+    return str(label) if label is not None else item
+
+
+def kit_text(items: list[str]) -> str:
+    """Kit items in the active language, joined ("充電器、ケーブル" / "charger, cable")."""
+    return pgettext("list separator", ", ").join(kit_label(item) for item in items)
 
 
 class Device(models.Model):
@@ -132,6 +154,11 @@ class Device(models.Model):
     def kit_items(self) -> list[str]:
         """Kit items normally lent with the device, from ``accessories``."""
         return split_kit(self.accessories)
+
+    @property
+    def kit_display(self) -> str:
+        """The kit in the reader's language, joined (``kit_text``)."""
+        return kit_text(self.kit_items)
 
     @property
     def is_lendable(self) -> bool:
@@ -413,6 +440,18 @@ class Loan(models.Model):
     def kit_returned_items(self) -> list[str]:
         """Kit items ticked back at return (empty while the loan is active)."""
         return split_kit(self.kit_returned)
+
+    @property
+    def kit_handed_over_display(self) -> str:
+        return kit_text(self.kit_handed_over_items)
+
+    @property
+    def kit_returned_display(self) -> str:
+        return kit_text(self.kit_returned_items)
+
+    @property
+    def missing_kit_display(self) -> str:
+        return kit_text(self.missing_kit_items)
 
     @property
     def missing_kit_items(self) -> list[str]:

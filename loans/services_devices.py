@@ -13,9 +13,10 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.dates import date_full
 from kernel.locking import bounded_lock_wait
 from loans.models import Device, DeviceEvent, Loan, LoanPolicy
 from loans.selectors import loan_policies_active
@@ -90,8 +91,9 @@ def _device_transfer(*, device: Device, to_venue, by, note: str = "") -> DeviceE
 
 
 def format_day(value: date) -> str:
-    """A date the Japanese way for messages and notes: ``2026年5月3日 (Sun)``."""
-    return dateformat.format(value, "Y年n月j日 (D)")
+    """A date for messages and notes in the active language (``kernel.dates.date_full``):
+    ``2026年5月3日(日)`` / ``Sun 3 May 2026``."""
+    return date_full(value)
 
 
 def _on_loan_error(device: Device) -> ValidationError:

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.utils.translation import pgettext_lazy
 
 from loans import views, views_documents, views_lottery, views_reservations
 
@@ -43,3 +44,27 @@ urlpatterns = [
     path("loans/register/", views_documents.register_export, name="register_export"),
     path("loans/<int:pk>/check-in/", views.loan_check_in, name="check_in"),
 ]
+
+# The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
+PAGE_NAMES = {
+    "device_list": pgettext_lazy("audit page", "Devices"),
+    "device_detail": pgettext_lazy("audit page", "Device"),
+    "checkout": pgettext_lazy("audit page", "Lending"),
+    "reserve": pgettext_lazy("audit page", "Device reservation"),
+    "reservation_cancel": pgettext_lazy("audit page", "Device reservation: cancel"),
+    "loan_list": pgettext_lazy("audit page", "Loans"),
+    "follow_up": pgettext_lazy("audit page", "Loan follow-up calls"),
+    "applications": pgettext_lazy("audit page", "Loan applications"),
+    "application_add": pgettext_lazy("audit page", "Loan application: add"),
+    "lottery_draw": pgettext_lazy("audit page", "Loan lottery: draw"),
+    "lottery_detail": pgettext_lazy("audit page", "Loan lottery"),
+    "loan_detail": pgettext_lazy("audit page", "Loan"),
+    "return": pgettext_lazy("audit page", "Return"),
+    "renew": pgettext_lazy("audit page", "Loan: renew"),
+    "mark_lost": pgettext_lazy("audit page", "Loan: mark as lost"),
+    "agreement_pdf": pgettext_lazy("audit page", "Loan agreement (PDF)"),
+    "agreement_signed": pgettext_lazy("audit page", "Loan agreement: signed"),
+    "return_receipt_pdf": pgettext_lazy("audit page", "Return receipt (PDF)"),
+    "register_export": pgettext_lazy("audit page", "Loan register (Excel)"),
+    "check_in": pgettext_lazy("audit page", "Loan check-in"),
+}

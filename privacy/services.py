@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from classes.models import CallListEntry, Consultation, Registration
 from kernel.audit import audit_record
+from kernel.dates import date_full
 from kernel.models import AuditAction
 from loans.models import Loan, LoanApplication, LoanCheckIn
 from residents.models import Resident, ResidentImport, ResidentImportRow
@@ -128,7 +129,7 @@ def resident_anonymise(*, resident: Resident, by=None, reason: str) -> Resident:
         if locked.anonymised_at is not None:
             raise ValidationError(
                 _("This resident's personal data was already erased on %(day)s.")
-                % {"day": timezone.localtime(locked.anonymised_at).strftime("%Y/%m/%d")}
+                % {"day": date_full(locked.anonymised_at)}
             )
         _refuse_while_in_use(locked)
         former = (locked.name, locked.name_kana, locked.phone)

@@ -218,6 +218,8 @@ AUDIT_READ_PAUSE_MINUTES = envint("AUDIT_READ_PAUSE_MINUTES", 5)
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language (kernel.dates), for Django's own formats too.
+FORMAT_MODULE_PATH = ["project.formats"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

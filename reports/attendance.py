@@ -39,7 +39,7 @@ LABELS = {
     "seats": "定員",
     "lead": "リーダー",
     "proposed": "調整中",
-    "no": "No.",
+    "no": "番号",
     "name": "氏名",
     "kana": "ふりがな",
     "age": "年齢",

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.utils.translation import pgettext_lazy
 
 from reports import views, views_calendar, views_certificate
 
@@ -24,3 +25,15 @@ urlpatterns: list = [
     path("venue-attendance.pdf", views.venue_month_attendance_pdf, name="venue_month_attendance"),
     path("kpi-targets/", views.kpi_targets, name="kpi_targets"),
 ]
+
+# The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
+PAGE_NAMES = {
+    "attendance_sheet": pgettext_lazy("audit page", "Attendance sheet (PDF)"),
+    "venue_calendar": pgettext_lazy("audit page", "Venue calendar (PDF)"),
+    "activity_certificate": pgettext_lazy("audit page", "Activity certificate"),
+    "report_list": pgettext_lazy("audit page", "Reports"),
+    "report_download": pgettext_lazy("audit page", "Report download"),
+    "report_retry": pgettext_lazy("audit page", "Report: try again"),
+    "venue_month_attendance": pgettext_lazy("audit page", "Venue attendance of the month (PDF)"),
+    "kpi_targets": pgettext_lazy("audit page", "KPI targets"),
+}

@@ -46,12 +46,12 @@ class ResidentForm(forms.Form):
         label=_("Name (kana)"),
         max_length=100,
         required=False,
-        help_text=_("Hiragana or katakana, e.g. やまだ たろう."),
+        help_text=_("Hiragana or katakana."),
     )
     birth_date = BirthDateField(
         label=_("Birth date"),
         required=False,
-        help_text=_("For example 昭和20年5月3日, S20.5.3 or 1945/5/3."),
+        help_text=_("For example S20.5.3 (Showa 20) or 1945/5/3."),
     )
     phone = forms.CharField(
         label=_("Phone"),

@@ -9,6 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.dates import date_full
 from residents.models import OwnDevice, Resident
 from residents.normalize import clean_name, format_phone, normalize_kana, parse_birth_date
 from residents.selectors import resident_likely_duplicates
@@ -182,7 +183,7 @@ def _merge_fields(*, source: Resident, target: Resident, by) -> None:
     note = _("Merged with record #%(id)s (%(name)s) on %(day)s by %(user)s.") % {
         "id": source.pk,
         "name": source.name,
-        "day": timezone.localdate().strftime("%Y/%m/%d"),
+        "day": date_full(timezone.localdate()),
         "user": by.get_username() if by else "-",
     }
     target.notes = "\n".join(part for part in (target.notes, source.notes, note) if part)

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.utils.translation import pgettext_lazy
 
 from residents import views
 
@@ -16,3 +17,15 @@ urlpatterns = [
     path("duplicates/", views.duplicate_list, name="duplicates"),
     path("duplicates/<int:pk>/resolve/", views.duplicate_resolve, name="duplicate_resolve"),
 ]
+
+# The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
+PAGE_NAMES = {
+    "list": pgettext_lazy("audit page", "Resident list"),
+    "create": pgettext_lazy("audit page", "New resident"),
+    "detail": pgettext_lazy("audit page", "Resident's record"),
+    "edit": pgettext_lazy("audit page", "Resident's record: edit"),
+    "import": pgettext_lazy("audit page", "Resident list import"),
+    "import_detail": pgettext_lazy("audit page", "Resident list import: result"),
+    "duplicates": pgettext_lazy("audit page", "Possible duplicates"),
+    "duplicate_resolve": pgettext_lazy("audit page", "Possible duplicate: resolve"),
+}

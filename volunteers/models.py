@@ -34,7 +34,7 @@ class Supporter(models.Model):
     class Kind(models.TextChoices):
         STUDENT = "student", _("Student")
         VOLUNTEER = "volunteer", _("Volunteer")
-        DIGITAL_SUPPORTER = "digital_supporter", _("Digital-support worker (支援員)")
+        DIGITAL_SUPPORTER = "digital_supporter", _("Digital-support worker")
         STAFF = "staff", _("Staff")
 
     user = models.OneToOneField(
@@ -350,6 +350,23 @@ class MatchRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date_from}–{self.date_to}"
+
+    # The solver's status names (OR-Tools, volunteers.matching.solver) in words.
+    SOLVER_STATUS_LABELS = {
+        "OPTIMAL": _("the best proposal"),
+        "FEASIBLE": _("a good proposal, search stopped at the time limit"),
+        "WARM_START": _("a first proposal, no better one found in time"),
+        "NOTHING_TO_PLACE": _("nothing to place"),
+        "INFEASIBLE": _("no proposal possible"),
+        "UNKNOWN": _("no proposal found in time"),
+        "MODEL_INVALID": _("no proposal: the problem could not be set up"),
+    }
+
+    @property
+    def solver_status_display(self) -> str:
+        """The solver's status in words ("OPTIMAL" -> the best proposal), else as stored."""
+        label = self.SOLVER_STATUS_LABELS.get(self.solver_status)
+        return str(label) if label is not None else self.solver_status
 
 
 class MatchProposal(models.Model):

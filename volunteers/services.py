@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from classes.models import Session
+from kernel.dates import datetime_full
 from kernel.locking import bounded_lock_wait
 from volunteers.models import Assignment, Availability, Skill, Supporter
 from volunteers.selectors import active_assignments, local_month_bounds, session_local_day
@@ -32,7 +33,7 @@ def _friendly_lock_timeout():
 
 def _session_label(session: Session) -> str:
     local = timezone.localtime(session.starts_at, timezone.get_default_timezone())
-    return f"{date_format(local, 'Y/n/j H:i')} {session.display_title}"
+    return f"{datetime_full(local)} {session.display_title}"
 
 
 def assignment_create(

@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from classes.models import Session, Venue
+from kernel.dates import datetime_full
 from volunteers import matching
 from volunteers.models import Assignment, MatchGap, MatchProposal, MatchRun, Supporter
 from volunteers.selectors import active_assignments
@@ -325,7 +326,7 @@ def _publish_email_body(supporter: Supporter, assignments) -> str:
         start = timezone.localtime(a.session.starts_at, tz)
         end = timezone.localtime(a.session.ends_at, tz)
         line = (
-            f"- {date_format(start, 'Y/n/j (D) H:i')}–{end:%H:%M} "
+            f"- {datetime_full(start)}–{end:%H:%M} "
             f"{a.session.display_title} ({a.session.place_label})"
         )
         if a.is_lead:

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from classes.models import Session
+from kernel.dates import datetime_full
 from kernel.locking import bounded_lock_wait
 from kernel.models import Role
 from volunteers import services
@@ -36,7 +37,7 @@ def _session_text(session: Session) -> str:
     start = timezone.localtime(session.starts_at, tz)
     end = timezone.localtime(session.ends_at, tz)
     return (
-        f"{date_format(start, 'Y/n/j (D) H:i')}–{date_format(end, 'H:i')} "
+        f"{datetime_full(start)}–{date_format(end, 'H:i')} "
         f"{session.display_title} / {session.place_label}"
     )
 

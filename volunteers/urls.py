@@ -1,4 +1,5 @@
 from django.urls import path
+from django.utils.translation import pgettext_lazy
 
 from volunteers import views
 
@@ -68,3 +69,33 @@ urlpatterns += [
         name="supporter_availability",
     ),
 ]
+
+# The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
+PAGE_NAMES = {
+    "supporter_list": pgettext_lazy("audit page", "Supporters"),
+    "supporter_create": pgettext_lazy("audit page", "New supporter"),
+    "supporter_detail": pgettext_lazy("audit page", "Supporter"),
+    "supporter_edit": pgettext_lazy("audit page", "Supporter: edit"),
+    "assign": pgettext_lazy("audit page", "Assign supporters"),
+    "assignment_cancel": pgettext_lazy("audit page", "Assignment: cancel"),
+    "assignment_respond": pgettext_lazy("audit page", "Assignment: answer"),
+    "my_assignments": pgettext_lazy("audit page", "My assignments"),
+    "my_assignment_detail": pgettext_lazy("audit page", "My assignment"),
+    "my_calendar_link": pgettext_lazy("audit page", "My calendar link"),
+    "supporter_calendar_link": pgettext_lazy("audit page", "Supporter's calendar link"),
+    "supporter_feed": pgettext_lazy("audit page", "Supporter's calendar feed"),
+    "my_assignment_withdraw": pgettext_lazy("audit page", "My assignment: withdraw"),
+    "my_hours": pgettext_lazy("audit page", "My hours"),
+    "withdrawals": pgettext_lazy("audit page", "Withdrawals and declines"),
+    "replacements": pgettext_lazy("audit page", "Replacements"),
+    "session_check_in": pgettext_lazy("audit page", "Supporters' check-in"),
+    "assignment_check": pgettext_lazy("audit page", "Supporter: check in or out"),
+    "hours_approval": pgettext_lazy("audit page", "Hours approval"),
+    "matching": pgettext_lazy("audit page", "Matching"),
+    "match_run_detail": pgettext_lazy("audit page", "Matching proposal"),
+    "match_run_rerun": pgettext_lazy("audit page", "Matching proposal: run again"),
+    "match_run_publish": pgettext_lazy("audit page", "Matching proposal: publish"),
+    "match_proposal_action": pgettext_lazy("audit page", "Matching proposal: change a pairing"),
+    "my_availability": pgettext_lazy("audit page", "My availability"),
+    "supporter_availability": pgettext_lazy("audit page", "Supporter's availability"),
+}

@@ -77,7 +77,7 @@ def test_another_resident_cannot_borrow_a_reserved_device(
         )
 
     assert exc.value.messages == [
-        "Device SP-0100 is reserved for another resident until 2026年11月30日 (Mon). Choose "
+        "Device SP-0100 is reserved for another resident until Mon 30 Nov 2026. Choose "
         "another device, or cancel the reservation on the device page first."
     ]
     assert not Loan.objects.exists()
@@ -265,7 +265,7 @@ def test_reserve_page_reserves_and_the_device_page_offers_lending_to_that_reside
     response = staff_client.post(url, {"until": "2026-11-27", "note": "", "venue": venue.pk})
     assert response.status_code == 302
     page = staff_client.get(reverse("loans:device_detail", args=[device.pk])).content.decode()
-    assert "Reserved for 山田 花子 until 2026年11月27日" in page
+    assert "Reserved for 山田 花子 until Fri 27 Nov 2026" in page
     assert f"?device={device.pk}&amp;resident={resident.pk}" in page
     lend = staff_client.get(reverse("loans:checkout") + f"?resident={resident.pk}")
     assert "Reserved for this resident:" in lend.content.decode()

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
+from kernel.dates import date_full
 from loans.models import Device, Loan
 from loans.services import loan_checkout
 from tests.factories import DeviceFactory, LoanFactory, ResidentFactory, VenueFactory
@@ -150,7 +151,7 @@ def test_device_list_rows_show_the_current_loan_or_a_lend_link(
     assert "いわき市中央公民館" in rows["SP-0001"]
     assert f"?device={reserved.pk}" in rows["SP-0002"]
     assert 'class="badge warn">Reserved<' in rows["SP-0002"]
-    due = dateformat.format(ours.due_date, "Y年n月j日 (D)")
+    due = date_full(ours.due_date)
     link = reverse("loans:loan_detail", args=[ours.pk])
     assert f'<a href="{link}">貸出 一郎</a>' in rows["SP-0003"]
     assert f"Due {due}" in rows["SP-0003"]
@@ -355,10 +356,10 @@ def test_lend_page_warns_of_the_residents_loans_and_offers_their_reservations(
         reverse("loans:checkout"), {"device": device.pk, "resident": resident.pk}
     )
     content = response.content.decode()
-    due = dateformat.format(lent.due_date, "Y年n月j日")
+    due = date_full(lent.due_date)
     assert f"This resident already has a device on loan:\n        SP-0001 (due {due})" in content
     choose = f'href="{reverse("loans:checkout")}?device={held.pk}&amp;resident={resident.pk}"'
-    assert f"{choose}>SP-0002 iPhone SE</a> (until 2030年1月31日)" in content
+    assert f"{choose}>SP-0002 iPhone SE</a> (until Thu 31 Jan 2030)" in content
 
 
 def test_lend_page_query_count_does_not_grow_with_the_residents_holdings(

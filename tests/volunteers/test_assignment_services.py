@@ -95,7 +95,7 @@ def test_assign_rejects_an_overlapping_session(coordinator):
 
     message = " ".join(exc.value.messages)
     assert "多忙 次郎 is already assigned to another session at that time" in message
-    assert "2031/6/10 10:00 スマホ教室 午前" in message
+    assert "Tue 10 Jun 2031 10:00 スマホ教室 午前" in message
     assert not clashing.assignments.exists()
 
 

@@ -218,7 +218,7 @@ def test_publish_creates_proposed_assignments_and_emails_once(
     assert mail.outbox[0].to == ["ann@example.jp"]
     body = mail.outbox[0].body
     assert reverse("volunteers:my_assignments") in body
-    assert "2027/1/11" in body and s1.display_title in body
+    assert "Mon 11 Jan 2027" in body and s1.display_title in body
     # The task is idempotent: running it again sends nothing more.
     from volunteers.tasks import match_publish_notify
 

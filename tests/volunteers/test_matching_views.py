@@ -5,6 +5,7 @@ from datetime import date, time, timedelta
 import pytest
 from django.urls import reverse
 
+from kernel.dates import date_short
 from tests.factories import AvailabilityFactory, SessionFactory, SupporterFactory
 from tests.volunteers.helpers import jst
 from volunteers.models import Availability, AvailabilityException, MatchProposal, MatchRun
@@ -99,7 +100,8 @@ def test_coordinator_runs_pins_and_publishes(coordinator_client):
     assert "Published: sent 2 requests to 2 supporters." in page
     assert "Pin " not in page  # no more buttons on a published run
     listing = coordinator_client.get(reverse("volunteers:matching")).content.decode()
-    assert "2027/1/11–2027/1/17" in listing and "2 / 2" in listing and "Published" in listing
+    period = f"{date_short(date(2027, 1, 11))}–{date_short(date(2027, 1, 17))}"
+    assert period in listing and "2 / 2" in listing and "Published" in listing
 
 
 def test_empty_place_says_why(coordinator_client, coordinator_user):

@@ -179,7 +179,7 @@ def test_coordinator_creates_a_supporter_with_skills_and_weekly_availability(coo
     assert supporter.languages == "English"
     assert [str(a) for a in supporter.availabilities.all()] == ["Wednesday 13:00-17:00"]
     page = response.content.decode()
-    assert "Wednesday 13:00–17:00" in page and "2026年4月20日" in page
+    assert "Wednesday 13:00–17:00" in page and "Mon 20 Apr 2026" in page
 
 
 def test_supporter_form_with_a_bad_availability_saves_nothing(coordinator_client):
