@@ -50,6 +50,7 @@ PAGE_NAMES = {
     "device_list": pgettext_lazy("audit page", "Devices"),
     "device_detail": pgettext_lazy("audit page", "Device"),
     "checkout": pgettext_lazy("audit page", "Lending"),
+    "agreement_draft": pgettext_lazy("audit page", "Loan agreement draft (PDF)"),
     "reserve": pgettext_lazy("audit page", "Device reservation"),
     "reservation_cancel": pgettext_lazy("audit page", "Device reservation: cancel"),
     "loan_list": pgettext_lazy("audit page", "Loans"),

@@ -26,6 +26,8 @@ PAGE_NAMES = {
     "edit": pgettext_lazy("audit page", "Resident's record: edit"),
     "import": pgettext_lazy("audit page", "Resident list import"),
     "import_detail": pgettext_lazy("audit page", "Resident list import: result"),
+    "import_confirm": pgettext_lazy("audit page", "Resident list import: confirmation"),
+    "import_report": pgettext_lazy("audit page", "Resident list import: report download"),
     "duplicates": pgettext_lazy("audit page", "Possible duplicates"),
     "duplicate_resolve": pgettext_lazy("audit page", "Possible duplicate: resolve"),
 }
