@@ -14,12 +14,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def full_class(venue):
+    # 10:00-11:00 Japan time three days ahead: the same day whenever the tests run (now + 3 days
+    # lasting an hour crossed midnight after 23:00 JST, and the form refuses that).
+    starts = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
+        days=3
+    )
     session = SessionFactory(
         venue=venue,
         kind=Session.Kind.CLASS,
         seats=2,
-        starts_at=timezone.now() + timedelta(days=3),
-        ends_at=timezone.now() + timedelta(days=3, hours=1),
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
     )
     for name in ("一 席", "二 席"):
         RegistrationFactory(session=session, resident=ResidentFactory(name=name))
