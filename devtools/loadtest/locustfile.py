@@ -71,6 +71,10 @@ _SESSION_INPUT = re.compile(r'name="session" value="(\d+)"')
 _ATTENDED_INPUT = re.compile(r'name="attended" value="(\d+)"')
 _LOAN_PATH = re.compile(r"/loans/loans/(\d+)/$")
 _READBACK_PATH = re.compile(r"/sessions/registrations/(\d+)/$")
+# What a form page answered with HTTP 200 says went wrong (field errors or a message).
+_FORM_ERROR = re.compile(
+    r'<ul class="(?:errorlist[^"]*|messages)"[^>]*>\s*<li[^>]*>(.*?)</li>', re.S
+)
 
 
 def path(name: str, **kwargs) -> str:
@@ -248,7 +252,9 @@ class _Staff(HttpUser):
         ) as response:
             location = response.headers.get("Location", "")
             if response.status_code != 302:
-                response.failure(f"HTTP {response.status_code}, not a redirect")
+                said = _FORM_ERROR.search(response.text or "")
+                reason = f": {said.group(1).strip()[:120]}" if said else ""
+                response.failure(f"HTTP {response.status_code}, not a redirect{reason}")
             elif expect is not None and not expect.search(location.split("?")[0]):
                 response.failure(f"refused: redirected to {location}")
             return response
