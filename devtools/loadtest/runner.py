@@ -160,7 +160,7 @@ class RunSteps(CheckSteps):
         header = ("page", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
         for line in format_table([header, *rows], right=(1, 2, 3, 4, 5)):
             self.stdout.write(line)
-        self.stdout.write("  " + _cpu_line(info))
+        self.stdout.write("  " + _cpu_line(info, total["requests"] if total else 0))
         self.stdout.write(
             f"  written by the load: {made['registered']} seats, {made['waitlisted']} on a "
             f"waitlist, {made['loans']} loans (all received back: {made['loans_returned']})"
@@ -246,8 +246,10 @@ class RunSteps(CheckSteps):
         raise CommandError(f"gunicorn did not start:\n{tail}")
 
 
-def _cpu_line(info: dict) -> str:
-    """The CPU the step used, in cores busy on average (1.00 = one core all the time)."""
+def _cpu_line(info: dict, requests: int) -> str:
+    """The CPU the step used, in cores busy on average (1.00 = one core all the time), and the
+    application's and PostgreSQL's CPU per request: the figure that does not depend on what
+    else the machine runs."""
     seconds = info.get("seconds") or 0.0
     if not seconds:
         return "CPU: not measured"
@@ -268,6 +270,12 @@ def _cpu_line(info: dict) -> str:
         f"PostgreSQL {cores('postgres'):.2f} ({count('postgres')} backends), "
         f"load generator {cores('generator'):.2f} (locust); "
         f"whole machine {busy:.2f}, of which other processes {others:.2f}"
+        + (
+            f"\n  CPU per request: app {cores('app') * seconds * 1000 / requests:.1f} ms, "
+            f"PostgreSQL {cores('postgres') * seconds * 1000 / requests:.1f} ms"
+            if requests
+            else ""
+        )
     )
 
 

@@ -208,3 +208,22 @@ def test_the_verdict_names_the_first_step_that_missed_and_what_missed():
     assert bench_load._verdict(errors) == (
         "desks at p95 under 200 ms: 0 missed: at 200 desks 3 errors on dashboard"
     )
+
+
+def test_the_cpu_line_gives_cores_and_cpu_per_request():
+    from devtools.loadtest.runner import _cpu_line
+
+    info = {
+        "seconds": 40.0,
+        "cpu": {
+            "app": {"seconds": 20.0, "processes": 6},
+            "postgres": {"seconds": 4.0, "processes": 6},
+            "generator": {"seconds": 2.0, "processes": 1},
+        },
+        "machine": {"busy": 60.0, "total": 80.0},
+        "cores": 2,
+    }
+    line = _cpu_line(info, requests=800)
+    assert "app 0.50 (6 gunicorn processes)" in line
+    assert "whole machine 1.50, of which other processes 0.85" in line
+    assert "CPU per request: app 25.0 ms, PostgreSQL 5.0 ms" in line
