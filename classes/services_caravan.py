@@ -160,6 +160,14 @@ def _birth(text: str) -> tuple[str, tuple[date, date] | None, str]:
     return text, None, ""
 
 
+def _flagged_note() -> str:
+    """What a walk-in flagged as a possible duplicate is told (after the sync and on a resend)."""
+    return _(
+        "They may be a resident already registered: listed under possible duplicates "
+        "for staff to review (nothing was merged)."
+    )
+
+
 def _walk_in(record: CaravanRecord, locked: Session, raw: dict, by) -> _Applied:
     name = _text(raw, "name", 100)
     kana = _text(raw, "kana", 100)
@@ -186,10 +194,7 @@ def _walk_in(record: CaravanRecord, locked: Session, raw: dict, by) -> _Applied:
     record.flagged_duplicate = resident.possible_duplicate_of_id is not None
     message = _("%(name)s was registered as a walk-in.") % {"name": resident.name}
     if record.flagged_duplicate:
-        message += " " + _(
-            "They may be a resident already registered: listed under possible duplicates "
-            "for staff to review (nothing was merged)."
-        )
+        message += " " + _flagged_note()
     return _Applied(record, message, resident.pk)
 
 
@@ -239,13 +244,13 @@ def _resent(existing: CaravanRecord, session: Session, shown_id: str) -> RecordR
         return RecordResult(
             shown_id, REFUSED, _("This record belongs to another session; it was not saved.")
         )
+    message = _("Already received on %(when)s; nothing was saved twice.") % {
+        "when": datetime_short(timezone.localtime(existing.received_at))
+    }
+    if existing.flagged_duplicate:
+        message += " " + _flagged_note()
     return RecordResult(
-        shown_id,
-        ACCEPTED,
-        _("Already received on %(when)s; nothing was saved twice.")
-        % {"when": datetime_short(timezone.localtime(existing.received_at))},
-        resent=True,
-        flagged=existing.flagged_duplicate,
+        shown_id, ACCEPTED, message, resent=True, flagged=existing.flagged_duplicate
     )
 
 

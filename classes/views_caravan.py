@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -86,6 +87,7 @@ def caravan_page(request, pk: int):
         "swUrl": reverse("classes:caravan_sw"),
         "swScope": reverse("classes:caravan_sw").rsplit("/", 1)[0] + "/",
         "cacheName": SW_CACHE_NAME,
+        "timeZone": settings.TIME_ZONE,
         "loginUrl": _login_url(request, session.pk),
         "batchSize": services_caravan.MAX_RECORDS,
         "categories": dict(categories),

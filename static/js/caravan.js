@@ -20,6 +20,8 @@
   let syncing = false;
   let loginNeeded = false;
   let seq = 0;
+  // The answers of the last complete send, shown until the page is left (not stored).
+  let lastReport = [];
 
   function fill(text, values) {
     return text.replace(/%\((\w+)\)s/g, (m, key) => (key in values ? String(values[key]) : m));
@@ -119,18 +121,19 @@
     $("caravan-work").hidden = !stored;
     $("caravan-sync").hidden = !stored && !records.some((r) => r.state === "pending");
     $("caravan-clear").hidden = !stored && records.length === 0;
-    $("caravan-records-box").hidden = records.length === 0;
+    const shown = lastReport.length ? lastReport : records;
+    $("caravan-records-box").hidden = shown.length === 0;
     $("caravan-dismiss").hidden = !records.some((r) => r.state === "refused");
 
     const body = $("caravan-records");
     body.replaceChildren();
     const rowTemplate = $("caravan-record-row");
-    for (const record of records) {
+    for (const record of shown) {
       const row = rowTemplate.content.firstElementChild.cloneNode(true);
       row.dataset.state = record.state;
       row.querySelector(".caravan-time").textContent =
         new Date(record.recorded_at).toLocaleTimeString(document.documentElement.lang,
-          { hour: "2-digit", minute: "2-digit" });
+          { hour: "2-digit", minute: "2-digit", timeZone: config.timeZone });
       row.querySelector(".caravan-what").textContent = describe(record);
       const badge = row.querySelector(".caravan-state");
       badge.textContent = S[STATE_TEXT[record.state]];
@@ -174,7 +177,9 @@
       setStatus(S.notStored);
       return;
     }
-    const when = caravan ? new Date(caravan.storedAt).toLocaleString(document.documentElement.lang) : "";
+    const when = caravan
+      ? new Date(caravan.storedAt).toLocaleString(document.documentElement.lang, { timeZone: config.timeZone })
+      : "";
     setStatus((caravan ? fill(S.stored, { when: when }) + " " : "") +
       (pending ? fill(S.pending, { count: pending }) : S.nothingPending));
   }
@@ -183,6 +188,7 @@
 
   async function addRecord(type, data) {
     seq += 1;
+    lastReport = [];
     const record = {
       id: crypto.randomUUID(),
       sessionId: config.sessionId,
@@ -342,7 +348,7 @@
     } catch (error) {
       if (error instanceof LoginNeeded) {
         showLogin(true);
-        setStatus(S.loginExpired);
+        await showState();
       } else if (error instanceof Unreachable) {
         setStatus(S.unreachable);
       } else {
@@ -359,6 +365,7 @@
     const records = await loadRecords();
     if (records.some((r) => r.state === "pending")) return;
     const refused = records.filter((r) => r.state === "refused");
+    lastReport = records;
     await removeFromDevice({ keepRefused: true });
     await render();
     setStatus(refused.length ? S.sentSomeRefused : S.sentAll);
@@ -382,6 +389,7 @@
       return;
     }
     $("caravan-store").disabled = true;
+    lastReport = [];
     setStatus(S.storing);
     try {
       await navigator.serviceWorker.register(config.swUrl, { scope: config.swScope });
@@ -411,7 +419,7 @@
     } catch (error) {
       if (error instanceof LoginNeeded) {
         showLogin(true);
-        setStatus(S.loginExpired);
+        await showState();
       } else {
         setStatus(S.storeFailed);
       }
@@ -439,6 +447,7 @@
     const pending = (await loadRecords()).filter((r) => r.state === "pending").length;
     if (pending && !window.confirm(S.clearConfirm)) return;
     await removeFromDevice({ keepRefused: false });
+    lastReport = [];
     await render();
     setStatus(S.cleared);
   }
@@ -448,6 +457,7 @@
       const mine = await req(records.index("session").getAll(config.sessionId));
       for (const record of mine) if (record.state === "refused") records.delete(record.id);
     });
+    lastReport = [];
     await render();
     setStatus(S.dismissed);
   }
