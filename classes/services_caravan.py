@@ -21,6 +21,7 @@ answers "already received". A refused record leaves nothing and may be sent agai
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -109,8 +110,8 @@ def _text(raw: dict, key: str, limit: int) -> str:
 
 def _presence(record: CaravanRecord, locked: Session, raw: dict, by) -> _Applied:
     try:
-        registration_id = int(raw.get("registration"))
-    except (TypeError, ValueError):
+        registration_id = int(raw["registration"])
+    except (KeyError, TypeError, ValueError):
         raise ValidationError(_("This presence names no resident of the caravan.")) from None
     present = raw.get("present") is not False
     registration = (
@@ -231,7 +232,7 @@ def _visitors(record: CaravanRecord, locked: Session, raw: dict, by) -> _Applied
     return _Applied(record, _("Visitors counted without names: %(count)d.") % {"count": count})
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[[CaravanRecord, Session, dict, Any], _Applied]] = {
     CaravanRecord.Kind.PRESENCE: _presence,
     CaravanRecord.Kind.WALK_IN: _walk_in,
     CaravanRecord.Kind.CONSULTATION: _consultation,
@@ -264,7 +265,7 @@ def _apply(session: Session, raw: Any, by) -> tuple[RecordResult, int | None]:
     existing = CaravanRecord.objects.filter(client_id=client_id).first()
     if existing is not None:
         return _resent(existing, session, shown_id), None
-    handler = _HANDLERS.get(raw.get("type"))  # type: ignore[call-overload]
+    handler = _HANDLERS.get(str(raw.get("type")))
     if handler is None:
         return RecordResult(shown_id, REFUSED, _("A record was not understood.")), None
     try:

@@ -179,6 +179,9 @@ def caravan_sync(request, session: Session) -> JsonResponse:
     """POST ``{"records": [...]}`` (JSON, X-CSRFToken header): apply them; answer
     ``{"results": [{"id", "status", "message", "resent", "flagged"}]}`` in order, or 400 with
     ``message`` when the body is not understood."""
+    if request.content_type != "application/json":
+        # A form post (its body already read as form data by then) is no list of records.
+        return JsonResponse({"message": _("The records were not understood.")}, status=400)
     try:
         body = json.loads(request.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
