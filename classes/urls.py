@@ -73,6 +73,13 @@ urlpatterns += [
     path("<int:pk>/salon/", views_consult.salon_count, name="salon_count"),
 ]
 
+from classes import views_offers  # noqa: E402 - seat offers: staff answers and the mail link
+
+urlpatterns += [
+    path("offers/<int:pk>/answer/", views_offers.offer_answer, name="offer_answer"),
+    path("offer/<str:token>/", views_offers.offer_page, name="offer_page"),
+]
+
 # The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
 PAGE_NAMES = {
     "session_list": pgettext_lazy("audit page", "Sessions"),
@@ -104,4 +111,6 @@ PAGE_NAMES = {
     "consult_record": pgettext_lazy("audit page", "Consultation: record"),
     "consult_cancel": pgettext_lazy("audit page", "Consultation: cancel"),
     "salon_count": pgettext_lazy("audit page", "Salon visitors"),
+    "offer_answer": pgettext_lazy("audit page", "Seat offer: record the answer"),
+    "offer_page": pgettext_lazy("audit page", "Seat offer (email link)"),
 }
