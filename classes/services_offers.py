@@ -372,13 +372,13 @@ def seat_offers_expire(*, now: datetime | None = None) -> int:
 
 def seat_offer_link_token(offer: SeatOffer) -> str:
     """The one-time link's token for ``offer``: its id and secret key, signed with SECRET_KEY."""
-    return signing.dumps([offer.pk, offer.link_key], salt=_LINK_SALT, compress=True)
+    return signing.Signer(salt=_LINK_SALT).sign_object([offer.pk, offer.link_key], compress=True)
 
 
 def seat_offer_for_token(token: str) -> SeatOffer | None:
     """The offer a link token names, or None when the token is forged, malformed or stale."""
     try:
-        offer_id, key = signing.loads(token, salt=_LINK_SALT)
+        offer_id, key = signing.Signer(salt=_LINK_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(offer_id, int) or not isinstance(key, str):

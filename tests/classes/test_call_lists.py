@@ -78,9 +78,7 @@ def test_a_status_that_does_not_fit_shows_a_message(staff_client, venue):
     assert entry.status == "to_call"
 
 
-def test_cancelling_through_the_call_list_puts_the_seat_offer_on_the_call_list(
-    staff_client, venue
-):
+def test_cancelling_through_the_call_list_puts_the_seat_offer_on_the_call_list(staff_client, venue):
     # Two days ahead: outside the 24 hours before the start in which no seat is offered.
     session = _session(venue, _at(6, 10), seats=1)
     seated = RegistrationFactory(session=session)

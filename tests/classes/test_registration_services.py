@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from classes import services
-from classes.services_offers import seat_offer_answer
 from classes.models import Registration, Session
+from classes.services_offers import seat_offer_answer
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
