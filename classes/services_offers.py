@@ -19,10 +19,10 @@ Rules:
 - open offers count as taken seats (``seats_taken``), so no one else can take a held seat.
 """
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 import jpholiday
 from celery import current_app
@@ -43,8 +43,6 @@ from kernel.audit import audit_record
 from kernel.locking import bounded_lock_wait
 from kernel.models import AuditAction
 from kernel.tasks_util import enqueue
-
-logger = logging.getLogger(__name__)
 
 # The waitlist's order: the time a registration joined the line (``queued_at`` when a restore or
 # an expired offer set it, else when it was made), then the id.
@@ -120,7 +118,7 @@ def offer_deadline(*, session: Session, now: datetime, channel: str) -> datetime
     venue is closed moves to the end of the quiet hours (the morning) of the next open day.
     Never later than the session's start.
     """
-    hours = session.venue.offer_window_hours if session.venue_id else None
+    hours = session.venue.offer_window_hours if session.venue is not None else None
     end = now + timedelta(hours=hours or settings.SEAT_OFFER_WINDOW_HOURS)
     if channel == SeatOffer.Channel.PHONE:
         quiet_start, quiet_end = quiet_hours()
@@ -209,7 +207,7 @@ def seat_offers_make(*, session: Session, now: datetime | None = None) -> list[S
         )
     for offer in offers:
         if offer.channel == SeatOffer.Channel.MAIL:
-            transaction.on_commit(lambda pk=offer.pk: _queue_mail(pk))
+            transaction.on_commit(partial(_queue_mail, offer.pk))
     return offers
 
 
@@ -278,8 +276,7 @@ def seat_offer_answer(
         if current.status != SeatOffer.Status.OPEN:
             return AnswerResult(current, False, [])
         if current.expires_at <= now:
-            next_offers = _expire_locked(locked, current, now)
-            return AnswerResult(current, False, next_offers)
+            return AnswerResult(current, False, _expire_locked(locked, current, now))
         if answer == NO_ANSWER:
             if current.channel != SeatOffer.Channel.PHONE:
                 raise ValidationError(
