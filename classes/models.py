@@ -590,5 +590,22 @@ class Consultation(models.Model):
         return f"{who} @ {self.session} {self.slot_start:%H:%M}"
 
 
-# Seat offers live in their own module (classes/models_offers.py); imported here so Django finds it.
-from classes.models_offers import SeatOffer  # noqa: E402,F401
+# Caravan mode's sync ledger and seat offers live in their own modules; imported here so Django
+# registers them.
+from classes.models_caravan import CaravanRecord  # noqa: E402
+from classes.models_offers import SeatOffer  # noqa: E402
+
+__all__ = [
+    "CallListEntry",
+    "CaravanRecord",
+    "Consultation",
+    "Organiser",
+    "Registration",
+    "SeatOffer",
+    "Series",
+    "Session",
+    "SESSION_CALENDAR_FIELDS",
+    "Topic",
+    "Venue",
+    "VenueClosure",
+]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classes', '0012_labels_without_japanese'),
+        ('classes', '0013_caravan_records'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
