@@ -134,6 +134,9 @@ URLS: dict[str, E] = {
     "classes:consult_record": E("consultation", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "classes:consult_slots": E("consult_session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
     "volunteers:my_calendar_link": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "classes:offer_answer": E("seat_offer", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    # The seat offer mail's link: no login, the signed token is the key (GET shows, POST decides).
+    "classes:offer_page": E("offer_token", OK, OK, OK, OK, OK, OK),
     "classes:phone": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:readback": E("registration", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:register": E(None, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -250,6 +253,7 @@ POSTS: dict[str, P] = {
     "classes:consult_book": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:consult_cancel": P("confirmed", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:consult_record": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:offer_answer": P("offer_accept", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:register": P("register", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:registration_cancel": P("confirmed", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:registration_restore": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
