@@ -4,6 +4,7 @@ venue, coordinator, supporter, anonymous (the plain ``client``)."""
 import os
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from kernel.models import Role
@@ -103,12 +104,12 @@ def _every_pdf_breaks_japanese_lines(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _each_test_starts_in_the_source_language():
+def _each_test_starts_in_the_test_language():
     """Django's LocaleMiddleware activates the language of each request in the thread and leaves it
     active after the response, so a test whose last request was in Japanese would hand Japanese
-    messages to the next test. Every test starts and ends with translations deactivated (messages in
-    their source English), the state the test database setup leaves; a test that wants a language
-    asks for it (``translation.override`` or the language cookie)."""
-    translation.deactivate_all()
+    messages to the next test. Every test starts and ends in the test settings' language
+    (``project.settings_test.LANGUAGE_CODE``, English); a test that wants another language asks
+    for it (``translation.override`` or the language cookie)."""
+    translation.activate(settings.LANGUAGE_CODE)
     yield
-    translation.deactivate_all()
+    translation.activate(settings.LANGUAGE_CODE)
