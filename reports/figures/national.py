@@ -263,7 +263,15 @@ class NationalFigures(ParticipantFigures, SupporterFigures):
         sessions = list(
             Session.objects.filter(self.held())
             .annotate(_duration=duration)
-            .values("venue_id", "venue__name", "kind", "topic__level", "_duration")
+            .values(
+                "venue_id",
+                "venue__name",
+                "venue__name_kana",
+                "venue__code",
+                "kind",
+                "topic__level",
+                "_duration",
+            )
             .annotate(n=Count("id"), walk_ins=Sum(walk_ins()))
             .order_by()
         )
@@ -297,12 +305,14 @@ class NationalFigures(ParticipantFigures, SupporterFigures):
         venues: dict[int | None, _Counts] = defaultdict(_Counts)
         total = _Counts()
         names: dict[int | None, str] = {}
+        sort_keys: dict[int | None, tuple[str, str]] = {}  # as venues are listed: kana, code
         if self.scope.kind == Scope.VENUE:
             venues.setdefault(self.scope.pk, _Counts())  # its row, even with nothing held
             names[self.scope.pk] = self.scope.name
         for g in sessions:
             kind, level = g["kind"], g["topic__level"] or NO_LEVEL
             names[g["venue_id"]] = g["venue__name"] or _("Away from a venue (caravan)")
+            sort_keys[g["venue_id"]] = (g["venue__name_kana"] or "", g["venue__code"] or "")
             n, without = g["n"], g["walk_ins"] or 0
             units = (
                 Decimal(without)
@@ -331,7 +341,7 @@ class NationalFigures(ParticipantFigures, SupporterFigures):
         for v in unique_total:
             total.band_unique[v["band"]] += v["n"]
 
-        order = sorted(venues, key=lambda pk: (pk is None, names.get(pk, ""), pk or 0))
+        order = sorted(venues, key=lambda pk: (pk is None, sort_keys.get(pk, ("", ""))))
         rows = [(str(pk) if pk is not None else "-", names.get(pk, ""), venues[pk]) for pk in order]
         no_supporters = {"supporters": 0, "sessions": 0, "approved": None, "span": None}
         tables = (
