@@ -177,11 +177,11 @@ class NationalExportForm(forms.Form):
         label=_("Fiscal year"),
         required=False,
         max_length=20,
-        help_text=_("For example 2026 or 令和8年度 (from 1 April to 31 March)."),
+        help_text=_("For example 2026 or R8 (from 1 April to 31 March)."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     date_from = JapaneseDateField(
-        label=_("From"), required=False, help_text=_("For example 2026-04-01 or 令和8年4月1日.")
+        label=_("From"), required=False, help_text=_("For example 2026-04-01 or R8.4.1.")
     )
     date_to = JapaneseDateField(label=_("To"), required=False, help_text=_("Included."))
     venue = forms.ModelChoiceField(

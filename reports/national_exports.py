@@ -39,11 +39,18 @@ def _rule_cells(rule: CountingRule) -> list[str]:
         kind = _("assumption: the administrator can change it in settings")
     else:
         kind = _("fixed: as in the fiscal-year report")
-    return [rule.topic, rule.rule, kind, rule.setting, rule.value]
+    return [rule.topic, rule.rule, kind, rule.setting, rule.value, rule.value_label]
 
 
 def _rule_header() -> list[str]:
-    return [_("item"), _("rule"), _("kind of rule"), _("setting"), _("current value")]
+    return [
+        _("item"),
+        _("rule"),
+        _("kind of rule"),
+        _("setting"),
+        _("current value"),
+        _("current value in words"),
+    ]
 
 
 def national_csv(units: NationalUnits) -> bytes:
@@ -117,7 +124,7 @@ def national_workbook(units: NationalUnits) -> bytes:
         xlsx_append(rules, _rule_cells(rule))
         for cell in rules[rules.max_row]:
             cell.alignment = wrap
-    for letter, width in zip("ABCDE", (26, 80, 30, 30, 12), strict=True):
+    for letter, width in zip("ABCDEF", (26, 80, 30, 30, 12, 30), strict=True):
         rules.column_dimensions[letter].width = width
     out = io.BytesIO()
     book.save(out)

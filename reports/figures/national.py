@@ -85,12 +85,14 @@ def koma(minutes: Decimal) -> Decimal:
 class CountingRule:
     """One counting rule as the rules sheet states it. ``setting``: the setting (and
     environment variable) the administrator changes it with, "" for a rule fixed by the
-    program's definitions (docs/report_figures.md); ``value``: the setting's current value."""
+    program's definitions (docs/report_figures.md); ``value``: the setting's current value as
+    it is set; ``value_label``: the same in words, translated."""
 
     topic: str
     rule: str
     setting: str = ""
     value: str = ""
+    value_label: str = ""
 
     @property
     def is_assumption(self) -> bool:
@@ -128,32 +130,37 @@ def counting_rules() -> tuple[CountingRule, ...]:
     desk = {
         "hours": _(
             "A consultation desk counts its open time like a class (a desk open 2 hours is 2 "
-            "コマ at 60 minutes a コマ), however many slots were booked."
+            "koma at 60 minutes a koma), however many slots were booked."
         ),
         "visits": _(
-            "A consultation desk counts one コマ per consultation: each resident who came to "
+            "A consultation desk counts one koma per consultation: each resident who came to "
             "a slot and each anonymous walk-up."
         ),
     }[settings.NATIONAL_CONSULTATION_KOMA]
     return (
         CountingRule(
-            _("Length of one コマ"),
-            _("One コマ is %(minutes)d minutes of a held session, from its start to its end.")
+            _("Length of one koma"),
+            _("One koma is %(minutes)d minutes of a held session, from its start to its end.")
             % {"minutes": minutes},
             "NATIONAL_KOMA_MINUTES",
             str(minutes),
+            _("%(minutes)d minutes") % {"minutes": minutes},
         ),
         CountingRule(
-            _("Rounding of コマ"),
-            _("Each session's コマ are %(rounding)s, then summed.") % {"rounding": rounding},
+            _("Rounding of koma"),
+            _("Each session's koma are %(rounding)s, then summed.") % {"rounding": rounding},
             "NATIONAL_KOMA_ROUNDING",
             settings.NATIONAL_KOMA_ROUNDING,
+            rounding,
         ),
         CountingRule(
-            _("Consultation desks (相談会)"),
+            _("Consultation desks"),
             desk,
             "NATIONAL_CONSULTATION_KOMA",
             settings.NATIONAL_CONSULTATION_KOMA,
+            {"hours": _("by open time"), "visits": _("by consultations")}[
+                settings.NATIONAL_CONSULTATION_KOMA
+            ],
         ),
         CountingRule(
             _("Sessions counted"),
@@ -165,7 +172,7 @@ def counting_rules() -> tuple[CountingRule, ...]:
         CountingRule(
             _("Salons and caravans (drop-in)"),
             _(
-                "A salon or caravan counts its open time in コマ like a class. Its participants "
+                "A salon or caravan counts its open time in koma like a class. Its participants "
                 "are the residents marked attended plus the walk-ins counted without names."
             ),
         ),
@@ -390,9 +397,9 @@ class NationalFigures(ParticipantFigures, SupporterFigures):
         for kind in KINDS:
             columns += [
                 _("%(kind)s: sessions") % {"kind": kind_label(kind)},
-                _("%(kind)s: コマ") % {"kind": kind_label(kind)},
+                _("%(kind)s: koma") % {"kind": kind_label(kind)},
             ]
-        columns += [_("All kinds: sessions"), _("All kinds: コマ")]
+        columns += [_("All kinds: sessions"), _("All kinds: koma")]
 
         def values(c: _Counts) -> list[CellValue]:
             out: list[CellValue] = []
@@ -402,7 +409,7 @@ class NationalFigures(ParticipantFigures, SupporterFigures):
 
         return self._table(
             "units_by_venue",
-            _("Sessions and コマ by venue and kind"),
+            _("Sessions and koma by venue and kind"),
             columns,
             [(key, label, values(c)) for key, label, c in rows],
             values(total),
@@ -454,7 +461,7 @@ class NationalFigures(ParticipantFigures, SupporterFigures):
         for level in LEVELS:
             columns += [
                 _("%(level)s: sessions") % {"level": level_label(level)},
-                _("%(level)s: コマ") % {"level": level_label(level)},
+                _("%(level)s: koma") % {"level": level_label(level)},
                 _("%(level)s: participants") % {"level": level_label(level)},
             ]
 

@@ -21,7 +21,7 @@ from tests.reports.program_fixture import AS_OF, build_program, jst
 pytestmark = pytest.mark.django_db
 
 FY2027 = fiscal_year_period(2027)
-UNITS = "Sessions and コマ by venue and kind"
+UNITS = "Sessions and koma by venue and kind"
 PARTICIPANTS = "Participants by venue"
 AGE_BANDS = "Participants by age band and venue (named only)"
 TOPICS = "Topics by level and venue"
@@ -184,12 +184,12 @@ def test_the_counting_rules_are_stated_and_assumptions_marked(parsed):
     _tables, rules = parsed
     by_item = {rule["item"]: rule for rule in rules}
     assumption = "assumption: the administrator can change it in settings"
-    assert by_item["Length of one コマ"]["setting"] == "NATIONAL_KOMA_MINUTES"
-    assert by_item["Length of one コマ"]["kind of rule"] == assumption
-    assert str(by_item["Length of one コマ"]["current value"]) == "60"
-    assert by_item["Rounding of コマ"]["setting"] == "NATIONAL_KOMA_ROUNDING"
-    assert "a 90-minute class is 1.5" in by_item["Rounding of コマ"]["rule"]
-    assert by_item["Consultation desks (相談会)"]["setting"] == "NATIONAL_CONSULTATION_KOMA"
+    assert by_item["Length of one koma"]["setting"] == "NATIONAL_KOMA_MINUTES"
+    assert by_item["Length of one koma"]["kind of rule"] == assumption
+    assert str(by_item["Length of one koma"]["current value"]) == "60"
+    assert by_item["Rounding of koma"]["setting"] == "NATIONAL_KOMA_ROUNDING"
+    assert "a 90-minute class is 1.5" in by_item["Rounding of koma"]["rule"]
+    assert by_item["Consultation desks"]["setting"] == "NATIONAL_CONSULTATION_KOMA"
     assert "counts twice" in by_item["Participants in total"]["rule"]
     assert "counts once" in by_item["Unique residents"]["rule"]
     assert "walk-ins counted" in by_item["Salons and caravans (drop-in)"]["rule"]
@@ -221,7 +221,7 @@ def test_the_workbook_has_a_summary_a_sheet_per_table_and_the_rules(program):
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
     salon = rows[program.onahama.name][6]
     classes = rows[program.central.name][2]
-    assert sheet.cell(row=2, column=7).value == "Salons: コマ"
+    assert sheet.cell(row=2, column=7).value == "Salons: koma"
     assert salon.value == 1.5 and salon.number_format == "0.0"
     assert classes.value == 3 and classes.number_format == "0.0"
     assert rows[program.central.name][1].value == 2  # sessions stay whole numbers
@@ -293,12 +293,12 @@ def test_a_90_minute_class_counts_by_the_rule(settings, minutes, rounding, expec
     )
     units = national_units(period=FY2027, as_of=AS_OF)
     tables, rules, _book = parse_workbook(national_workbook(units))
-    assert tables[UNITS][venue.name]["Classes: コマ"] == expected
-    assert tables[UNITS]["Total"]["All kinds: コマ"] == expected
-    assert tables[TOPICS]["Total"]["Applied: コマ"] == expected
+    assert tables[UNITS][venue.name]["Classes: koma"] == expected
+    assert tables[UNITS]["Total"]["All kinds: koma"] == expected
+    assert tables[TOPICS]["Total"]["Applied: koma"] == expected
     by_item = {rule["item"]: rule for rule in rules}
-    assert str(by_item["Length of one コマ"]["current value"]) == str(minutes)
-    assert by_item["Rounding of コマ"]["current value"] == rounding
+    assert str(by_item["Length of one koma"]["current value"]) == str(minutes)
+    assert by_item["Rounding of koma"]["current value"] == rounding
 
 
 def test_koma_of_other_lengths(settings):
@@ -318,10 +318,10 @@ def test_consultation_desks_count_by_open_time_or_by_visits(settings, program):
     units = national_units(period=FY2027, as_of=AS_OF)
     assert units.table("units_by_venue").total.values[3] == 4
     tables, rules = parse_csv(national_csv(units))
-    assert tables[UNITS]["Total"]["Consultations: コマ"] == 4
+    assert tables[UNITS]["Total"]["Consultations: koma"] == 4
     # Classes and the salon still count their time: 1.5 + 1.5 + 1.5 + 4.
-    assert tables[UNITS]["Total"]["All kinds: コマ"] == Decimal("8.5")
-    rule = next(r for r in rules if r["item"] == "Consultation desks (相談会)")
+    assert tables[UNITS]["Total"]["All kinds: koma"] == Decimal("8.5")
+    rule = next(r for r in rules if r["item"] == "Consultation desks")
     assert rule["current value"] == "visits"
 
 
@@ -343,7 +343,7 @@ def test_a_caravan_away_from_a_venue_and_a_venue_named_like_a_formula(program):
     tables, _rules = parse_csv(content)
     away = tables[UNITS]["Away from a venue (caravan)"]
     assert away["Caravans: sessions"] == 1
-    assert away["Caravans: コマ"] == Decimal("3.0")
+    assert away["Caravans: koma"] == Decimal("3.0")
     assert tables[PARTICIPANTS]["Away from a venue (caravan)"]["Participants in total"] == 8
     assert units.venues == 3  # the caravan's place is not a venue
     assert "'=HYPERLINK" in content.decode("utf-8-sig")

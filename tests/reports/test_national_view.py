@@ -42,7 +42,7 @@ def test_administrator_makes_the_excel_file_of_a_fiscal_year_typed_in_japanese_e
     page = admin_client_.get(PAGE)
     body = page.content.decode()
     assert page.status_code == 200
-    assert "NATIONAL_KOMA_MINUTES=60" in body  # the rules in force, on the page too
+    assert "can be changed in settings; now: 60 minutes" in body  # the rules, on the page too
     # After the fiscal year, so that every session of the fixture is held (a login then).
     with time_machine.travel(AS_OF, tick=False):
         admin_client_.force_login(admin_user)
