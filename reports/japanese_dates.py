@@ -67,7 +67,6 @@ def parse_fiscal_year(text: str) -> int:
         first, _last = parse_era_year(key)
     except ValueError:
         raise ValueError(
-            gettext("%(text)s is not a fiscal year. Write it like 2026 or R8.")
-            % {"text": original}
+            gettext("%(text)s is not a fiscal year. Write it like 2026 or R8.") % {"text": original}
         ) from None
     return first.year
