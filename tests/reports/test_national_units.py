@@ -5,6 +5,9 @@ data (``program_fixture``, FY2027); the counting-rules sheet; the venue and peri
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,6 +19,7 @@ from reports.figures import Period, Scope, fiscal_year_period, report_figures
 from reports.figures.national import koma, national_units
 from reports.national_exports import national_csv, national_workbook
 from tests.factories import RegistrationFactory, SessionFactory, TopicFactory, VenueFactory
+from tests.project.test_settings import ROOT, run_settings
 from tests.reports.program_fixture import AS_OF, build_program, jst
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +362,30 @@ def test_queries_are_fixed_whatever_the_number_of_venues(django_assert_max_num_q
         SessionFactory(venue=VenueFactory(name=f"会場{n}"), starts_at=jst(2027, 7, 1 + n, 10))
     with django_assert_max_num_queries(9):  # six aggregates, the transaction, JIT off
         national_units(period=FY2027, as_of=AS_OF)
+
+
+def test_the_koma_settings_come_from_the_environment_and_a_bad_one_stops_the_start():
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.NATIONAL_KOMA_MINUTES, s.NATIONAL_KOMA_ROUNDING, s.NATIONAL_CONSULTATION_KOMA)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "NATIONAL_KOMA_MINUTES": "45",
+        "NATIONAL_KOMA_ROUNDING": "up",
+        "NATIONAL_CONSULTATION_KOMA": "visits",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["45", "up", "visits"], result.stderr
+    bad = run_settings(NATIONAL_KOMA_ROUNDING="nearest")
+    assert bad.returncode != 0
+    assert "NATIONAL_KOMA_ROUNDING must be exact, half_up, up or down" in bad.stderr
+    assert "NATIONAL_KOMA_MINUTES must be from 1" in run_settings(NATIONAL_KOMA_MINUTES="0").stderr
