@@ -168,16 +168,25 @@ def resident_list() -> QuerySet[Resident]:
 
 
 def resident_likely_duplicates(
-    *, name_kana: str = "", birth_date: date | None = None, phone: str = "", exclude_pk=None
+    *,
+    name_kana: str = "",
+    birth_date: date | None = None,
+    phone: str = "",
+    exclude_pk=None,
+    born_between: tuple[date, date] | None = None,
 ) -> QuerySet[Resident]:
     """Residents who may be the same person: same kana and birth date, or same phone number.
 
-    Returns an empty queryset when there is nothing to compare (one query otherwise).
+    ``born_between`` (first and last day, both included) stands in for an unknown birth date
+    when only the birth year is known (a walk-in who gave 昭和20): same kana and a birth date in
+    that range. Returns an empty queryset when there is nothing to compare (one query otherwise).
     """
     condition = Q(pk__in=[])
     kana = kana_search_key(name_kana)
     if kana and birth_date:
         condition |= Q(search_kana=kana, birth_date=birth_date)
+    elif kana and born_between is not None:
+        condition |= Q(search_kana=kana, birth_date__range=born_between)
     digits = phone_digits(phone)
     if digits:
         condition |= Q(phone_digits=digits)
