@@ -14,7 +14,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from classes.models import Registration, Session, Venue
+from classes.models import Registration, Session, Topic, Venue
 from reports.figures import Period, Scope, fiscal_year_period, report_figures
 from reports.figures.national import koma, national_units
 from reports.national_exports import national_csv, national_workbook
@@ -154,6 +154,7 @@ def test_totals_equal_the_fiscal_year_reports_internal_figures(parsed, program):
     assert topics["No topic: participants"] == by_topic["No topic"][3] + by_topic["No topic"][4]
     assert topics["Applied: sessions"] == 0
 
+    assert_totals_match(tables, figures)
     supporters = tables[SUPPORTERS]["Total"]
     assert supporters["Supporters"] == _fy(figures, "supporters_by_kind", "total", 0) == 3
     assert supporters["Sessions staffed"] == _fy(figures, "supporters_by_kind", "total", 1)
@@ -389,3 +390,53 @@ def test_the_koma_settings_come_from_the_environment_and_a_bad_one_stops_the_sta
     assert bad.returncode != 0
     assert "NATIONAL_KOMA_ROUNDING must be exact, half_up, up or down" in bad.stderr
     assert "NATIONAL_KOMA_MINUTES must be from 1" in run_settings(NATIONAL_KOMA_MINUTES="0").stderr
+
+
+def assert_totals_match(tables, figures) -> None:
+    """Every total row of a parsed export against the internal report ``figures``."""
+    kinds = {"class": "Classes", "consultation": "Consultations", "salon": "Salons"}
+    kinds["caravan"] = "Caravans"
+    by_kind = {r.key: r.values for r in figures.table("sessions_by_kind").rows}
+    units, people = tables[UNITS]["Total"], tables[PARTICIPANTS]["Total"]
+    assert units["All kinds: sessions"] == _fy(figures, "sessions_summary", "held")
+    assert people["Participants in total"] == _fy(figures, "sessions_summary", "attendances_total")
+    assert people["of which named"] == _fy(figures, "sessions_summary", "attended")
+    assert people["Unique residents"] == _fy(figures, "participants_summary", "unique")
+    for key, label in kinds.items():
+        held, _seats, _filled, named, without, _no_shows = by_kind.get(key, (0,) * 6)
+        assert units[f"{label}: sessions"] == held
+        assert people[f"{label}: participants"] == named + without
+    for label, key in zip(BANDS, BAND_KEYS, strict=True):
+        band = tables[AGE_BANDS]["Total"]
+        assert band[f"Attendances: {label}"] == _fy(figures, "participants_by_age_band", key, 0)
+        assert band[f"Unique residents: {label}"] == _fy(
+            figures, "participants_by_age_band", key, 1
+        )
+    levels = {str(t.pk): t.level for t in Topic.objects.all()}
+    sums = {"basic": [0, 0], "applied": [0, 0], "": [0, 0]}
+    for row in figures.table("sessions_by_topic").rows:
+        level = levels.get(row.key, "")
+        sums[level][0] += row.values[0]
+        sums[level][1] += row.values[3] + row.values[4]
+    for level, label in (("basic", "Basic"), ("applied", "Applied"), ("", "No topic")):
+        assert tables[TOPICS]["Total"][f"{label}: sessions"] == sums[level][0]
+        assert tables[TOPICS]["Total"][f"{label}: participants"] == sums[level][1]
+    supporters = tables[SUPPORTERS]["Total"]
+    for column, name in enumerate(("Supporters", "Sessions staffed", "Hours")):
+        assert supporters[name] == _fy(figures, "supporters_by_kind", "total", column)
+
+
+def test_the_demo_program_reconciles_with_its_fiscal_year_report(time_machine):
+    from devtools.demo.builder import seed_demo
+
+    time_machine.move_to(jst(2026, 12, 16, 18, 0))
+    seed_demo(today=date(2026, 12, 16))
+    fy2026 = fiscal_year_period(2026)
+    units = national_units(period=fy2026)
+    figures = report_figures(period=fy2026, as_of=units.as_of)
+    assert figures.value("sessions_summary", "held") > 20
+    assert figures.value("supporters_by_kind", "total", 2) > 0
+    tables, _rules, _book = parse_workbook(national_workbook(units))
+    assert_totals_match(tables, figures)
+    assert_totals_match(parse_csv(national_csv(units))[0], figures)
+    assert units.venues > 1
