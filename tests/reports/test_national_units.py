@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from classes.models import Registration, Session, Topic, Venue
 from reports.figures import Period, Scope, fiscal_year_period, report_figures
@@ -84,6 +85,14 @@ def parse_workbook(content: bytes) -> tuple[dict, list[dict], openpyxl.Workbook]
             for row in rows
         }
     return tables, rules, book
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The files in English, as a report asked for in English is made (the task overrides the
+    language the same way); the column names below are the English ones."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
