@@ -343,6 +343,29 @@ if REPORT_STALE_SECONDS < 1:
     raise ImproperlyConfigured(
         f"REPORT_STALE_SECONDS must be at least 1 (seconds), got {REPORT_STALE_SECONDS}."
     )
+# The national program's counting units (reports.figures.national). Assumptions the program
+# administrator may change; the export's rules sheet states the values in force.
+# One コマ is this many minutes of a held session (稲沢市 and others: one hour).
+NATIONAL_KOMA_MINUTES = envint("NATIONAL_KOMA_MINUTES", 60)
+if not 1 <= NATIONAL_KOMA_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured(
+        f"NATIONAL_KOMA_MINUTES must be from 1 to 1440 (minutes), got {NATIONAL_KOMA_MINUTES}."
+    )
+# How each session's コマ are rounded: exact (one decimal: 90 minutes are 1.5), half_up (2),
+# up (2) or down (1).
+NATIONAL_KOMA_ROUNDING = envstr("NATIONAL_KOMA_ROUNDING", "exact")
+if NATIONAL_KOMA_ROUNDING not in ("exact", "half_up", "up", "down"):
+    raise ImproperlyConfigured(
+        "NATIONAL_KOMA_ROUNDING must be exact, half_up, up or down, "
+        f"got {NATIONAL_KOMA_ROUNDING!r}."
+    )
+# Consultation desks: "hours" counts their open time like a class, "visits" one コマ per
+# consultation (a resident who came, an anonymous walk-up).
+NATIONAL_CONSULTATION_KOMA = envstr("NATIONAL_CONSULTATION_KOMA", "hours")
+if NATIONAL_CONSULTATION_KOMA not in ("hours", "visits"):
+    raise ImproperlyConfigured(
+        f"NATIONAL_CONSULTATION_KOMA must be hours or visits, got {NATIONAL_CONSULTATION_KOMA!r}."
+    )
 # Absolute address of the site (https://digi.city.example.lg.jp) for links in emails; empty: paths.
 SITE_URL = envstr("SITE_URL").rstrip("/")
 # Issuer printed on supporters' activity certificates (活動証明書).

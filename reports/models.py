@@ -55,7 +55,8 @@ def _report_upload_to(instance: "GeneratedReport", filename: str) -> str:
 
 
 class GeneratedReport(models.Model):
-    """A monthly or fiscal-year report someone asked for, made in the background (Celery).
+    """A monthly or fiscal-year report, or the national-units export, someone asked for, made
+    in the background (Celery).
 
     The file is kept (under MEDIA_ROOT/reports/) with who asked and when, so the office can
     download it again later. ``period_start``/``period_end`` are local dates, both inclusive.
@@ -68,6 +69,9 @@ class GeneratedReport(models.Model):
     class Kind(models.TextChoices):
         MONTHLY = "monthly", _("Monthly report")
         FISCAL_YEAR = "fiscal_year", _("Fiscal-year report")
+        # Venues, コマ, sessions and participants as the national program counts them (CSV or
+        # Excel only, never suppressed: reports.figures.national).
+        NATIONAL = "national", _("National program units")
 
     class ScopeKind(models.TextChoices):
         PROGRAM = "program", _("Whole program")

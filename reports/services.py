@@ -26,6 +26,7 @@ from reports.figures import (
     report_figures,
     suppress,
 )
+from reports.figures.national import NationalUnits, national_units
 from reports.models import GeneratedReport, Kpi, KpiTarget
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,12 @@ def report_request(
         raise ValidationError(_("Choose PDF, CSV or Excel."))
     if kind not in GeneratedReport.Kind.values:
         raise ValidationError(_("Choose a monthly or a fiscal-year report."))
+    if kind == GeneratedReport.Kind.NATIONAL:
+        if format == GeneratedReport.Format.PDF:
+            raise ValidationError(_("The national program units are made as CSV or Excel."))
+        if organiser is not None:
+            raise ValidationError(_("The national program units are for all venues or one."))
+        published = False  # the national program needs the counts as they are
     scope = GeneratedReport.ScopeKind.PROGRAM
     if venue is not None:
         scope = GeneratedReport.ScopeKind.VENUE
@@ -120,11 +127,48 @@ def report_figures_for(report: GeneratedReport, *, as_of=None) -> ReportFigures:
     return figures
 
 
-def render_report(figures: ReportFigures, *, kind: str, format: str) -> tuple[bytes, str]:
-    """The file's bytes and extension for ``format`` (pdf, csv or xlsx)."""
+def national_request(
+    *, period: Period, format: str, by, venue: Venue | None = None, language: str | None = None
+) -> GeneratedReport:
+    """Ask for the national-units export (``reports.figures.national``) of ``period`` for all
+    venues or ``venue``, as CSV or Excel (``format``), made in the background like every report
+    (``report_request``; never suppressed). Raises ValidationError for PDF."""
+    return report_request(
+        kind=GeneratedReport.Kind.NATIONAL,
+        period=period,
+        format=format,
+        by=by,
+        venue=venue,
+        published=False,
+        language=language,
+    )
+
+
+def report_data(report: GeneratedReport, *, as_of=None) -> ReportFigures | NationalUnits:
+    """What a generated report prints: the national units for the national export, else the
+    report's figures (``report_figures_for``)."""
+    if report.kind == GeneratedReport.Kind.NATIONAL:
+        return national_units(
+            period=Period(report.period_start, report.period_end),
+            scope=report_scope(report),
+            as_of=as_of,
+        )
+    return report_figures_for(report, as_of=as_of)
+
+
+def render_report(
+    figures: ReportFigures | NationalUnits, *, kind: str, format: str
+) -> tuple[bytes, str]:
+    """The file's bytes and extension for ``format`` (pdf, csv or xlsx); the national units
+    as CSV or Excel."""
+    from reports.national_exports import national_csv, national_workbook
     from reports.program_report import ProgramReportRenderer
     from reports.report_exports import report_csv, report_workbook
 
+    if isinstance(figures, NationalUnits):
+        if format == GeneratedReport.Format.CSV:
+            return national_csv(figures), "csv"
+        return national_workbook(figures), "xlsx"
     if format == GeneratedReport.Format.PDF:
         return ProgramReportRenderer(figures, report_heading(kind)).render(), "pdf"
     if format == GeneratedReport.Format.CSV:
@@ -167,7 +211,7 @@ def report_generate(*, report_id: int) -> bool:
     report = GeneratedReport.objects.select_related("venue", "organiser").get(pk=report_id)
     try:
         with translation.override(report.language):
-            figures = report_figures_for(report)
+            figures = report_data(report)
             if not still_mine(progress=50):
                 return False
             content, extension = render_report(figures, kind=report.kind, format=report.format)
