@@ -49,6 +49,13 @@ def fairness_cost(load: int, weight: int, weight_sum: int, total: int) -> int:
     return abs(weight_sum * load - total * weight)
 
 
+def _arc(tails, heads, caps, costs, tail: int, head: int, cap: int) -> None:
+    tails.append(tail)
+    heads.append(head)
+    caps.append(cap)
+    costs.append(0)
+
+
 def flow_solve(
     problem: Problem,
     prep: _Prepared,
@@ -134,20 +141,19 @@ def flow_solve(
             sup_node[sid] = new_node()
         months = {prep.slot_by_id[s].month for s in group.slot_ids}
         if len(months) == 1:
-            key = (sid, next(iter(months)))
-            if key not in month_node:
-                month_node[key] = new_node()
-            target = month_node[key]
+            month_key = (sid, next(iter(months)))
+            if month_key not in month_node:
+                month_node[month_key] = new_node()
+            target = month_node[month_key]
         else:  # a group across midnight at a month's end: monthly room relaxed here
             target = sup_node[sid]
             exact = False
-        tails.append(group_node[g]), heads.append(target)
-        caps.append(group.capacity), costs.append(0)
+        _arc(tails, heads, caps, costs, group_node[g], target, group.capacity)
     room_of: dict[int, int] = defaultdict(int)
     for (sid, month), node in month_node.items():
         room = max(prep.month_room[(sid, month)], 0)
         room_of[sid] += room
-        tails.append(node), heads.append(sup_node[sid]), caps.append(room), costs.append(0)
+        _arc(tails, heads, caps, costs, node, sup_node[sid], room)
     for sid in sup_node:
         room_of[sid] = max(room_of[sid], 1)
 
@@ -208,11 +214,11 @@ def flow_solve(
         for (slot_id, sid, is_lead), used in zip(pair_arcs, flows, strict=True)
         if used > 0
     ]
-    load = dict(base_load)
+    final = dict(base_load)
     for pl in placements:
-        load[pl.supporter_id] = load.get(pl.supporter_id, 0) + 1
+        final[pl.supporter_id] = final.get(pl.supporter_id, 0) + 1
     cost = sum(
-        fairness_cost(load.get(s.id, 0), weights[s.id], weight_sum, total)
+        fairness_cost(final.get(s.id, 0), weights[s.id], weight_sum, total)
         for s in problem.supporters
     )
     return FlowAnswer(best, exact, placements, cost)

@@ -123,7 +123,7 @@ def _prepare(problem: Problem) -> _Prepared:
     month_room = _month_room(fixed_by_sup, problem, slot_by_id)
 
     open_slots = [slot for slot in problem.slots if capacity[slot.id] > 0]
-    eligible = {slot.id: [] for slot in problem.slots}
+    eligible: dict[int, list[int]] = {slot.id: [] for slot in problem.slots}
     eligible.update(
         _eligible_bulk(problem, open_slots, fixed_by_slot, fixed_by_sup, slot_by_id, month_room)
     )
