@@ -575,3 +575,21 @@ class Consultation(models.Model):
     def __str__(self) -> str:
         who = self.resident.name if self.resident is not None else _("walk-up")
         return f"{who} @ {self.session} {self.slot_start:%H:%M}"
+
+
+# Caravan mode's sync ledger lives in its own module; imported here so Django registers it.
+from classes.models_caravan import CaravanRecord  # noqa: E402
+
+__all__ = [
+    "CallListEntry",
+    "CaravanRecord",
+    "Consultation",
+    "Organiser",
+    "Registration",
+    "Series",
+    "Session",
+    "SESSION_CALENDAR_FIELDS",
+    "Topic",
+    "Venue",
+    "VenueClosure",
+]

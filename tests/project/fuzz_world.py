@@ -251,6 +251,15 @@ def _build_world() -> tuple[dict, list[str]]:
         starts_at=now - timedelta(minutes=30),
         ends_at=now + timedelta(hours=1),
     )
+    caravan = f.SessionFactory(
+        venue=venue,
+        kind=Session.Kind.CARAVAN,
+        place="集会所",
+        seats=None,
+        starts_at=now - timedelta(minutes=30),
+        ends_at=now + timedelta(hours=1),
+    )
+    f.RegistrationFactory(session=caravan, resident=residents[1])
     f.RegistrationFactory(session=today_class, resident=residents[2])
     # A cancelled registration, so the session page offers its Restore form.
     f.RegistrationFactory(
@@ -319,6 +328,11 @@ def _build_world() -> tuple[dict, list[str]]:
         _path("volunteers:supporter_detail", args=[supporter.pk]),
         _path("classes:session_detail", args=[today_class.pk]),
         _path("classes:session_detail", args=[salon.pk]),
+        _path("classes:session_detail", args=[caravan.pk]),
+        # Caravan mode's JSON endpoints: the page's script calls them, no link leads there.
+        _path("classes:caravan_data", args=[caravan.pk]),
+        _path("classes:caravan_token", args=[caravan.pk]),
+        _path("classes:caravan_sync", args=[caravan.pk]),
         _path("classes:call_list") + f"?venue={venue.pk}",
         # Forms that appear only after a search.
         _path("classes:phone") + "?q=山田",

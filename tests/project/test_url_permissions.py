@@ -66,6 +66,9 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
     SessionFactory(venue=other_venue)
     consult_session = SessionFactory(venue=venue, kind=Session.Kind.CONSULTATION, topic=None)
     salon_session = SessionFactory(venue=venue, kind=Session.Kind.SALON, topic=None)
+    caravan_session = SessionFactory(
+        venue=venue, kind=Session.Kind.CARAVAN, topic=None, place="集会所", seats=None
+    )
     registration = RegistrationFactory(session=session, resident=resident)
     call_entry = CallListEntry.objects.create(
         registration=registration, reason=CallListEntry.Reason.REMINDER
@@ -126,6 +129,7 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
         "session_pk": {"session_pk": session.pk},
         "consult_session": {"pk": consult_session.pk},
         "salon_session": {"pk": salon_session.pk},
+        "caravan_session": {"pk": caravan_session.pk},
         "registration": {"pk": registration.pk},
         "call_entry": {"pk": call_entry.pk},
         "consultation": {"pk": consultation.pk},
