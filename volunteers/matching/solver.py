@@ -292,6 +292,10 @@ def solve(
             # Nothing found in time: the start stands for this stage.
             obj, bound, found = hinted, None, hint
             status = "WARM_START" if status == "UNKNOWN" else status
+        if obj is not None and found is not hint and obj >= hinted:
+            # No better on this stage's figure: keep the start, which later stages may prefer
+            # (a different answer of equal continuity can travel more).
+            found = hint
         values = list(found)
         hint = values[:n_vars]
         answer = _answer(m, values)
