@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.requeue_pending_reports",
         "schedule": 5 * 60,
     },
+    "volunteers-requeue-pending-match-runs": {
+        "task": "volunteers.tasks.requeue_pending_match_runs",
+        "schedule": 5 * 60,
+    },
     "loans-release-expired-reservations": {
         "task": "loans.tasks.release_expired_reservations",
         "schedule": 60 * 60,
@@ -378,8 +382,14 @@ LOAN_LENDER_NAME = envstr("LOAN_LENDER_NAME", "デジタル活用支援事業 �
 LOAN_HELP_LINE = envstr("LOAN_HELP_LINE")
 LOAN_HELP_LINE_PHONE = envstr("LOAN_HELP_LINE_PHONE")
 LOAN_HELP_LINE_HOURS = envstr("LOAN_HELP_LINE_HOURS")
-# Supporter matching: CP-SAT time limit, and travel time between districts not in the table.
-MATCHING_TIME_LIMIT_SECONDS = envint("MATCHING_TIME_LIMIT_SECONDS", 8)
+# Supporter matching, computed in the background: the solver's time limit in seconds (all stages;
+# a prefecture month of 2,000 sessions needs about a minute on two cores), and travel time
+# between districts not in the table.
+MATCHING_TIME_LIMIT_SECONDS = envint("MATCHING_TIME_LIMIT_SECONDS", 55)
+# Seconds a queued or running matching run may go without progress before it counts as lost and
+# is queued again (beat scan, its page, or the broker redelivering). Longer than the slowest
+# solver stage; shorter than CELERY_VISIBILITY_TIMEOUT.
+MATCHING_STALE_SECONDS = envint("MATCHING_STALE_SECONDS", 10 * 60)
 MATCHING_DEFAULT_TRAVEL_MINUTES = envint("MATCHING_DEFAULT_TRAVEL_MINUTES", 30)
 
 # Sessions end after SESSION_COOKIE_AGE seconds without a request (idle timeout: a request pushes

@@ -312,7 +312,9 @@ def _build_world() -> tuple[dict, list[str]]:
     )
     session.series = series
     session.save(update_fields=["series"])
-    match_run = MatchRun.objects.create(date_from=today, date_to=today + timedelta(days=7))
+    match_run = MatchRun.objects.create(
+        date_from=today, date_to=today + timedelta(days=7), state=MatchRun.State.DONE
+    )
     # A report that could not be queued: the reports page offers its Retry form.
     GeneratedReport.objects.create(
         kind=GeneratedReport.Kind.MONTHLY,
