@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import pgettext_lazy
 
-from reports import views, views_calendar, views_certificate
+from reports import views, views_calendar, views_certificate, views_loan_register
 
 app_name = "reports"
 
@@ -24,6 +24,8 @@ urlpatterns: list = [
     path("<int:pk>/retry", views.report_retry_view, name="report_retry"),
     path("venue-attendance.pdf", views.venue_month_attendance_pdf, name="venue_month_attendance"),
     path("kpi-targets/", views.kpi_targets, name="kpi_targets"),
+    # Asked for from the loan list; made in the background like the reports.
+    path("loan-register/", views_loan_register.loan_register, name="loan_register"),
 ]
 
 # The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
@@ -36,4 +38,5 @@ PAGE_NAMES = {
     "report_retry": pgettext_lazy("audit page", "Report: try again"),
     "venue_month_attendance": pgettext_lazy("audit page", "Venue attendance of the month (PDF)"),
     "kpi_targets": pgettext_lazy("audit page", "KPI targets"),
+    "loan_register": pgettext_lazy("audit page", "Loan register: make the file"),
 }
