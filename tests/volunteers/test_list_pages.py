@@ -91,10 +91,7 @@ def test_hours_approval_pages_through_the_period_oldest_first(coordinator_client
 
 def test_hours_approval_approves_the_ticked_rows_of_the_page_shown(coordinator_client):
     rows = [_checked_out(n) for n in range(PAGE_SIZE + 2)]
-    url = (
-        reverse("volunteers:hours_approval")
-        + "?date_from=2026-12-01&date_to=2026-12-31&page=2"
-    )
+    url = reverse("volunteers:hours_approval") + "?date_from=2026-12-01&date_to=2026-12-31&page=2"
     # A row of page 1 sent with page 2's form is not on the page: nothing is approved.
     refused = coordinator_client.post(url, {"approve": [rows[0].pk, rows[-1].pk]})
     assert "no longer waiting for approval" in refused.content.decode()
