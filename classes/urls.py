@@ -73,6 +73,13 @@ urlpatterns += [
     path("<int:pk>/salon/", views_consult.salon_count, name="salon_count"),
 ]
 
+from classes import views_offers  # noqa: E402 - seat offers: staff answers and the mail link
+
+urlpatterns += [
+    path("offers/<int:pk>/answer/", views_offers.offer_answer, name="offer_answer"),
+    path("offer/<str:token>/", views_offers.offer_page, name="offer_page"),
+]
+
 from classes import views_caravan  # noqa: E402 - caravan mode (offline page, its sync)
 
 urlpatterns += [
@@ -115,6 +122,8 @@ PAGE_NAMES = {
     "consult_record": pgettext_lazy("audit page", "Consultation: record"),
     "consult_cancel": pgettext_lazy("audit page", "Consultation: cancel"),
     "salon_count": pgettext_lazy("audit page", "Salon visitors"),
+    "offer_answer": pgettext_lazy("audit page", "Seat offer: record the answer"),
+    "offer_page": pgettext_lazy("audit page", "Seat offer (email link)"),
     "caravan_sw": pgettext_lazy("audit page", "Caravan mode: offline script"),
     "caravan": pgettext_lazy("audit page", "Caravan mode"),
     "caravan_data": pgettext_lazy("audit page", "Caravan mode: stored on a device"),

@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.requeue_pending_reports",
         "schedule": 5 * 60,
     },
+    "volunteers-requeue-pending-match-runs": {
+        "task": "volunteers.tasks.requeue_pending_match_runs",
+        "schedule": 5 * 60,
+    },
     "loans-release-expired-reservations": {
         "task": "loans.tasks.release_expired_reservations",
         "schedule": 60 * 60,
@@ -281,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
     "classes-send-due-reminders": {
         "task": "classes.tasks.send_due_reminders",
         "schedule": 15 * 60,
+    },
+    # Seat offers past their deadline go to the next in line; unsent offer mails are sent.
+    "classes-expire-seat-offers": {
+        "task": "classes.tasks.expire_seat_offers",
+        "schedule": 5 * 60,
     },
     # Used one-time form tokens (kernel.once) older than FORM_TOKEN_KEEP_DAYS.
     "kernel-forget-form-submissions": {
@@ -293,6 +302,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
 }
+# Seat offers (classes.services_offers): a window never ends in the quiet hours (local time, HH:MM;
+# the end is the next morning's start) for residents reached by phone, and no seat is offered
+# within SEAT_OFFER_CUTOFF_HOURS of a session's start (the seat goes to walk-ins then).
+SEAT_OFFER_QUIET_START = envstr("SEAT_OFFER_QUIET_START", "20:00")
+SEAT_OFFER_QUIET_END = envstr("SEAT_OFFER_QUIET_END", "09:00")
+SEAT_OFFER_CUTOFF_HOURS = envint("SEAT_OFFER_CUTOFF_HOURS", 24)
+# Window of a session held away from a venue (a caravan), in hours; venues set their own.
+SEAT_OFFER_WINDOW_HOURS = envint("SEAT_OFFER_WINDOW_HOURS", 24)
+# Requests per minute one address may make to the public seat offer page.
+SEAT_OFFER_PAGE_RATE = envint("SEAT_OFFER_PAGE_RATE", 20)
 # Days a used one-time form token is kept (a resent form older than this saves again).
 FORM_TOKEN_KEEP_DAYS = envint("FORM_TOKEN_KEEP_DAYS", 7)
 # Years without any activity (registration, consultation, loan, check-in, call) after which a
@@ -328,6 +347,29 @@ if REPORT_STALE_SECONDS < 1:
     raise ImproperlyConfigured(
         f"REPORT_STALE_SECONDS must be at least 1 (seconds), got {REPORT_STALE_SECONDS}."
     )
+# The national program's counting units (reports.figures.national). Assumptions the program
+# administrator may change; the export's rules sheet states the values in force.
+# One コマ is this many minutes of a held session (稲沢市 and others: one hour).
+NATIONAL_KOMA_MINUTES = envint("NATIONAL_KOMA_MINUTES", 60)
+if not 1 <= NATIONAL_KOMA_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured(
+        f"NATIONAL_KOMA_MINUTES must be from 1 to 1440 (minutes), got {NATIONAL_KOMA_MINUTES}."
+    )
+# How each session's コマ are rounded: exact (one decimal: 90 minutes are 1.5), half_up (2),
+# up (2) or down (1).
+NATIONAL_KOMA_ROUNDING = envstr("NATIONAL_KOMA_ROUNDING", "exact")
+if NATIONAL_KOMA_ROUNDING not in ("exact", "half_up", "up", "down"):
+    raise ImproperlyConfigured(
+        "NATIONAL_KOMA_ROUNDING must be exact, half_up, up or down, "
+        f"got {NATIONAL_KOMA_ROUNDING!r}."
+    )
+# Consultation desks: "hours" counts their open time like a class, "visits" one コマ per
+# consultation (a resident who came, an anonymous walk-up).
+NATIONAL_CONSULTATION_KOMA = envstr("NATIONAL_CONSULTATION_KOMA", "hours")
+if NATIONAL_CONSULTATION_KOMA not in ("hours", "visits"):
+    raise ImproperlyConfigured(
+        f"NATIONAL_CONSULTATION_KOMA must be hours or visits, got {NATIONAL_CONSULTATION_KOMA!r}."
+    )
 # Absolute address of the site (https://digi.city.example.lg.jp) for links in emails; empty: paths.
 SITE_URL = envstr("SITE_URL").rstrip("/")
 # Issuer printed on supporters' activity certificates (活動証明書).
@@ -340,8 +382,14 @@ LOAN_LENDER_NAME = envstr("LOAN_LENDER_NAME", "デジタル活用支援事業 �
 LOAN_HELP_LINE = envstr("LOAN_HELP_LINE")
 LOAN_HELP_LINE_PHONE = envstr("LOAN_HELP_LINE_PHONE")
 LOAN_HELP_LINE_HOURS = envstr("LOAN_HELP_LINE_HOURS")
-# Supporter matching: CP-SAT time limit, and travel time between districts not in the table.
-MATCHING_TIME_LIMIT_SECONDS = envint("MATCHING_TIME_LIMIT_SECONDS", 8)
+# Supporter matching, computed in the background: the solver's time limit in seconds (all stages;
+# a prefecture month of 2,000 sessions needs about a minute on two cores), and travel time
+# between districts not in the table.
+MATCHING_TIME_LIMIT_SECONDS = envint("MATCHING_TIME_LIMIT_SECONDS", 55)
+# Seconds a queued or running matching run may go without progress before it counts as lost and
+# is queued again (beat scan, its page, or the broker redelivering). Longer than the slowest
+# solver stage; shorter than CELERY_VISIBILITY_TIMEOUT.
+MATCHING_STALE_SECONDS = envint("MATCHING_STALE_SECONDS", 10 * 60)
 MATCHING_DEFAULT_TRAVEL_MINUTES = envint("MATCHING_DEFAULT_TRAVEL_MINUTES", 30)
 
 # Sessions end after SESSION_COOKIE_AGE seconds without a request (idle timeout: a request pushes

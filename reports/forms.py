@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.models import Organiser, Venue
 from kernel.date_ranges import RECORD_DATES, DateField, check_year
-from reports.figures import Period
+from reports.figures import Period, fiscal_year_period
+from reports.japanese_dates import parse_fiscal_year
 from reports.models import GeneratedReport, Kpi
 from reports.services import report_period
+from residents.normalize import parse_japanese_date
 
 
 class ReportRequestForm(forms.Form):
@@ -158,3 +160,119 @@ class LoanRegisterForm(forms.Form):
         if start and end and end < start:
             raise forms.ValidationError(_("The end of the period must not be before its start."))
         return data
+
+
+class JapaneseDateField(forms.CharField):
+    """A date typed as staff write it: ``2026-04-01``, ``2026/4/1``, ``令和8年4月1日``,
+    ``R8.4.1`` (any width), within ``RECORD_DATES``. Cleans to a ``date`` (None when empty)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if hasattr(value, "year"):
+            return f"{value.year}-{value.month:02d}-{value.day:02d}"
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            day = parse_japanese_date(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+        RECORD_DATES.check(day)
+        return day
+
+
+class NationalExportForm(forms.Form):
+    """The national-units export: a fiscal year or two dates, all venues or one, CSV or Excel.
+    Staff (``venue_ids`` a set) must choose one of their venues."""
+
+    PERIOD_FISCAL_YEAR = "fiscal_year"
+    PERIOD_DATES = "dates"
+
+    period_kind = forms.ChoiceField(
+        label=_("Period"),
+        choices=[
+            (PERIOD_FISCAL_YEAR, _("A fiscal year")),
+            (PERIOD_DATES, _("From a date to a date")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    fiscal_year = forms.CharField(
+        label=_("Fiscal year"),
+        required=False,
+        max_length=20,
+        help_text=_("For example 2026 or R8 (from 1 April to 31 March)."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    date_from = JapaneseDateField(
+        label=_("From"), required=False, help_text=_("For example 2026-04-01 or R8.4.1.")
+    )
+    date_to = JapaneseDateField(label=_("To"), required=False, help_text=_("Included."))
+    venue = forms.ModelChoiceField(
+        label=_("Venue"),
+        queryset=Venue.objects.none(),
+        required=False,
+        empty_label=_("All venues"),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            (GeneratedReport.Format.XLSX, GeneratedReport.Format.XLSX.label),
+            (GeneratedReport.Format.CSV, GeneratedReport.Format.CSV.label),
+        ],
+    )
+
+    def __init__(self, *args, venue_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        venues = Venue.objects.all()
+        field = cast(forms.ModelChoiceField, self.fields["venue"])
+        if venue_ids is not None:
+            venues = venues.filter(pk__in=venue_ids)
+            field.required = True
+            field.empty_label = None
+        field.queryset = venues
+
+    def clean_fiscal_year(self) -> int | None:
+        text = self.cleaned_data["fiscal_year"]
+        if not text:
+            return None
+        try:
+            year = parse_fiscal_year(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+        check_year(year)
+        return year
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if self.errors:
+            return data
+        if data["period_kind"] == self.PERIOD_FISCAL_YEAR:
+            if data.get("fiscal_year") is None:
+                self.add_error("fiscal_year", _("Enter the fiscal year."))
+                return data
+            data["period"] = fiscal_year_period(data["fiscal_year"])
+            return data
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is None:
+            self.add_error("date_from", _("Enter the first day of the period."))
+        if end is None:
+            self.add_error("date_to", _("Enter the last day of the period."))
+        if start is not None and end is not None:
+            if end < start:
+                self.add_error("date_to", _("The end date is before the start date."))
+            else:
+                data["period"] = Period(start, end)
+        return data
+
+    @property
+    def period(self) -> Period:
+        """The export's period, once the form is valid (KeyError before)."""
+        return self.cleaned_data["period"]

@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from django.utils.dates import MONTHS, MONTHS_3
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
-from residents.normalize import ERAS, Era
+from residents.normalize import ERAS, Era, parse_era_year
 
 
 def _japanese() -> bool:
@@ -50,3 +51,22 @@ def month_label(year: int, month: int) -> str:
     if _japanese():
         return f"{year}年{month}月"
     return f"{MONTHS[month]} {year}"
+
+
+def parse_fiscal_year(text: str) -> int:
+    """A fiscal year as staff type it, in any width: ``2026``, ``2026年度``, ``令和8年度``,
+    ``令和8``, ``R8``, ``令和元年度`` -> the Western year it starts in (2026; 令和元年度 is 2019).
+    Raises ValueError with a reason a person can act on."""
+    original = (text or "").strip()
+    key = unicodedata.normalize("NFKC", original).replace(" ", "")
+    key = key.removeprefix("FY").removeprefix("fy")
+    key = key.removesuffix("年度").removesuffix("度")
+    if key.isdigit():
+        return int(key)
+    try:
+        first, _last = parse_era_year(key)
+    except ValueError:
+        raise ValueError(
+            gettext("%(text)s is not a fiscal year. Write it like 2026 or R8.") % {"text": original}
+        ) from None
+    return first.year

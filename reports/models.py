@@ -55,8 +55,8 @@ def _report_upload_to(instance: "GeneratedReport", filename: str) -> str:
 
 
 class GeneratedReport(models.Model):
-    """A monthly or fiscal-year report, or a loan register, someone asked for, made in the
-    background (Celery).
+    """A monthly or fiscal-year report, the national-units export or a loan register, someone
+    asked for, made in the background (Celery).
 
     The file is kept (under MEDIA_ROOT/reports/) with who asked and when, so the office can
     download it again later. ``period_start``/``period_end`` are local dates, both inclusive.
@@ -73,6 +73,9 @@ class GeneratedReport(models.Model):
     class Kind(models.TextChoices):
         MONTHLY = "monthly", _("Monthly report")
         FISCAL_YEAR = "fiscal_year", _("Fiscal-year report")
+        # Venues, コマ, sessions and participants as the national program counts them (CSV or
+        # Excel only, never suppressed: reports.figures.national).
+        NATIONAL = "national", _("National program units")
         LOAN_REGISTER = "loan_register", _("Loan register")
 
     class ScopeKind(models.TextChoices):

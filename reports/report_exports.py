@@ -7,14 +7,16 @@ other, each with a title line, a header line and a total line.
 """
 
 import io
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kernel.spreadsheets import csv_writer, xlsx_append
-from reports.figures import ReportFigures, Suppressed, format_value
+from reports.figures import CellValue, ReportFigures, Suppressed, format_value
 
 
 def csv_rows(figures: ReportFigures) -> list[list[str]]:
@@ -53,7 +55,22 @@ def _excel_value(value):
     return value
 
 
-def _sheet_title(title: str, used: set[str]) -> str:
+def xlsx_figures_row(sheet: Worksheet, label: str, values: Iterable[CellValue]) -> None:
+    """Append a row of figures to ``sheet``: its label, then each value as a number (a Decimal
+    shown with its places, 40.0 stays "40.0") or, hidden or blank, as the text the PDF prints.
+    Through ``xlsx_append``, so no cell is a formula."""
+    values = list(values)
+    xlsx_append(sheet, [label, *(_excel_value(v) for v in values)])
+    for cell, value in zip(sheet[sheet.max_row][1:], values, strict=False):
+        exponent = value.as_tuple().exponent if isinstance(value, Decimal) else 0
+        # An int for a finite Decimal ("n", "N", "F" for NaN and infinity).
+        if isinstance(exponent, int) and exponent < 0:
+            cell.number_format = "0." + "0" * -exponent
+
+
+def sheet_title(title: str, used: set[str]) -> str:
+    """``title`` as an Excel sheet name not in ``used`` (at most 31 characters, none of
+    ``[]:*?/\\``), added to ``used``."""
     name = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "sheet"
     base, n = name, 2
     while name in used:
@@ -78,7 +95,7 @@ def report_workbook(figures: ReportFigures) -> bytes:
         xlsx_append(cover, [note])
     used = {cover.title}
     for section in figures.sections:
-        sheet = book.create_sheet(_sheet_title(section.title, used))
+        sheet = book.create_sheet(sheet_title(section.title, used))
         if section.note:
             xlsx_append(sheet, [section.note])
         for table in section.tables:
@@ -89,13 +106,7 @@ def report_workbook(figures: ReportFigures) -> bytes:
                 cell.font = bold
                 cell.fill = header_fill
             for row in table.all_rows():
-                xlsx_append(sheet, [row.label, *(_excel_value(v) for v in row.values)])
-                for cell, value in zip(sheet[sheet.max_row][1:], row.values, strict=False):
-                    exponent = value.as_tuple().exponent if isinstance(value, Decimal) else 0
-                    # An int for a finite Decimal ("n", "N", "F" for NaN and infinity).
-                    if isinstance(exponent, int) and exponent < 0:
-                        # Show the places the PDF prints: 40.0 stays "40.0", not "40".
-                        cell.number_format = "0." + "0" * -exponent
+                xlsx_figures_row(sheet, row.label, row.values)
             if table.note:
                 xlsx_append(sheet, [table.note])
             xlsx_append(sheet, [])

@@ -27,6 +27,7 @@ from reports.figures import (
     report_figures,
     suppress,
 )
+from reports.figures.national import NationalUnits, national_units
 from reports.loan_register import loan_register_file
 from reports.models import GeneratedReport, Kpi, KpiTarget
 
@@ -72,8 +73,15 @@ def report_request(
         raise ValidationError(_("Choose a venue or an organiser, not both."))
     if format not in GeneratedReport.Format.values:
         raise ValidationError(_("Choose PDF, CSV or Excel."))
-    if kind not in (GeneratedReport.Kind.MONTHLY, GeneratedReport.Kind.FISCAL_YEAR):
+    # A loan register is asked for through loan_register_request (its own rights and scope).
+    if kind not in GeneratedReport.Kind.values or kind == GeneratedReport.Kind.LOAN_REGISTER:
         raise ValidationError(_("Choose a monthly or a fiscal-year report."))
+    if kind == GeneratedReport.Kind.NATIONAL:
+        if format == GeneratedReport.Format.PDF:
+            raise ValidationError(_("The national program units are made as CSV or Excel."))
+        if organiser is not None:
+            raise ValidationError(_("The national program units are for all venues or one."))
+        published = False  # the national program needs the counts as they are
     scope = GeneratedReport.ScopeKind.PROGRAM
     if venue is not None:
         scope = GeneratedReport.ScopeKind.VENUE
@@ -155,11 +163,48 @@ def report_figures_for(report: GeneratedReport, *, as_of=None) -> ReportFigures:
     return figures
 
 
-def render_report(figures: ReportFigures, *, kind: str, format: str) -> tuple[bytes, str]:
-    """The file's bytes and extension for ``format`` (pdf, csv or xlsx)."""
+def national_request(
+    *, period: Period, format: str, by, venue: Venue | None = None, language: str | None = None
+) -> GeneratedReport:
+    """Ask for the national-units export (``reports.figures.national``) of ``period`` for all
+    venues or ``venue``, as CSV or Excel (``format``), made in the background like every report
+    (``report_request``; never suppressed). Raises ValidationError for PDF."""
+    return report_request(
+        kind=GeneratedReport.Kind.NATIONAL,
+        period=period,
+        format=format,
+        by=by,
+        venue=venue,
+        published=False,
+        language=language,
+    )
+
+
+def report_data(report: GeneratedReport, *, as_of=None) -> ReportFigures | NationalUnits:
+    """What a generated report prints: the national units for the national export, else the
+    report's figures (``report_figures_for``)."""
+    if report.kind == GeneratedReport.Kind.NATIONAL:
+        return national_units(
+            period=Period(report.period_start, report.period_end),
+            scope=report_scope(report),
+            as_of=as_of,
+        )
+    return report_figures_for(report, as_of=as_of)
+
+
+def render_report(
+    figures: ReportFigures | NationalUnits, *, kind: str, format: str
+) -> tuple[bytes, str]:
+    """The file's bytes and extension for ``format`` (pdf, csv or xlsx); the national units
+    as CSV or Excel."""
+    from reports.national_exports import national_csv, national_workbook
     from reports.program_report import ProgramReportRenderer
     from reports.report_exports import report_csv, report_workbook
 
+    if isinstance(figures, NationalUnits):
+        if format == GeneratedReport.Format.CSV:
+            return national_csv(figures), "csv"
+        return national_workbook(figures), "xlsx"
     if format == GeneratedReport.Format.PDF:
         return ProgramReportRenderer(figures, report_heading(kind)).render(), "pdf"
     if format == GeneratedReport.Format.CSV:
@@ -208,7 +253,7 @@ def report_generate(*, report_id: int) -> bool:
                     return False
                 content, extension = made
             else:
-                figures = report_figures_for(report)
+                figures = report_data(report)
                 if not still_mine(progress=50):
                     return False
                 content, extension = render_report(figures, kind=report.kind, format=report.format)

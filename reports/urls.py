@@ -24,6 +24,7 @@ urlpatterns: list = [
     path("<int:pk>/retry", views.report_retry_view, name="report_retry"),
     path("venue-attendance.pdf", views.venue_month_attendance_pdf, name="venue_month_attendance"),
     path("kpi-targets/", views.kpi_targets, name="kpi_targets"),
+    path("national/", views.national_export, name="national_export"),
     # Asked for from the loan list; made in the background like the reports.
     path("loan-register/", views_loan_register.loan_register, name="loan_register"),
 ]
@@ -38,5 +39,6 @@ PAGE_NAMES = {
     "report_retry": pgettext_lazy("audit page", "Report: try again"),
     "venue_month_attendance": pgettext_lazy("audit page", "Venue attendance of the month (PDF)"),
     "kpi_targets": pgettext_lazy("audit page", "KPI targets"),
+    "national_export": pgettext_lazy("audit page", "National program units"),
     "loan_register": pgettext_lazy("audit page", "Loan register: make the file"),
 }

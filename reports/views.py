@@ -16,12 +16,14 @@ from kernel.models import Role
 from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required, user_role, venue_ids_for
 from reports.attendance import AttendanceSheetRenderer
-from reports.forms import KpiTargetsForm, ReportRequestForm, VenueMonthForm
+from reports.figures.national import counting_rules
+from reports.forms import KpiTargetsForm, NationalExportForm, ReportRequestForm, VenueMonthForm
 from reports.loan_register import loan_register_visible
 from reports.models import GeneratedReport, Kpi, KpiTarget
 from reports.selectors import attendance_sheet_sessions
 from reports.services import (
     kpi_targets_set,
+    national_request,
     report_request,
     report_retry,
     reports_requeue_stale,
@@ -136,13 +138,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
                 else GeneratedReport.ScopeKind.PROGRAM,
             },
         )
-    reports = list(visible_reports(request.user)[:REPORT_LIST_LIMIT])
-    waiting = [r.pk for r in reports if r.status in IN_PROGRESS]
-    # A report whose run died (worker or, in-process, this web process) is started again here
-    # too, not only by the beat scan: in-process nothing else would ever pick it up.
-    if waiting and reports_requeue_stale(report_ids=waiting):
-        reports = list(visible_reports(request.user)[:REPORT_LIST_LIMIT])
-    in_progress = any(r.status in IN_PROGRESS for r in reports)
+    reports, in_progress = _reports_shown(request.user)
     # Its own id prefix: the request form above has venue, year and month fields too, and a
     # label must focus the field of its own form.
     venue_form = VenueMonthForm(
@@ -159,6 +155,69 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "reports": reports,
             "in_progress": in_progress,
             "can_set_targets": user_role(request.user) == Role.ADMINISTRATOR,
+        },
+    )
+
+
+def _reports_shown(user, kind: str | None = None) -> tuple[list[GeneratedReport], bool]:
+    """The user's latest reports (of ``kind`` when given) and whether one is being made; a
+    report whose run died is started again first (in-process nothing else would pick it up)."""
+    qs = visible_reports(user)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    reports = list(qs[:REPORT_LIST_LIMIT])
+    waiting = [r.pk for r in reports if r.status in IN_PROGRESS]
+    if waiting and reports_requeue_stale(report_ids=waiting):
+        reports = list(qs[:REPORT_LIST_LIMIT])
+    return reports, any(r.status in IN_PROGRESS for r in reports)
+
+
+@role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
+def national_export(request: HttpRequest) -> HttpResponse:
+    """Ask for the national program units (venues, コマ, sessions, participants, topics by
+    level, supporters) of a fiscal year or a period, for all venues or one, as Excel or CSV,
+    made in the background like every report; list those made, newest first. Staff choose
+    one of their venues. Only counts, no resident: nothing personal is shown here."""
+    venue_ids = venue_ids_for(request.user)
+    url = reverse("reports:national_export")
+    if request.method == "POST":
+        form = NationalExportForm(request.POST, venue_ids=venue_ids)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with submitted_once(request) as once:
+                    report = national_request(
+                        period=form.period,
+                        format=data["format"],
+                        venue=data["venue"],
+                        by=request.user,
+                    )
+                    once.result_url = url
+            except AlreadySubmitted as done:
+                return already_saved(request, done, url)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                _say_whether_queued(request, report)
+                return redirect(url)
+    else:
+        form = NationalExportForm(
+            venue_ids=venue_ids,
+            initial={
+                "period_kind": NationalExportForm.PERIOD_FISCAL_YEAR,
+                "fiscal_year": today_fiscal_year(),
+                "format": GeneratedReport.Format.XLSX,
+            },
+        )
+    reports, in_progress = _reports_shown(request.user, GeneratedReport.Kind.NATIONAL)
+    return render(
+        request,
+        "reports/national_export.html",
+        {
+            "form": form,
+            "reports": reports,
+            "in_progress": in_progress,
+            "rules": counting_rules(),
         },
     )
 

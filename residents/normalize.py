@@ -139,22 +139,19 @@ def looks_like_date(text: str) -> bool:
     return bool(_ERA_DATE.match(key) or _WESTERN_DATE.match(key))
 
 
-def parse_birth_date(text: str, *, today: date | None = None) -> date:
-    """Parse a birth date as staff write it and return a ``date``.
+def parse_japanese_date(text: str) -> date:
+    """Parse a date as staff write it, in any width: Japanese-era (``令和8年4月1日``,
+    ``R8.4.1``, ``平成元年1月8日``; eras 明治/大正/昭和/平成/令和 or M/T/S/H/R) or Western
+    (``2026/4/1``, ``2026-04-01``, ``2026年4月1日``, ``2026.4.1``).
 
-    Accepts Japanese-era dates (``昭和20年5月3日``, ``S20.5.3``, ``S.19.9.19``, ``H2.4.1``,
-    ``平成元年1月8日``; eras 明治/大正/昭和/平成/令和 or M/T/S/H/R) and Western dates
-    (``1942/11/23``, ``1939-07-01``, ``1944年4月1日``, ``1947.10.10``), in any width.
-    ``today`` (a local date, default: today in the current time zone) bounds the future.
-
-    Raises ValueError with a reason a person can act on: unknown format, month 13,
-    2月30日, a day outside its era (昭和64年1月8日), a date in the future or before 1900-01-01
-    (``kernel.date_ranges.BIRTH_DATES``).
+    Raises ValueError with a reason a person can act on: empty, unknown format, month 13,
+    2月30日, a day outside its era (昭和64年1月8日), a date before 1868. Callers check the
+    range they accept (``kernel.date_ranges``).
     """
     original = (text or "").strip()
     key = _SPACES.sub("", unicodedata.normalize("NFKC", original))
     if not key:
-        raise ValueError(gettext("The birth date is empty."))
+        raise ValueError(gettext("The date is empty."))
     era: Era | None = None
     if m := _ERA_DATE.match(key):
         era = _ERA_BY_KEY[m["era"].upper() if m["era"].isascii() else m["era"]]
@@ -205,6 +202,25 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date:
         )
     if result < ERAS[0].start:
         raise ValueError(gettext("%(text)s is before 1868; check the year.") % {"text": original})
+    return result
+
+
+def parse_birth_date(text: str, *, today: date | None = None) -> date:
+    """Parse a birth date as staff write it and return a ``date``.
+
+    Accepts Japanese-era dates (``昭和20年5月3日``, ``S20.5.3``, ``S.19.9.19``, ``H2.4.1``,
+    ``平成元年1月8日``; eras 明治/大正/昭和/平成/令和 or M/T/S/H/R) and Western dates
+    (``1942/11/23``, ``1939-07-01``, ``1944年4月1日``, ``1947.10.10``), in any width.
+    ``today`` (a local date, default: today in the current time zone) bounds the future.
+
+    Raises ValueError with a reason a person can act on: unknown format, month 13,
+    2月30日, a day outside its era (昭和64年1月8日), a date in the future or before 1900-01-01
+    (``kernel.date_ranges.BIRTH_DATES``).
+    """
+    original = (text or "").strip()
+    if not _SPACES.sub("", unicodedata.normalize("NFKC", original)):
+        raise ValueError(gettext("The birth date is empty."))
+    result = parse_japanese_date(original)
     if today is None:
         from django.utils import timezone
 

@@ -5,6 +5,7 @@ import math
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -302,11 +303,26 @@ class DistrictTravel(models.Model):
 
 
 class MatchRun(models.Model):
-    """One computed proposal for a date range (a draft: supporters do not see it until published)."""
+    """One computed proposal for a date range (a draft: supporters do not see it until published).
+
+    The proposal is computed in the background (Celery, ``volunteers.tasks.match_run_solve``):
+    ``state`` goes queued -> running -> done (or failed, with ``error`` in words for the
+    coordinator); a re-run puts it back to queued. ``progress`` (0-100) and ``stage`` (the
+    solver stage under way) show how far it is; ``progress_at`` is the last sign of life: a
+    queued or running run silent for ``settings.MATCHING_STALE_SECONDS`` was lost (broker
+    message gone, worker dead) and is queued again (``services_matching.match_runs_requeue_stale``).
+    ``stages``: per solver stage its objective, proven bound, gap, status and seconds.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being computed")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
 
     date_from = models.DateField(_("from date"))
     date_to = models.DateField(_("until date"))
@@ -337,6 +353,18 @@ class MatchRun(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    state = models.CharField(
+        _("computation"), max_length=20, choices=State.choices, default=State.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress_at = models.DateTimeField(_("last progress at"), default=timezone.now)
+    stage = models.CharField(_("solver stage"), max_length=20, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    stages = models.JSONField(_("solver stages"), default=list, blank=True)
+    # The coordinator's language when asking: the background run writes its error in it.
+    language = models.CharField(_("language"), max_length=10, default="ja")
 
     class Meta:
         verbose_name = _("matching run")
@@ -346,10 +374,50 @@ class MatchRun(models.Model):
             models.CheckConstraint(
                 condition=Q(date_to__gte=F("date_from")), name="match_run_dates_in_order"
             ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="match_run_progress_0_100"),
         ]
 
     def __str__(self) -> str:
         return f"{self.date_from}–{self.date_to}"
+
+    # What the background computation is doing now (``stage``), in words.
+    STAGE_LABELS = {
+        "": _("Waiting for the background service"),
+        "prepare": _("Reading sessions and supporters"),
+        "model": _("Setting up the rules"),
+        "fill": _("Filling as many places as possible"),
+        "fairness": _("Spreading sessions fairly"),
+        "continuity": _("Keeping the same faces on each series"),
+        "travel": _("Shortening travel"),
+        "store": _("Saving the proposal"),
+    }
+    # The figure each solver stage improves (``stages``), in words.
+    STAGE_FIGURES = {
+        "fill": _("Places filled"),
+        "fairness": _("Fairness (sessions from the fair share, on average)"),
+        "continuity": _("Continuity (faces on series: new 2, returning 1)"),
+        "travel": _("Travel (minutes in all)"),
+    }
+
+    @property
+    def stage_display(self) -> str:
+        """The stage under way in words."""
+        return str(self.STAGE_LABELS.get(self.stage, self.stage))
+
+    @property
+    def stage_rows(self) -> list[dict]:
+        """``stages`` with the figure's name and the status in words, for the page."""
+        rows = []
+        for stage in self.stages or []:
+            label = self.STAGE_FIGURES.get(stage.get("name", ""), stage.get("name", ""))
+            status = self.SOLVER_STATUS_LABELS.get(stage.get("status", ""), stage.get("status"))
+            rows.append({**stage, "label": str(label), "status_display": str(status)})
+        return rows
+
+    @property
+    def in_progress(self) -> bool:
+        """Queued or being computed: the page refreshes and shows the progress."""
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
 
     # The solver's status names (OR-Tools, volunteers.matching.solver) in words.
     SOLVER_STATUS_LABELS = {

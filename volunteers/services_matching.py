@@ -1,5 +1,10 @@
 """State changes for matching: compute a draft proposal, pin or remove placements, re-run, publish.
 
+A proposal is computed in the background: ``match_run_create`` and ``match_run_rerun`` queue
+the run and return at once; the Celery task ``volunteers.tasks.match_run_solve`` calls
+``match_run_solve``, which claims the run, writes its progress and stores the result (the
+report-generation pattern of ``reports.services``; a beat scan queues lost runs again).
+
 A run is a draft until published: supporters see nothing of it. Publishing turns every kept
 proposal into an Assignment (status PROPOSED, i.e. asked and awaiting the supporter's answer)
 through ``volunteers.services.assignment_create`` and its rules and locks, then emails the
@@ -10,13 +15,16 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -24,10 +32,11 @@ from django.utils.translation import gettext as _
 
 from classes.models import Session, Venue
 from kernel.dates import datetime_full
+from kernel.tasks_util import enqueue
 from volunteers import matching
 from volunteers.models import Assignment, MatchGap, MatchProposal, MatchRun, Supporter
 from volunteers.selectors import active_assignments
-from volunteers.selectors_matching import BuiltProblem, match_problem_build
+from volunteers.selectors_matching import BuiltProblem, match_problem_build, matching_sessions
 from volunteers.services import assignment_create
 
 logger = logging.getLogger(__name__)
@@ -36,7 +45,14 @@ MAX_RANGE_DAYS = 62
 
 
 def _time_limit() -> float:
-    return float(getattr(settings, "MATCHING_TIME_LIMIT_SECONDS", 8.0))
+    return float(getattr(settings, "MATCHING_TIME_LIMIT_SECONDS", 55.0))
+
+
+def _stale_before(now):
+    return now - timedelta(seconds=int(getattr(settings, "MATCHING_STALE_SECONDS", 600)))
+
+
+IN_PROGRESS = (MatchRun.State.QUEUED, MatchRun.State.RUNNING)
 
 
 def _validate_range(date_from: date | None, date_to: date | None) -> None:
@@ -51,12 +67,22 @@ def _validate_range(date_from: date | None, date_to: date | None) -> None:
         )
 
 
-def _solve(built: BuiltProblem, seed: int) -> matching.MatchResult:
-    return matching.solve(built.problem, time_limit=_time_limit(), seed=seed)
+def _nothing_to_match(date_from: date, date_to: date) -> ValidationError:
+    return ValidationError(
+        _(
+            "No scheduled session between %(start)s and %(end)s needs supporters. "
+            "Set how many supporters the sessions need, or choose other dates."
+        )
+        % {
+            "start": date_format(date_from, "SHORT_DATE_FORMAT"),
+            "end": date_format(date_to, "SHORT_DATE_FORMAT"),
+        }
+    )
 
 
 def _store(run: MatchRun, built: BuiltProblem, result: matching.MatchResult) -> None:
-    """Write the new suggestions and gaps of ``result`` into ``run`` (inside a transaction)."""
+    """Write the new suggestions and gaps of ``result`` into ``run`` and mark it done (inside a
+    transaction)."""
     MatchProposal.objects.bulk_create(
         [
             MatchProposal(
@@ -83,13 +109,21 @@ def _store(run: MatchRun, built: BuiltProblem, result: matching.MatchResult) -> 
         ]
     )
     figures = matching.evaluate(built.problem, result.placements)
-    run.solved_at = timezone.now()
+    now = timezone.now()
+    run.solved_at = now
     run.solver_status = result.status
     run.solve_seconds = round(result.solve_seconds, 3)
     run.objective = result.objective
     run.required_slots = figures.required
     run.filled_slots = figures.filled
     run.fairness = round(figures.fairness, 4)
+    run.stages = [stage.as_dict() for stage in result.stages]
+    run.state = MatchRun.State.DONE
+    run.progress = 100
+    run.progress_at = now
+    run.finished_at = now
+    run.stage = ""
+    run.error = ""
     run.save()
 
 
@@ -101,29 +135,23 @@ def match_run_create(
     venue: Venue | None = None,
     seed: int = 0,
 ) -> MatchRun:
-    """Compute and store a draft proposal for sessions starting in [date_from, date_to] (JST
-    dates, at most 62 days), optionally at one venue. Solves for up to
-    ``settings.MATCHING_TIME_LIMIT_SECONDS`` (default 8 s) outside any transaction, then stores
-    the run, its proposals and its unfilled-slot reasons in one transaction.
+    """Ask for a draft proposal for sessions starting in [date_from, date_to] (JST dates, at
+    most 62 days), optionally at one venue. Returns at once with the run *queued*: the solve
+    (``match_run_solve``, up to ``settings.MATCHING_TIME_LIMIT_SECONDS``, default 55 s) runs in
+    the background, sent after the transaction commits; the run's page shows its progress.
 
     Raises ValidationError: a date missing, the last day before the first, a range over 62 days,
     or no scheduled session in the range that needs supporters.
     """
     _validate_range(date_from, date_to)
     assert date_from is not None and date_to is not None
-    built = match_problem_build(date_from=date_from, date_to=date_to, venue=venue)
-    if not built.problem.slots:
-        raise ValidationError(
-            _(
-                "No scheduled session between %(start)s and %(end)s needs supporters. "
-                "Set how many supporters the sessions need, or choose other dates."
-            )
-            % {
-                "start": date_format(date_from, "SHORT_DATE_FORMAT"),
-                "end": date_format(date_to, "SHORT_DATE_FORMAT"),
-            }
-        )
-    result = _solve(built, seed)
+    needing = matching_sessions(date_from=date_from, date_to=date_to, venue=venue).filter(
+        Q(supporters_needed__gt=0)
+        | Q(lead_needed=True)
+        | Q(residents_per_supporter__gt=0, registered_count__gt=0)
+    )
+    if not needing.exists():
+        raise _nothing_to_match(date_from, date_to)
     with transaction.atomic():
         run = MatchRun.objects.create(
             date_from=date_from,
@@ -131,9 +159,137 @@ def match_run_create(
             venue=venue,
             seed=seed,
             created_by=by if getattr(by, "is_authenticated", False) else None,
+            state=MatchRun.State.QUEUED,
+            progress_at=timezone.now(),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
         )
-        _store(run, built, result)
+        transaction.on_commit(partial(match_run_queue, run_id=run.pk))
     return run
+
+
+def match_run_queue(*, run_id: int) -> bool:
+    """Send the solve of queued run ``run_id`` to the background worker (in-process when Celery
+    is eager). Returns False when the broker cannot be reached: the run is then marked failed
+    at once, saying so in the coordinator's language (the page offers to try again)."""
+    from volunteers.tasks import match_run_solve as solve_task  # the task module imports this
+
+    if enqueue(solve_task, run_id):
+        return True
+    language = MatchRun.objects.filter(pk=run_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        reason = _(
+            "The proposal could not be queued: the background task service does not answer. "
+            "Try again in a moment."
+        )
+    MatchRun.objects.filter(pk=run_id, state=MatchRun.State.QUEUED).update(
+        state=MatchRun.State.FAILED, finished_at=timezone.now(), error=reason
+    )
+    return False
+
+
+class _Superseded(Exception):
+    """The run was taken over (found stale and started again) or changed: stop quietly."""
+
+
+def match_run_solve(*, run_id: int) -> bool:
+    """Compute the proposal of run ``run_id`` (the background task's body). Safe to run twice:
+    the run is claimed atomically when it is a queued draft, or running but silent for
+    ``settings.MATCHING_STALE_SECONDS`` (its worker died). Pinned proposals stay, removed ones
+    are not proposed again, every other suggestion and gap is replaced.
+
+    Progress (percent and solver stage) is written as the solver goes; each write checks the
+    claim is still this run's, and a run taken over stops without storing. A failure marks the
+    run failed with a message for the coordinator (in the language they asked in) and is
+    logged; it is not raised. Returns True once stored, False otherwise (not claimed, taken
+    over, failed).
+    """
+    now = timezone.now()
+    claimed = (
+        MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.DRAFT)
+        .filter(
+            Q(state=MatchRun.State.QUEUED)
+            | Q(state=MatchRun.State.RUNNING, progress_at__lt=_stale_before(now))
+        )
+        .update(
+            state=MatchRun.State.RUNNING,
+            started_at=now,
+            progress=2,
+            progress_at=now,
+            stage="prepare",
+            error="",
+        )
+    )
+    if not claimed:
+        return False
+    mine = MatchRun.objects.filter(pk=run_id, state=MatchRun.State.RUNNING, started_at=now)
+
+    def progress(percent: int, stage: str) -> None:
+        if not mine.update(progress=percent, stage=stage, progress_at=timezone.now()):
+            raise _Superseded
+
+    run = MatchRun.objects.select_related("venue").get(pk=run_id)
+    try:
+        with translation.override(run.language or settings.LANGUAGE_CODE):
+            try:
+                built = match_problem_build(
+                    date_from=run.date_from, date_to=run.date_to, venue=run.venue, run=run
+                )
+                if not built.problem.slots:
+                    raise _nothing_to_match(run.date_from, run.date_to)
+                result = matching.solve(
+                    built.problem, time_limit=_time_limit(), seed=run.seed, progress=progress
+                )
+                with transaction.atomic():
+                    locked = MatchRun.objects.select_for_update().get(pk=run_id)
+                    if (
+                        locked.state != MatchRun.State.RUNNING
+                        or locked.started_at != now
+                        or locked.status != MatchRun.Status.DRAFT
+                    ):
+                        return False
+                    MatchProposal.objects.filter(
+                        run=locked, state=MatchProposal.State.SUGGESTED
+                    ).delete()
+                    MatchGap.objects.filter(run=locked).delete()
+                    # A pinned placement the solver got as fixed is not repeated in the result.
+                    _store(locked, built, result)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            except _Superseded:
+                return False
+            except Exception:
+                logger.exception("Matching run %s failed.", run_id)
+                error = _(
+                    "The proposal could not be computed because of an error in the system. "
+                    "Try again; if it fails again, tell the system administrator."
+                )
+            else:
+                return True
+    except _Superseded:
+        return False
+    mine.update(state=MatchRun.State.FAILED, finished_at=timezone.now(), error=error)
+    return False
+
+
+def match_runs_requeue_stale(*, now=None, run_ids: Iterable[int] | None = None) -> list[int]:
+    """Queue again the draft runs nobody is computing: queued or running with no progress for
+    ``settings.MATCHING_STALE_SECONDS`` (a lost message, a dead worker). They are put back to
+    queued with a fresh ``progress_at`` and sent again; ``run_ids`` limits the scan (the run's
+    page passes its own). Returns the ids queued again, oldest first. The solve claims
+    atomically, so a run queued twice is computed once."""
+    now = now or timezone.now()
+    stale = MatchRun.objects.filter(
+        status=MatchRun.Status.DRAFT, state__in=IN_PROGRESS, progress_at__lt=_stale_before(now)
+    )
+    if run_ids is not None:
+        stale = stale.filter(pk__in=list(run_ids))
+    ids = list(stale.order_by("created_at", "id").values_list("pk", flat=True))
+    stale.filter(pk__in=ids).update(
+        state=MatchRun.State.QUEUED, progress=0, progress_at=now, stage=""
+    )
+    for run_id in ids:
+        match_run_queue(run_id=run_id)
+    return ids
 
 
 def _draft_proposal(proposal: MatchProposal) -> MatchProposal:
@@ -141,6 +297,8 @@ def _draft_proposal(proposal: MatchProposal) -> MatchProposal:
     run = MatchRun.objects.select_for_update().get(pk=proposal.run_id)
     if run.status != MatchRun.Status.DRAFT:
         raise ValidationError(_("This proposal was already published and can no longer change."))
+    if run.state != MatchRun.State.DONE:
+        raise ValidationError(_("The proposal is being computed again. Wait until it is ready."))
     try:
         return MatchProposal.objects.get(pk=proposal.pk)
     except MatchProposal.DoesNotExist:
@@ -175,28 +333,45 @@ def match_proposal_remove(*, proposal: MatchProposal, by: Any) -> MatchProposal:
 
 
 def match_run_rerun(*, run: MatchRun, by: Any) -> MatchRun:
-    """Solve the run's range again: pinned proposals stay as they are, removed ones are not
-    proposed again, every other suggestion and reason is replaced. Assignments made since the
-    first run count as they now are.
+    """Solve the run's range again in the background: the run goes back to queued and
+    ``match_run_solve`` is sent after commit; pinned proposals stay as they are, removed ones
+    are not proposed again, every other suggestion and reason is replaced. Assignments made
+    since the first run count as they now are. Also the way to try a failed run again.
 
-    Raises ValidationError when the run is published, or a concurrent re-run or publication won.
+    Raises ValidationError when the run is published or already being computed.
     """
-    if run.status != MatchRun.Status.DRAFT:
-        raise ValidationError(_("This proposal was already published and can no longer change."))
-    built = match_problem_build(
-        date_from=run.date_from, date_to=run.date_to, venue=run.venue, run=run
-    )
-    result = _solve(built, run.seed)
     with transaction.atomic():
         locked = MatchRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != MatchRun.Status.DRAFT:
             raise ValidationError(
                 _("This proposal was already published and can no longer change.")
             )
-        MatchProposal.objects.filter(run=locked, state=MatchProposal.State.SUGGESTED).delete()
-        MatchGap.objects.filter(run=locked).delete()
-        # A pinned placement the solver got as fixed is not repeated in result.placements.
-        _store(locked, built, result)
+        if locked.state in IN_PROGRESS:
+            raise ValidationError(
+                _("This proposal is already being computed. Its page shows it when it is ready.")
+            )
+        now = timezone.now()
+        locked.state = MatchRun.State.QUEUED
+        locked.progress = 0
+        locked.progress_at = now
+        locked.stage = ""
+        locked.error = ""
+        locked.started_at = None
+        locked.finished_at = None
+        locked.language = translation.get_language() or settings.LANGUAGE_CODE
+        locked.save(
+            update_fields=[
+                "state",
+                "progress",
+                "progress_at",
+                "stage",
+                "error",
+                "started_at",
+                "finished_at",
+                "language",
+            ]
+        )
+        transaction.on_commit(partial(match_run_queue, run_id=locked.pk))
     return locked
 
 
@@ -214,6 +389,10 @@ def match_run_publish(*, run: MatchRun, by: Any) -> list[Assignment]:
         locked = MatchRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != MatchRun.Status.DRAFT:
             raise ValidationError(_("This proposal was already published."))
+        if locked.state != MatchRun.State.DONE:
+            raise ValidationError(
+                _("The proposal is being computed again. Wait until it is ready.")
+            )
         proposals = list(
             MatchProposal.objects.filter(run=locked, session__status=Session.Status.SCHEDULED)
             .exclude(state=MatchProposal.State.REMOVED)
@@ -255,7 +434,6 @@ def match_run_publish(*, run: MatchRun, by: Any) -> list[Assignment]:
         locked.save(update_fields=["status", "published_at", "published_by"])
         pks = [a.pk for a in created]
 
-        from kernel.tasks_util import enqueue
         from volunteers.tasks import match_publish_notify
 
         transaction.on_commit(lambda: enqueue(match_publish_notify, pks))

@@ -3,6 +3,27 @@
 from celery import shared_task
 
 
+@shared_task(name="volunteers.tasks.match_run_solve")
+def match_run_solve(run_id: int) -> bool:
+    """Compute the proposal of MatchRun ``run_id`` (a primary key; see
+    ``volunteers.services_matching.match_run_solve``). Returns False when another live run has
+    it, it is done, failed or gone; True once stored. A message redelivered after its worker
+    died computes the run when it has gone silent for MATCHING_STALE_SECONDS. When it cannot be
+    queued the run is marked failed at once; a lost message is found by the beat scan below."""
+    from volunteers.services_matching import match_run_solve as solve
+
+    return solve(run_id=run_id)
+
+
+@shared_task(name="volunteers.tasks.requeue_pending_match_runs")
+def requeue_pending_match_runs() -> dict[str, int]:
+    """Queue again matching runs left without progress for MATCHING_STALE_SECONDS (a lost
+    message, a dead worker); run every 5 minutes by beat. Returns ``{"requeued": n}``."""
+    from volunteers.services_matching import match_runs_requeue_stale
+
+    return {"requeued": len(match_runs_requeue_stale())}
+
+
 @shared_task
 def match_publish_notify(assignment_pks: list[int]) -> int:
     """Email each supporter the assignments a published matching run asked them to (see

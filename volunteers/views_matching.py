@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kernel.models import Role
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required
 from volunteers import (
     selectors_matching,
@@ -36,36 +37,60 @@ def _errors(exc: ValidationError) -> list[str]:
 
 @role_required(*MANAGER_ROLES)
 def matching_home(request):
-    """Choose a range (and venue) and compute a proposal; recent runs below."""
+    """Choose a range (and venue) and ask for a proposal; recent runs below. The proposal is
+    computed in the background: the answer is the run's page, which shows the progress."""
     today = timezone.localdate()
     form = MatchRunForm(request.POST or None, initial={"date_from": today, "date_to": today})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            run = services_matching.match_run_create(
-                date_from=data["date_from"],
-                date_to=data["date_to"],
-                venue=data["venue"],
-                by=request.user,
-            )
+            with submitted_once(request) as once:
+                run = services_matching.match_run_create(
+                    date_from=data["date_from"],
+                    date_to=data["date_to"],
+                    venue=data["venue"],
+                    by=request.user,
+                )
+                once.result_url = _detail_url(run.pk)
+        except AlreadySubmitted as done:
+            return already_saved(request, done, reverse("volunteers:matching"))
         except ValidationError as exc:
             for text in _errors(exc):
                 form.add_error(None, text)
         else:
-            messages.success(request, _("The proposal is ready. Check it, then publish."))
+            _say_whether_queued(request, run)
             return redirect("volunteers:match_run_detail", pk=run.pk)
     context = {"form": form, "runs": selectors_matching.match_run_list()[:20]}
     return render(request, "volunteers/matching_home.html", context)
 
 
+def _say_whether_queued(request, run: MatchRun) -> None:
+    run.refresh_from_db(fields=["state"])
+    if run.state == MatchRun.State.FAILED:
+        messages.error(request, _("The proposal could not be computed. The reason is below."))
+    elif run.state == MatchRun.State.DONE:
+        messages.success(request, _("The proposal is ready. Check it, then publish."))
+    else:
+        messages.success(
+            request, _("The proposal is being computed. This page shows it when it is ready.")
+        )
+
+
 @role_required(*MANAGER_ROLES)
 def match_run_detail(request, pk: int):
-    """A matching run's proposals by day, with gaps and pin/remove/publish buttons."""
+    """A matching run's proposals by day, with gaps and pin/remove/publish buttons; while the
+    proposal is computed, its progress (the page refreshes itself, no script)."""
     run = get_object_or_404(selectors_matching.match_run_list(), pk=pk)
+    if run.in_progress and services_matching.match_runs_requeue_stale(run_ids=[run.pk]):
+        # Its run died (worker or, in-process, a web process): started again from here too.
+        run = get_object_or_404(selectors_matching.match_run_list(), pk=pk)
+    ready = run.state == MatchRun.State.DONE
     context = {
         "run": run,
-        "days": selectors_matching.match_run_detail(run=run),
+        "days": selectors_matching.match_run_detail(run=run) if ready else [],
+        "ready": ready,
         "is_draft": run.status == MatchRun.Status.DRAFT,
+        "can_change": run.status == MatchRun.Status.DRAFT and ready,
     }
     return render(request, "volunteers/match_run_detail.html", context)
 
@@ -73,15 +98,16 @@ def match_run_detail(request, pk: int):
 @require_POST
 @role_required(*MANAGER_ROLES)
 def match_run_rerun(request, pk: int):
-    """POST: solve a draft run again, keeping pinned and removed proposals."""
+    """POST: compute a draft run again in the background, keeping pinned and removed
+    proposals (also: try a failed run again)."""
     run = get_object_or_404(MatchRun, pk=pk)
     try:
-        services_matching.match_run_rerun(run=run, by=request.user)
+        run = services_matching.match_run_rerun(run=run, by=request.user)
     except ValidationError as exc:
         for text in _errors(exc):
             messages.error(request, text)
     else:
-        messages.success(request, _("Matched again. Pinned supporters were kept."))
+        _say_whether_queued(request, run)
     return redirect("volunteers:match_run_detail", pk=run.pk)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from classes.models import Consultation, Session
+from classes.models import Consultation, Registration, Session
 from reports.figures.periods import Period, Scope
 from reports.figures.tables import CellValue, Table
 
@@ -39,6 +39,13 @@ class FigureQueries:
             & Q(**{f"{prefix}status": Session.Status.SCHEDULED})
             & Q(**{f"{prefix}starts_at__lt": self.held_until})
         )
+
+    def attended_registrations(self) -> QuerySet[Registration]:
+        """Registrations marked attended, not cancelled, on held sessions: each is one named
+        attendance (a resident at two sessions counts twice)."""
+        return Registration.objects.filter(
+            self.held("session__"), attendance=Registration.Attendance.ATTENDED
+        ).exclude(status=Registration.Status.CANCELLED)
 
 
 def walk_ins(prefix: str = "") -> Coalesce:

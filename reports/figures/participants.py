@@ -12,6 +12,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Value,
     When,
 )
@@ -29,51 +30,66 @@ from residents.models import Household, Resident
 class ParticipantFigures(FigureQueries):
     """Participants (a part of ``reports.figures.builder._Builder``)."""
 
-    # ---- participants ----
-
-    def participants(self) -> Section:
-        attended_regs = Registration.objects.filter(
-            self.held("session__"),
-            attendance=Registration.Attendance.ATTENDED,
-        ).exclude(status=Registration.Status.CANCELLED)
-        # Attendances by (age band on the session date, district, household): one query.
-        session_md = _month_day("session__starts_at", TOKYO)
-        birth_md = _month_day("resident__birth_date")
+    def with_session_date_band(self, registrations: QuerySet[Registration]) -> QuerySet:
+        """``registrations`` annotated with ``band``: the resident's age band (an ``AGE_BANDS``
+        key or ``UNKNOWN``) on the session's date in Japan."""
         age = ExpressionWrapper(
             ExtractYear("session__starts_at", tzinfo=TOKYO)
             - ExtractYear("resident__birth_date")
             - Case(When(Q(_bmd__gt=F("_smd")), then=Value(1)), default=Value(0)),
             output_field=IntegerField(),
         )
-        visits = list(
-            attended_regs.annotate(_smd=session_md, _bmd=birth_md)
+        return (
+            registrations.annotate(
+                _smd=_month_day("session__starts_at", TOKYO),
+                _bmd=_month_day("resident__birth_date"),
+            )
             .annotate(_age=age)
             .annotate(band=_band_case("_age", "resident__birth_date"))
+        )
+
+    def with_period_end_band(self, rows: QuerySet, prefix: str = "") -> QuerySet:
+        """``rows`` (residents, or rows reaching a resident through ``prefix`` such as
+        ``"resident__"``) annotated with ``band``: the age band on the period's last day."""
+        end = self.period.end
+        end_md = end.month * 100 + end.day
+        birth = f"{prefix}birth_date"
+        age = ExpressionWrapper(
+            Value(end.year)
+            - ExtractYear(birth)
+            - Case(When(Q(_end_bmd__gt=end_md), then=Value(1)), default=Value(0)),
+            output_field=IntegerField(),
+        )
+        return (
+            rows.annotate(_end_bmd=_month_day(birth))
+            .annotate(_end_age=age)
+            .annotate(band=_band_case("_end_age", birth))
+        )
+
+    # ---- participants ----
+
+    def participants(self) -> Section:
+        attended_regs = self.attended_registrations()
+        # Attendances by (age band on the session date, district, household): one query.
+        visits = list(
+            self.with_session_date_band(attended_regs)
             .values("band", "resident__district", "resident__household")
             .annotate(n=Count("id"))
             .order_by()
         )
         # Unique and first-time residents by (age band on the period's last day, district,
         # household): one query over the residents who attended.
-        end = self.period.end
-        end_md = end.month * 100 + end.day
         before = Registration.objects.filter(
             resident_id=OuterRef("pk"),
             attendance=Registration.Attendance.ATTENDED,
             session__status=Session.Status.SCHEDULED,
             session__starts_at__lt=self.period.start_at,
         ).exclude(status=Registration.Status.CANCELLED)
-        res_age = ExpressionWrapper(
-            Value(end.year)
-            - ExtractYear("birth_date")
-            - Case(When(Q(_bmd__gt=end_md), then=Value(1)), default=Value(0)),
-            output_field=IntegerField(),
-        )
         people = list(
-            Resident.objects.filter(pk__in=attended_regs.values("resident_id"))
-            .annotate(_bmd=_month_day("birth_date"))
-            .annotate(_age=res_age, _before=Exists(before))
-            .annotate(band=_band_case("_age", "birth_date"))
+            self.with_period_end_band(
+                Resident.objects.filter(pk__in=attended_regs.values("resident_id"))
+            )
+            .annotate(_before=Exists(before))
             .values("band", "district", "household")
             .annotate(unique=Count("id"), first=Count("id", filter=Q(_before=False)))
             .order_by()

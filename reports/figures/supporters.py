@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import (
     Case,
     Count,
@@ -11,6 +13,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -31,18 +34,36 @@ class SupporterFigures(FigureQueries):
 
     # ---- supporters ----
 
-    def supporters(self) -> Section:
-        active = Q(status__in=Assignment.ACTIVE_STATUSES)
+    def active_assignments(self) -> QuerySet[Assignment]:
+        """Proposed or confirmed assignments on held sessions (declined and cancelled ones
+        never count)."""
+        return Assignment.objects.filter(self.held("session__")).filter(
+            status__in=Assignment.ACTIVE_STATUSES
+        )
+
+    @staticmethod
+    def assignment_aggregates() -> dict:
+        """Aggregates of a group of assignments: ``supporters`` and ``sessions`` (distinct),
+        ``approved`` (approved minutes summed) and ``span`` (check-in to check-out summed where
+        the hours are not approved); ``assignment_hours`` turns a group into hours."""
         approved = Q(hours_approved_at__isnull=False, approved_minutes__isnull=False)
         spanned = ~approved & Q(checked_in_at__isnull=False, checked_out_at__isnull=False)
         span = ExpressionWrapper(F("checked_out_at") - F("checked_in_at"), DurationField())
-        assignments = Assignment.objects.filter(self.held("session__")).filter(active)
-        aggregates = {
+        return {
             "supporters": Count("supporter_id", distinct=True),
             "sessions": Count("session_id", distinct=True),
             "approved": Sum("approved_minutes", filter=approved),
             "span": Sum(span, filter=spanned),
         }
+
+    @staticmethod
+    def assignment_hours(group: dict) -> Decimal:
+        """Hours (one decimal) of a group aggregated with ``assignment_aggregates``."""
+        return _hours(_minutes(group["approved"], group["span"]))
+
+    def supporters(self) -> Section:
+        assignments = self.active_assignments()
+        aggregates = self.assignment_aggregates()
         kind_labels = dict(Supporter.Kind.choices)
         by_kind = list(
             assignments.values("supporter__kind").annotate(**aggregates).order_by("supporter__kind")
@@ -53,14 +74,14 @@ class SupporterFigures(FigureQueries):
             .order_by("supporter__organisation")
         )
         total = assignments.aggregate(**aggregates)
-        total_hours = _hours(_minutes(total["approved"], total["span"]))
+        total_hours = self.assignment_hours(total)
         self.totals["supporter_hours"] = total_hours
 
         def rows(groups, field_name, label_of):
             return tuple(
                 Row(
                     label_of(g[field_name]),
-                    (g["supporters"], g["sessions"], _hours(_minutes(g["approved"], g["span"]))),
+                    (g["supporters"], g["sessions"], self.assignment_hours(g)),
                     people=False,
                     key=g[field_name] or "-",
                 )

@@ -22,7 +22,7 @@ from django.urls import (
 )
 from django.utils import timezone
 
-from classes.models import CallListEntry, Consultation, Registration, Series, Session
+from classes.models import CallListEntry, Consultation, Registration, SeatOffer, Series, Session
 from kernel.models import Role
 from loans.models import Device, LoanLottery
 from reports.models import GeneratedReport
@@ -274,6 +274,23 @@ def _build_world() -> tuple[dict, list[str]]:
         session=session, resident=residents[2], status=Registration.Status.WAITLISTED
     )
     f.RegistrationFactory(session=past, resident=residents[1])
+    # A freed seat held for the first in line, asked by phone: the call list's answer form.
+    later = timezone.localtime() + timedelta(days=3)
+    offered = f.SessionFactory(
+        venue=venue,
+        seats=1,
+        starts_at=later.replace(hour=14, minute=0, second=0, microsecond=0),
+        ends_at=later.replace(hour=15, minute=0, second=0, microsecond=0),
+    )
+    SeatOffer.objects.create(
+        session=offered,
+        registration=f.RegistrationFactory(
+            session=offered, resident=residents[1], status=Registration.Status.WAITLISTED
+        ),
+        channel=SeatOffer.Channel.PHONE,
+        expires_at=timezone.now() + timedelta(days=1),
+        link_key="fuzz-world-offer",
+    )
     CallListEntry.objects.create(registration=registration, reason=CallListEntry.Reason.REMINDER)
     Consultation.objects.create(
         session=consult, resident=residents[2], slot_start=consult.starts_at
@@ -295,7 +312,9 @@ def _build_world() -> tuple[dict, list[str]]:
     )
     session.series = series
     session.save(update_fields=["series"])
-    match_run = MatchRun.objects.create(date_from=today, date_to=today + timedelta(days=7))
+    match_run = MatchRun.objects.create(
+        date_from=today, date_to=today + timedelta(days=7), state=MatchRun.State.DONE
+    )
     # A report that could not be queued: the reports page offers its Retry form.
     GeneratedReport.objects.create(
         kind=GeneratedReport.Kind.MONTHLY,

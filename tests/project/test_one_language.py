@@ -132,7 +132,10 @@ def test_an_admin_page_read_is_named_by_its_model(client, admin_user):
 def test_the_solver_status_is_said_in_words(client, coordinator_user):
     today = timezone.localdate()
     run = MatchRun.objects.create(
-        date_from=today, date_to=today + timedelta(days=7), solver_status="OPTIMAL"
+        date_from=today,
+        date_to=today + timedelta(days=7),
+        solver_status="OPTIMAL",
+        state=MatchRun.State.DONE,
     )
     run.solve_seconds = 1.2
     run.save()

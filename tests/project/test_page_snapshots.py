@@ -123,6 +123,7 @@ def _pages(world) -> list[tuple[str, str, tuple[str, ...]]]:
         ("loan_detail", reverse("loans:loan_detail", args=[world["loan"].pk]), both),
         ("matching", reverse("volunteers:matching"), ("admin",)),
         ("reports", reverse("reports:report_list"), both),
+        ("national_units", reverse("reports:national_export"), both),
     ]
 
 

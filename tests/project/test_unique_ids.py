@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import Resolver404, resolve, reverse
 
 from devtools.demo.builder import DEMO_PASSWORD
@@ -98,9 +98,10 @@ def demo_program(db):
     with time_machine.travel(NOW, tick=False):
         call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         # A published run, so the proposal page shows the assignments it made.
-        run = services_matching.match_run_create(
-            date_from=NOW.date(), date_to=NOW.date() + timedelta(days=6), by=None
-        )
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the solve runs after commit
+            run = services_matching.match_run_create(
+                date_from=NOW.date(), date_to=NOW.date() + timedelta(days=6), by=None
+            )
         services_matching.match_run_publish(run=run, by=None)
     return run
 

@@ -19,7 +19,16 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from classes.models import CallListEntry, Consultation, Series, Session, VenueClosure
+from classes.models import (
+    CallListEntry,
+    Consultation,
+    Registration,
+    SeatOffer,
+    Series,
+    Session,
+    VenueClosure,
+)
+from classes.services_offers import seat_offer_link_token
 from kernel.models import Role
 from loans.models import Device, LoanApplication, LoanLottery
 from reports.models import GeneratedReport, Kpi
@@ -73,6 +82,21 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
     call_entry = CallListEntry.objects.create(
         registration=registration, reason=CallListEntry.Reason.REMINDER
     )
+    # A seat held for a waitlisted resident (asked by phone) and one offered by mail.
+    seat_offers = [
+        SeatOffer.objects.create(
+            session=session,
+            registration=RegistrationFactory(
+                session=session,
+                status=Registration.Status.WAITLISTED,
+                resident=ResidentFactory(email=email),
+            ),
+            channel=channel,
+            expires_at=now + timedelta(days=1),
+            link_key=f"key-for-the-url-walk-{channel}",
+        )
+        for channel, email in (("phone", ""), ("mail", "offer@example.jp"))
+    ]
     consultation = Consultation.objects.create(
         session=consult_session, resident=resident, slot_start=consult_session.starts_at
     )
@@ -132,6 +156,8 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
         "caravan_session": {"pk": caravan_session.pk},
         "registration": {"pk": registration.pk},
         "call_entry": {"pk": call_entry.pk},
+        "seat_offer": {"pk": seat_offers[0].pk},
+        "offer_token": {"token": seat_offer_link_token(seat_offers[1])},
         "consultation": {"pk": consultation.pk},
         "series": {"pk": series.pk},
         "supporter": {"pk": supporter.pk},
@@ -158,6 +184,7 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
             "walk_in": {"resident": duplicate.pk},
             "register": {"session": session.pk, "resident": duplicate.pk},
             "call_done": {"status": CallListEntry.Status.REMINDED, "note": "了解"},
+            "offer_accept": {"answer": "accept"},
             "edit_resident": {
                 "name": "山田 次郎",
                 "name_kana": "やまだ じろう",

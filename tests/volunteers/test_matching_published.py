@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from tests.factories import AvailabilityFactory, SessionFactory, SupporterFactory
-from tests.volunteers.helpers import jst, texts
+from tests.volunteers.helpers import jst, solved, texts
 from volunteers.models import Assignment, MatchProposal
 from volunteers.services import assignment_respond
 from volunteers.services_matching import match_run_create, match_run_publish
@@ -57,7 +57,7 @@ def cards(page: str) -> dict[int, str]:
 def test_published_proposal_lists_each_person_once_with_their_state(coordinator_client):
     first, second = session_on(11, needed=2), session_on(12, needed=2)
     ann, ben = ready("安藤 杏"), ready("馬場 勉")
-    run = match_run_create(date_from=MON, date_to=MON + timedelta(days=6), by=None)
+    run = solved(match_run_create, date_from=MON, date_to=MON + timedelta(days=6), by=None)
     assert MatchProposal.objects.filter(run=run).count() == 4
     match_run_publish(run=run, by=None)
     declined = Assignment.objects.get(session=second, supporter=ben)
@@ -81,7 +81,7 @@ def test_published_proposal_lists_each_person_once_with_their_state(coordinator_
 def test_a_person_assigned_by_hand_is_listed_once_beside_the_proposals(coordinator_client):
     session = session_on(11, needed=2)
     ann, ben = ready("安藤 杏"), ready("馬場 勉")
-    run = match_run_create(date_from=MON, date_to=MON, by=None)
+    run = solved(match_run_create, date_from=MON, date_to=MON, by=None)
     # Ben is asked by hand after the run: publishing skips his proposal, the page shows him once.
     Assignment.objects.create(session=session, supporter=ben, status=Assignment.Status.PROPOSED)
     match_run_publish(run=run, by=None)
@@ -102,7 +102,7 @@ def test_publish_message_counts_people_and_requests_separately(coordinator_clien
         session_on(day)
     ready("Ann")
     ready("Ben")
-    run = match_run_create(date_from=MON, date_to=MON + timedelta(days=6), by=None)
+    run = solved(match_run_create, date_from=MON, date_to=MON + timedelta(days=6), by=None)
 
     response = coordinator_client.post(
         reverse("volunteers:match_run_publish", args=[run.pk]), follow=True
@@ -120,7 +120,7 @@ def test_publish_message_counts_people_and_requests_separately(coordinator_clien
 def test_two_supporters_of_the_same_name_get_buttons_that_differ(coordinator_client):
     session = session_on(11, needed=2)
     first, second = ready("佐藤 花子"), ready("佐藤 花子")
-    run = match_run_create(date_from=MON, date_to=MON, by=None)
+    run = solved(match_run_create, date_from=MON, date_to=MON, by=None)
     assert MatchProposal.objects.filter(run=run, session=session).count() == 2
 
     page = coordinator_client.get(reverse("volunteers:match_run_detail", args=[run.pk]))
@@ -137,7 +137,7 @@ def test_column_headers_say_what_the_columns_hold(coordinator_client, settings):
     settings.LANGUAGE_CODE = "ja"
     session_on(11)
     ready("Ann")
-    match_run_create(date_from=MON, date_to=MON, by=None)
+    solved(match_run_create, date_from=MON, date_to=MON, by=None)
 
     page = coordinator_client.get(reverse("volunteers:matching")).content.decode()
 

@@ -1,5 +1,6 @@
 """Matching and availability pages: who may use them, what they show, and bad input."""
 
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -7,7 +8,7 @@ from django.urls import reverse
 
 from kernel.dates import date_short
 from tests.factories import AvailabilityFactory, SessionFactory, SupporterFactory
-from tests.volunteers.helpers import jst
+from tests.volunteers.helpers import jst, solved
 from volunteers.models import Availability, AvailabilityException, MatchProposal, MatchRun
 from volunteers.services_matching import match_run_create
 
@@ -45,11 +46,19 @@ def sessions(n, needed=1):
     return out
 
 
+def worker_runs(run):
+    """What the Celery worker does with the queued run (the view's transaction has committed,
+    but inside a test's transaction its on-commit callback never fires)."""
+    from volunteers.tasks import match_run_solve
+
+    assert match_run_solve.delay(run.pk).get() is True
+
+
 def make_run(user, n=2, people=2):
     sessions(n)
     for i in range(people):
         ready(f"P{i}")
-    return match_run_create(date_from=MON, date_to=MON + timedelta(days=30), by=user)
+    return solved(match_run_create, date_from=MON, date_to=MON + timedelta(days=30), by=user)
 
 
 @pytest.mark.parametrize("url_name", ["volunteers:matching", "volunteers:my_availability"])
@@ -82,8 +91,18 @@ def test_coordinator_runs_pins_and_publishes(coordinator_client):
     )
     assert response.status_code == 200
     run = MatchRun.objects.get()
+    # The page does not wait for the solver: the run is queued, the page refreshes itself.
+    assert run.state == MatchRun.State.QUEUED
     page = response.content.decode()
-    assert "2 of 2 places filled" in page
+    assert "The proposal is being computed" in page
+    assert '<meta http-equiv="refresh" content="5">' in page and "<progress" in page
+    assert "Pin " not in page and not MatchProposal.objects.exists()
+
+    worker_runs(run)
+    page = coordinator_client.get(reverse("volunteers:match_run_detail", args=[run.pk]))
+    page = page.content.decode()
+    assert "2 of 2 places filled" in page and 'http-equiv="refresh"' not in page
+    assert "How good is this proposal" in page and "Places filled" in page
     proposal = MatchProposal.objects.filter(run=run).first()
     assert f"Pin {proposal.supporter.name}" in page
 
@@ -91,6 +110,9 @@ def test_coordinator_runs_pins_and_publishes(coordinator_client):
     page = coordinator_client.post(url, follow=True).content.decode()
     assert "is pinned" in page and "Unpin" in page
     coordinator_client.post(reverse("volunteers:match_run_rerun", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.state == MatchRun.State.QUEUED
+    worker_runs(run)
     proposal.refresh_from_db()
     assert proposal.state == MatchProposal.State.PINNED
 
@@ -107,7 +129,7 @@ def test_coordinator_runs_pins_and_publishes(coordinator_client):
 def test_empty_place_says_why(coordinator_client, coordinator_user):
     sessions(1, needed=2)
     ready("Ann")
-    run = match_run_create(date_from=MON, date_to=MON, by=coordinator_user)
+    run = solved(match_run_create, date_from=MON, date_to=MON, by=coordinator_user)
     page = coordinator_client.get(reverse("volunteers:match_run_detail", args=[run.pk]))
     text = page.content.decode()
     assert "1 place empty" in text
@@ -270,3 +292,66 @@ def test_session_form_records_what_the_session_needs(staff_client, venue):
     )
     assert bad.status_code == 200
     assert Session.objects.count() == 1
+
+
+def test_double_click_on_compute_makes_one_run(coordinator_client):
+    sessions(1)
+    ready("Ann")
+    page = coordinator_client.get(reverse("volunteers:matching")).content.decode()
+    token = re.search(r'name="once_token" value="([^"]+)"', page).group(1)
+    form = {"date_from": "2027-01-11", "date_to": "2027-01-17", "once_token": token}
+    first = coordinator_client.post(reverse("volunteers:matching"), form)
+    second = coordinator_client.post(reverse("volunteers:matching"), form, follow=True)
+    assert MatchRun.objects.count() == 1
+    run = MatchRun.objects.get()
+    assert first["Location"] == reverse("volunteers:match_run_detail", args=[run.pk])
+    assert second.redirect_chain[-1][0] == first["Location"]
+    assert "already sent and saved" in second.content.decode()
+
+
+def test_a_failed_computation_says_so_in_words_and_can_be_retried(
+    coordinator_client, coordinator_user, monkeypatch
+):
+    from volunteers import matching
+
+    sessions(1)
+    ready("Ann")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(matching, "solve", broken)
+    run = make_run(coordinator_user, n=0, people=0)
+    assert run.state == MatchRun.State.FAILED
+    page = coordinator_client.get(reverse("volunteers:match_run_detail", args=[run.pk]))
+    text = page.content.decode()
+    assert "The proposal could not be computed" in text
+    assert "because of an error in the system" in text and "RuntimeError" not in text
+    assert "Try again" in text and "Publish" not in text
+
+    monkeypatch.undo()
+    response = coordinator_client.post(reverse("volunteers:match_run_rerun", args=[run.pk]))
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.state == MatchRun.State.QUEUED and run.error == ""
+    worker_runs(run)
+    run.refresh_from_db()
+    assert (run.state, run.filled_slots) == (MatchRun.State.DONE, 1)
+
+
+def test_pins_and_publishing_wait_for_a_rerun_to_finish(coordinator_client, coordinator_user):
+    run = make_run(coordinator_user)
+    proposal = MatchProposal.objects.filter(run=run).first()
+    coordinator_client.post(reverse("volunteers:match_run_rerun", args=[run.pk]))
+    page = coordinator_client.post(
+        reverse("volunteers:match_proposal_action", args=[proposal.pk, "pin"]), follow=True
+    ).content.decode()
+    assert "being computed again" in page
+    page = coordinator_client.post(
+        reverse("volunteers:match_run_publish", args=[run.pk]), follow=True
+    ).content.decode()
+    assert "being computed again" in page
+    run.refresh_from_db()
+    assert run.status == MatchRun.Status.DRAFT
+    proposal.refresh_from_db()
+    assert proposal.state == MatchProposal.State.SUGGESTED

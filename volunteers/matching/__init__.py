@@ -51,6 +51,7 @@ from volunteers.matching.problem import (
     Placement,
     Problem,
     Slot,
+    Stage,
     SupporterData,
     Window,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "Placement",
     "Problem",
     "Slot",
+    "Stage",
     "SupporterData",
     "Window",
     "check",

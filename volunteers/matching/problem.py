@@ -198,6 +198,47 @@ class Gap:
     detail: dict[str, int]
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the lexicographic solve (``solver.STAGES``), in the figure's own unit:
+    fill in positions (fixed ones included), fairness as in ``Evaluation.fairness``,
+    continuity in face points, travel in minutes.
+
+    ``bound``: what CP-SAT proved with every hard rule in force, given the earlier stages'
+    values (None when it found nothing). ``flow_bound``: the flow relaxation's value for the
+    same figure (fill and fairness only); exact when ``flow_exact``, else a relaxation of the
+    overlap rule (an upper bound on fill; for fairness only a reference). ``status``: OPTIMAL,
+    FEASIBLE (time limit), WARM_START (nothing found in time, the start kept)."""
+
+    name: str
+    status: str
+    objective: float
+    bound: float | None
+    seconds: float
+    flow_bound: float | None = None
+    flow_exact: bool | None = None
+
+    @property
+    def gap(self) -> float | None:
+        """|bound - objective| in the figure's unit (0 when proven optimal), None without bound."""
+        if self.bound is None:
+            return None
+        return abs(self.bound - self.objective)
+
+    def as_dict(self) -> dict:
+        """For storing (JSON)."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "seconds": self.seconds,
+            "flow_bound": self.flow_bound,
+            "flow_exact": self.flow_exact,
+        }
+
+
 @dataclass
 class MatchResult:
     """What a solver returns: the *new* placements (fixed ones are not repeated)."""
@@ -211,6 +252,8 @@ class MatchResult:
     gaps: list[Gap] = field(default_factory=list)
     # The min-cost-flow answer CP-SAT started from (for the benchmark's comparison).
     warm_start: list[Placement] = field(default_factory=list)
+    # The lexicographic stages in order (see volunteers.matching.solver).
+    stages: list[Stage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
