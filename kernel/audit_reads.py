@@ -40,7 +40,6 @@ AUDITED_READS: dict[str, tuple[str, str, str | None]] = {
     "classes:call_list_pdf": (AuditAction.EXPORT, "classes.calllistentry", None),
     # Caravan mode: the expected residents stored on a device for offline use.
     "classes:caravan_data": (AuditAction.EXPORT, "classes.session", "pk"),
-    "loans:register_export": (AuditAction.EXPORT, "loans.loan", None),
     "reports:attendance_sheet": (AuditAction.EXPORT, "classes.session", "pk"),
     "reports:venue_month_attendance": (AuditAction.EXPORT, "classes.session", None),
     "reports:report_download": (AuditAction.EXPORT, "reports.generatedreport", "pk"),

@@ -240,26 +240,10 @@ class OverdueLoan:
     days_overdue: int
 
 
-@dataclass(frozen=True)
-class FollowUpLists:
-    due_soon: list[Loan]
-    overdue: list[OverdueLoan]
-
-
-def loans_follow_up(*, today: date, days: int = 7, venue_ids=None) -> FollowUpLists:
-    """The two follow-up call lists, in two queries however many loans there are.
-
-    ``due_soon``: active loans due between ``today`` and ``today + days`` (local dates), soonest
-    first, to call and arrange the return. ``overdue``: active loans due before ``today``, the
-    longest overdue first, each with its ``days_overdue`` (whole days). ``venue_ids`` limits
-    both lists to those venues (None: every venue).
-    """
-    due_soon = list(loans_due_soon(today=today, days=days, venue_ids=venue_ids))
-    overdue = [
-        OverdueLoan(loan, (today - loan.due_date).days)
-        for loan in loans_overdue(today=today, venue_ids=venue_ids)
-    ]
-    return FollowUpLists(due_soon=due_soon, overdue=overdue)
+def overdue_rows(loans, *, today: date) -> list[OverdueLoan]:
+    """The overdue call list's rows of ``loans`` (e.g. one page of ``loans_overdue``), each with
+    its ``days_overdue``: whole days since its due date, to ``today`` (a local date)."""
+    return [OverdueLoan(loan, (today - loan.due_date).days) for loan in loans]
 
 
 def loan_policies_active() -> QuerySet[LoanPolicy]:

@@ -41,7 +41,6 @@ urlpatterns = [
         views_documents.return_receipt_pdf,
         name="return_receipt_pdf",
     ),
-    path("loans/register/", views_documents.register_export, name="register_export"),
     path("loans/<int:pk>/check-in/", views.loan_check_in, name="check_in"),
 ]
 
@@ -66,6 +65,5 @@ PAGE_NAMES = {
     "agreement_pdf": pgettext_lazy("audit page", "Loan agreement (PDF)"),
     "agreement_signed": pgettext_lazy("audit page", "Loan agreement: signed"),
     "return_receipt_pdf": pgettext_lazy("audit page", "Return receipt (PDF)"),
-    "register_export": pgettext_lazy("audit page", "Loan register (Excel)"),
     "check_in": pgettext_lazy("audit page", "Loan check-in"),
 }

@@ -432,15 +432,30 @@ def loan_check_in(request, pk: int):
 
 @role_required(*LOAN_ROLES)
 def follow_up(request):
-    """The printable call lists: loans due within a week, and overdue loans (staff: own venues)."""
+    """The printable call lists: loans due within a week (``?soon_page=``), and overdue loans
+    (``?overdue_page=``), LOAN_PAGE_SIZE a page each (staff: own venues). Each list's pager
+    keeps the other list's page; the counts in the headings are of the whole lists."""
     today = timezone.localdate()
-    lists = selectors.loans_follow_up(
-        today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids_for(request.user)
+    venue_ids = venue_ids_for(request.user)
+    counts = selectors.loan_counts(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids)
+    soon = Paginator(
+        selectors.loans_due_soon(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids),
+        LOAN_PAGE_SIZE,
     )
+    soon.count = counts["due_soon"]  # from the one counting query, not a COUNT per list
+    soon_page = soon.get_page(request.GET.get("soon_page"))
+    late = Paginator(selectors.loans_overdue(today=today, venue_ids=venue_ids), LOAN_PAGE_SIZE)
+    late.count = counts["overdue"]
+    overdue_page = late.get_page(request.GET.get("overdue_page"))
     context = {
         "today": today,
         "due_soon_days": DUE_SOON_DAYS,
-        "due_soon": lists.due_soon,
-        "overdue": lists.overdue,
+        "due_soon": list(soon_page.object_list),
+        "due_soon_page": soon_page,
+        "due_soon_query": urlencode({"overdue_page": overdue_page.number}),
+        "overdue": selectors.overdue_rows(overdue_page.object_list, today=today),
+        "overdue_page": overdue_page,
+        "overdue_query": urlencode({"soon_page": soon_page.number}),
+        "counts": counts,
     }
     return render(request, "loans/follow_up.html", context)

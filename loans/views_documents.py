@@ -1,26 +1,20 @@
-"""Loan paperwork: agreement (draft and final) and return receipt PDFs, recording who signed,
-the register export.
+"""Loan paperwork: agreement (draft and final) and return receipt PDFs, recording who signed.
+(The loan register is made in the background: ``reports.views_loan_register``.)
 
 Same access as the other loan pages: administrators and center staff; staff only for loans made
 at their venues (404 otherwise); coordinators and supporters get 403.
 """
 
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kernel.date_ranges import RECORD_DATES, DateField
-from kernel.roles import role_required, venue_ids_for
+from kernel.roles import role_required
 from loans.documents import LoanAgreementRenderer, ReturnReceiptRenderer
-from loans.exports import register_csv, register_loans, register_rows, register_xlsx
 from loans.forms import CheckoutPickForm, RecordSignedForm
 from loans.models import Device, Loan
 from loans.services_documents import loan_agreement_draft, loan_agreement_record_signed
@@ -31,30 +25,6 @@ from loans.view_helpers import (
     get_loan_for_user,
     venues_for,
 )
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class RegisterExportForm(forms.Form):
-    """Period and file format of the loan register (GET)."""
-
-    date_from = DateField(label=gettext_lazy("From"), date_range=RECORD_DATES)
-    date_to = DateField(label=gettext_lazy("To"), date_range=RECORD_DATES)
-    format = forms.ChoiceField(
-        label=gettext_lazy("Format"),
-        choices=[("csv", "CSV"), ("xlsx", "Excel (.xlsx)")],
-        initial="xlsx",
-    )
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            raise forms.ValidationError(
-                gettext_lazy("The end of the period must not be before its start.")
-            )
-        return data
 
 
 def _pdf_response(content: bytes, file_name: str) -> HttpResponse:
@@ -151,31 +121,3 @@ def return_receipt_pdf(request, pk: int):
         return redirect("loans:loan_detail", pk=pk)
     content = ReturnReceiptRenderer(loan).render()
     return _pdf_response(content, f"return-receipt-{loan.pk}.pdf")
-
-
-@role_required(*LOAN_ROLES)
-def register_export(request):
-    """The loan register (貸与台帳) of a period as a CSV or Excel download.
-
-    GET ``date_from``, ``date_to`` (YYYY-MM-DD, inclusive) and ``format`` (csv / xlsx). Bad input
-    sends the user back to the loan list with the reason.
-    """
-    form = RegisterExportForm(request.GET)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else str(error))
-        return redirect("loans:loan_list")
-    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-    loans = register_loans(date_from=start, date_to=end, venue_ids=venue_ids_for(request.user))
-    rows = register_rows(loans)
-    stem = f"loan-register-{start:%Y%m%d}-{end:%Y%m%d}"
-    if form.cleaned_data["format"] == "csv":
-        response = HttpResponse(register_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-    else:
-        response = HttpResponse(register_xlsx(rows), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-    response["Cache-Control"] = "private, no-store"
-    return response

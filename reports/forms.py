@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Organiser, Venue
-from kernel.date_ranges import RECORD_DATES, check_year
+from kernel.date_ranges import RECORD_DATES, DateField, check_year
 from reports.figures import Period, fiscal_year_period
 from reports.japanese_dates import parse_fiscal_year
 from reports.models import GeneratedReport, Kpi
@@ -32,7 +32,14 @@ class ReportRequestForm(forms.Form):
     month = forms.IntegerField(
         label=_("Month (monthly report)"), min_value=1, max_value=12, required=False
     )
-    scope = forms.ChoiceField(label=_("Scope"), choices=GeneratedReport.ScopeKind.choices)
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=[
+            (value, label)
+            for value, label in GeneratedReport.ScopeKind.choices
+            if value != GeneratedReport.ScopeKind.OWN_VENUES
+        ],
+    )
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), required=False)
     organiser = forms.ModelChoiceField(
         label=_("Organiser"), queryset=Organiser.objects.all(), required=False
@@ -130,6 +137,29 @@ class KpiTargetsForm(forms.Form):
     def targets(self) -> dict[int, Decimal | None]:
         """``{KPI id: Decimal or None}`` from a valid form; None means the field was left blank."""
         return {kpi.pk: self.cleaned_data.get(f"kpi_{kpi.pk}") for kpi in self.kpis}
+
+
+class LoanRegisterForm(forms.Form):
+    """Period (local dates, both inclusive) and file format of the loan register."""
+
+    date_from = DateField(label=_("From"), date_range=RECORD_DATES)
+    date_to = DateField(label=_("To"), date_range=RECORD_DATES)
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            (GeneratedReport.Format.CSV, "CSV"),
+            (GeneratedReport.Format.XLSX, "Excel (.xlsx)"),
+        ],
+        initial=GeneratedReport.Format.XLSX,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The end of the period must not be before its start."))
+        return data
 
 
 class JapaneseDateField(forms.CharField):

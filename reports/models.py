@@ -55,8 +55,8 @@ def _report_upload_to(instance: "GeneratedReport", filename: str) -> str:
 
 
 class GeneratedReport(models.Model):
-    """A monthly or fiscal-year report, or the national-units export, someone asked for, made
-    in the background (Celery).
+    """A monthly or fiscal-year report, the national-units export or a loan register, someone
+    asked for, made in the background (Celery).
 
     The file is kept (under MEDIA_ROOT/reports/) with who asked and when, so the office can
     download it again later. ``period_start``/``period_end`` are local dates, both inclusive.
@@ -64,6 +64,10 @@ class GeneratedReport(models.Model):
     a queued or running report silent for longer than ``settings.REPORT_STALE_SECONDS`` was lost
     (broker message gone, worker or web process dead) and is queued again
     (``reports.services.reports_requeue_stale``).
+
+    A loan register (``Kind.LOAN_REGISTER``, CSV or Excel) lists the loans of ``venue_ids``
+    (the requester's venues when asked; None = every venue, for an administrator) and is seen
+    by administrators and by the staff member who asked, while they still hold those venues.
     """
 
     class Kind(models.TextChoices):
@@ -72,11 +76,13 @@ class GeneratedReport(models.Model):
         # Venues, コマ, sessions and participants as the national program counts them (CSV or
         # Excel only, never suppressed: reports.figures.national).
         NATIONAL = "national", _("National program units")
+        LOAN_REGISTER = "loan_register", _("Loan register")
 
     class ScopeKind(models.TextChoices):
         PROGRAM = "program", _("Whole program")
         VENUE = "venue", _("One venue")
         ORGANISER = "organiser", _("One organiser")
+        OWN_VENUES = "own_venues", _("The requester's venues")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -110,6 +116,12 @@ class GeneratedReport(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("organiser"),
+    )
+    venue_ids = models.JSONField(
+        _("venues (ids)"),
+        null=True,
+        blank=True,
+        help_text=_("The venues a loan register covers; empty means every venue."),
     )
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     published = models.BooleanField(
@@ -154,6 +166,12 @@ class GeneratedReport(models.Model):
                     models.Q(scope="program", venue__isnull=True, organiser__isnull=True)
                     | models.Q(scope="venue", venue__isnull=False, organiser__isnull=True)
                     | models.Q(scope="organiser", venue__isnull=True, organiser__isnull=False)
+                    | models.Q(
+                        scope="own_venues",
+                        venue__isnull=True,
+                        organiser__isnull=True,
+                        venue_ids__isnull=False,
+                    )
                 ),
                 name="generated_report_scope_matches",
             ),

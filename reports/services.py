@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from classes.models import Organiser, Venue
+from kernel.roles import venue_ids_for
 from kernel.tasks_util import enqueue
 from reports.figures import (
     Period,
@@ -27,6 +28,7 @@ from reports.figures import (
     suppress,
 )
 from reports.figures.national import NationalUnits, national_units
+from reports.loan_register import loan_register_file
 from reports.models import GeneratedReport, Kpi, KpiTarget
 
 logger = logging.getLogger(__name__)
@@ -71,7 +73,8 @@ def report_request(
         raise ValidationError(_("Choose a venue or an organiser, not both."))
     if format not in GeneratedReport.Format.values:
         raise ValidationError(_("Choose PDF, CSV or Excel."))
-    if kind not in GeneratedReport.Kind.values:
+    # A loan register is asked for through loan_register_request (its own rights and scope).
+    if kind not in GeneratedReport.Kind.values or kind == GeneratedReport.Kind.LOAN_REGISTER:
         raise ValidationError(_("Choose a monthly or a fiscal-year report."))
     if kind == GeneratedReport.Kind.NATIONAL:
         if format == GeneratedReport.Format.PDF:
@@ -95,6 +98,39 @@ def report_request(
             format=format,
             published=published,
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
+            requested_by=by,
+        )
+        transaction.on_commit(partial(report_queue, report_id=report.pk))
+    return report
+
+
+def loan_register_request(*, date_from: date, date_to: date, format: str, by) -> GeneratedReport:
+    """Record a request for the loan register of ``date_from``..``date_to`` (local dates, both
+    inclusive) as ``format`` ("csv" or "xlsx"), for the venues ``by`` may see now (every venue
+    for an administrator), and queue its making after the transaction commits
+    (``report_queue``). Returns the GeneratedReport (queued, or failed when the
+    broker could not be reached). Raises ValidationError for a reversed period, another format,
+    or a staff member without venues.
+    """
+    if date_to < date_from:
+        raise ValidationError(_("The end of the period must not be before its start."))
+    if format not in (GeneratedReport.Format.CSV, GeneratedReport.Format.XLSX):
+        raise ValidationError(_("Choose CSV or Excel."))
+    venue_ids = venue_ids_for(by)
+    if venue_ids is not None and not venue_ids:
+        raise ValidationError(_("You hold no venue: there is no loan register to make."))
+    with transaction.atomic():
+        report = GeneratedReport.objects.create(
+            kind=GeneratedReport.Kind.LOAN_REGISTER,
+            period_start=date_from,
+            period_end=date_to,
+            scope=GeneratedReport.ScopeKind.PROGRAM
+            if venue_ids is None
+            else GeneratedReport.ScopeKind.OWN_VENUES,
+            venue_ids=None if venue_ids is None else sorted(venue_ids),
+            format=format,
+            published=False,
+            language="ja",  # a Japanese city form: headers and words are Japanese
             requested_by=by,
         )
         transaction.on_commit(partial(report_queue, report_id=report.pk))
@@ -211,13 +247,23 @@ def report_generate(*, report_id: int) -> bool:
     report = GeneratedReport.objects.select_related("venue", "organiser").get(pk=report_id)
     try:
         with translation.override(report.language):
-            figures = report_data(report)
-            if not still_mine(progress=50):
-                return False
-            content, extension = render_report(figures, kind=report.kind, format=report.format)
+            if report.kind == GeneratedReport.Kind.LOAN_REGISTER:
+                made = loan_register_file(report, progress=lambda p: still_mine(progress=p))
+                if made is None:
+                    return False
+                content, extension = made
+            else:
+                figures = report_data(report)
+                if not still_mine(progress=50):
+                    return False
+                content, extension = render_report(figures, kind=report.kind, format=report.format)
         if not still_mine(progress=90):
             return False
-        name = f"{report.kind}-{report.period_start:%Y%m%d}-{report.scope}-{report.pk}.{extension}"
+        if report.kind == GeneratedReport.Kind.LOAN_REGISTER:
+            stem = f"loan-register-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}"
+        else:
+            stem = f"{report.kind}-{report.period_start:%Y%m%d}-{report.scope}"
+        name = f"{stem}-{report.pk}.{extension}"
         report.file.save(name, ContentFile(content), save=False)
         if not still_mine(
             file=report.file.name,

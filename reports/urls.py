@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import pgettext_lazy
 
-from reports import views, views_calendar, views_certificate
+from reports import views, views_calendar, views_certificate, views_loan_register
 
 app_name = "reports"
 
@@ -25,6 +25,8 @@ urlpatterns: list = [
     path("venue-attendance.pdf", views.venue_month_attendance_pdf, name="venue_month_attendance"),
     path("kpi-targets/", views.kpi_targets, name="kpi_targets"),
     path("national/", views.national_export, name="national_export"),
+    # Asked for from the loan list; made in the background like the reports.
+    path("loan-register/", views_loan_register.loan_register, name="loan_register"),
 ]
 
 # The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
@@ -38,4 +40,5 @@ PAGE_NAMES = {
     "venue_month_attendance": pgettext_lazy("audit page", "Venue attendance of the month (PDF)"),
     "kpi_targets": pgettext_lazy("audit page", "KPI targets"),
     "national_export": pgettext_lazy("audit page", "National program units"),
+    "loan_register": pgettext_lazy("audit page", "Loan register: make the file"),
 }

@@ -18,6 +18,7 @@ from kernel.roles import role_required, user_role, venue_ids_for
 from reports.attendance import AttendanceSheetRenderer
 from reports.figures.national import counting_rules
 from reports.forms import KpiTargetsForm, NationalExportForm, ReportRequestForm, VenueMonthForm
+from reports.loan_register import loan_register_visible
 from reports.models import GeneratedReport, Kpi, KpiTarget
 from reports.selectors import attendance_sheet_sessions
 from reports.services import (
@@ -65,13 +66,31 @@ CONTENT_TYPES = {
 
 
 def visible_reports(user) -> QuerySet[GeneratedReport]:
-    """Generated reports the user may see and download: all for administrators and
-    coordinators; for staff, the reports of their venues (and none of the whole program)."""
+    """Generated reports the user may see: all for administrators; coordinators the same but
+    loan registers; for staff, the reports of their venues (none of the whole program) and the
+    loan registers they asked for. A loan register's download is checked once more
+    (``loan_register_visible``: a staff member who has since left one of its venues)."""
     qs = GeneratedReport.objects.select_related("venue", "organiser", "requested_by")
-    venue_ids = venue_ids_for(user)
-    if venue_ids is not None:
-        qs = qs.filter(Q(scope=GeneratedReport.ScopeKind.VENUE) & Q(venue_id__in=venue_ids))
-    return qs
+    role = user_role(user)
+    if role == Role.ADMINISTRATOR:
+        return qs
+    if role == Role.COORDINATOR:
+        return qs.exclude(kind=GeneratedReport.Kind.LOAN_REGISTER)
+    venue_ids = venue_ids_for(user) or set()
+    return qs.filter(
+        Q(scope=GeneratedReport.ScopeKind.VENUE, venue_id__in=venue_ids)
+        & ~Q(kind=GeneratedReport.Kind.LOAN_REGISTER)
+        | Q(kind=GeneratedReport.Kind.LOAN_REGISTER, requested_by=user.pk)
+    )
+
+
+def _get_report_for_user(user, pk: int) -> GeneratedReport:
+    report = get_object_or_404(visible_reports(user), pk=pk)
+    if report.kind == GeneratedReport.Kind.LOAN_REGISTER and not loan_register_visible(
+        report, user
+    ):
+        raise Http404
+    return report
 
 
 @role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
@@ -222,7 +241,7 @@ def _say_whether_queued(request: HttpRequest, report: GeneratedReport) -> None:
 def report_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask again for failed report ``pk`` (POST); 404 when the user may not see it. Back to the
     reports page with a message saying whether it is queued now."""
-    report = get_object_or_404(visible_reports(request.user), pk=pk)
+    report = _get_report_for_user(request.user, pk)
     try:
         report = report_retry(report=report)
     except ValidationError as exc:
@@ -235,7 +254,7 @@ def report_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR, Role.COORDINATOR, Role.STAFF)
 def report_download(request: HttpRequest, pk: int) -> FileResponse:
     """The file of a finished report; 404 when the user may not see it or it is not ready."""
-    report = get_object_or_404(visible_reports(request.user), pk=pk)
+    report = _get_report_for_user(request.user, pk)
     if report.status != GeneratedReport.Status.DONE or not report.file:
         raise Http404
     try:

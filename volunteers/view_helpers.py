@@ -10,6 +10,17 @@ from volunteers.models import Availability, Supporter
 # Who plans and changes supporters' work: the administrator and the coordinator.
 MANAGER_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
 
+# Rows per page of the supporter list and the hours approval (a prefecture has 10,000
+# supporters and thousands of checked-out assignments a month), as the loan lists.
+PAGE_SIZE = 50
+
+
+def query_without_page(request) -> str:
+    """The request's query string without ``page``, url-encoded: the filters a pager keeps."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
 
 def error_text(exc: ValidationError) -> str:
     """The messages of ``exc`` joined into one line for a flash message."""

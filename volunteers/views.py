@@ -7,6 +7,7 @@ supporter's assignment).
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,10 +35,12 @@ from volunteers.selectors import session_local_day
 from volunteers.selectors_mine import session_residents_for_supporter
 from volunteers.view_helpers import (
     MANAGER_ROLES,
+    PAGE_SIZE,
     error_text,
     joined_windows_text,
     own_supporter,
     own_supporter_or_404,
+    query_without_page,
 )
 
 
@@ -53,7 +56,8 @@ def _require_manager(user) -> None:
 
 @role_required(*OFFICE_ROLES)
 def supporter_list(request):
-    """Supporters with their skills and this month's sessions; filter by name, kind, skill."""
+    """Supporters with their skills and this month's sessions, PAGE_SIZE a page (``?page=``,
+    the filters kept); filter by name, kind, skill."""
     form = SupporterFilterForm(request.GET or None)
     filters = {}
     if form.is_bound and form.is_valid():
@@ -65,9 +69,14 @@ def supporter_list(request):
             "active": form.active_value(),
         }
     today = timezone.localdate()
+    page = Paginator(selectors.supporter_list(month=today, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "form": form,
-        "supporters": selectors.supporter_list(month=today, **filters),
+        "supporters": list(page.object_list),
+        "page": page,
+        "query": query_without_page(request),
         "month": today,
         "can_manage": _can_manage(request.user),
     }

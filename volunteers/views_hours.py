@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +29,13 @@ from volunteers import selectors_hours, services_hours
 from volunteers.forms_hours import CheckTimeForm, PeriodForm, parse_approvals
 from volunteers.models import Assignment
 from volunteers.selectors import session_local_day
-from volunteers.view_helpers import MANAGER_ROLES, error_text, own_supporter_or_404
+from volunteers.view_helpers import (
+    MANAGER_ROLES,
+    PAGE_SIZE,
+    error_text,
+    own_supporter_or_404,
+    query_without_page,
+)
 
 
 def _assignment_for(user, pk: int) -> Assignment:
@@ -131,7 +138,8 @@ def my_hours(request):
 
 @role_required(*MANAGER_ROLES)
 def hours_approval(request):
-    """Checked-out assignments not yet approved in a period; approve one or many."""
+    """Checked-out assignments not yet approved in a period, PAGE_SIZE a page (``?page=``, the
+    period kept); approve one or many of the page shown (POST to the same address)."""
     data = request.GET if request.GET else None
     form = PeriodForm(data, initial=_default_period())
     if form.is_bound and form.is_valid():
@@ -139,7 +147,11 @@ def hours_approval(request):
     else:
         initial = _default_period()
         date_from, date_to = initial["date_from"], initial["date_to"]
-    rows = list(selectors_hours.hours_to_approve(date_from=date_from, date_to=date_to))
+    # A page at a time, approved a page at a time: the ticked rows must be on the page shown.
+    page = Paginator(
+        selectors_hours.hours_to_approve(date_from=date_from, date_to=date_to), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     if request.method == "POST":
         ids, minutes, errors = parse_approvals(request.POST, {row.pk for row in rows})
         if not ids and not errors:
@@ -160,6 +172,8 @@ def hours_approval(request):
     context = {
         "form": form,
         "rows": rows,
+        "page": page,
+        "query": query_without_page(request),
         "date_from": date_from,
         "date_to": date_to,
         "max_minutes": services_hours.MAX_APPROVED_MINUTES,

@@ -56,3 +56,41 @@ def test_overdue_list_pages_keep_the_filter(staff_client, venue, policy):
     page_two = staff_client.get(reverse("loans:loan_list"), {"show": "overdue", "page": 2})
     # Longest overdue first: the one due yesterday is left for the second page.
     assert [loan.due_date for loan in page_two.context["loans"]] == [today - timedelta(days=1)]
+
+
+def test_follow_up_pages_each_list_and_keeps_the_other_lists_page(staff_client, venue, policy):
+    today = timezone.localdate()
+    for n in range(LOAN_PAGE_SIZE + 2):  # overdue, longest overdue first
+        LoanFactory(
+            venue=venue,
+            policy=policy,
+            start_date=today - timedelta(days=300),
+            due_date=today - timedelta(days=200 - n),
+        )
+    for n in range(LOAN_PAGE_SIZE + 1):  # due within the week
+        LoanFactory(
+            venue=venue,
+            policy=policy,
+            start_date=today - timedelta(days=30),
+            due_date=today + timedelta(days=n % 7),
+        )
+    url = reverse("loans:follow_up")
+
+    first = staff_client.get(url)
+    assert first.status_code == 200
+    content = first.content.decode()
+    assert f"({LOAN_PAGE_SIZE + 1})" in content and f"({LOAN_PAGE_SIZE + 2})" in content
+    assert len(first.context["due_soon"]) == LOAN_PAGE_SIZE
+    assert [row.days_overdue for row in first.context["overdue"]] == [
+        200 - n for n in range(LOAN_PAGE_SIZE)
+    ]
+    assert "?overdue_page=1&amp;soon_page=2" in content
+    assert "?soon_page=1&amp;overdue_page=2" in content
+
+    both = staff_client.get(url, {"soon_page": 2, "overdue_page": 2})
+    assert len(both.context["due_soon"]) == 1
+    assert [row.days_overdue for row in both.context["overdue"]] == [
+        200 - n for n in range(LOAN_PAGE_SIZE, LOAN_PAGE_SIZE + 2)
+    ]
+    # The counts in the headings stay those of the whole lists.
+    assert f"({LOAN_PAGE_SIZE + 1})" in both.content.decode()

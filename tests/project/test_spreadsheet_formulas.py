@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from kernel.spreadsheets import neutralise
 from reports.figures import Period, ReportFigures, Row, Scope, Section, Table, fiscal_year_period
+from reports.models import GeneratedReport
 from reports.report_exports import report_csv, report_workbook
 from tests.factories import DeviceFactory, LoanFactory, ResidentFactory
 
@@ -63,7 +64,10 @@ def test_neutralise_leaves_numbers_dates_and_ordinary_text_alone():
 
 
 @pytest.mark.django_db
-def test_the_loan_register_writes_names_and_notes_as_text(admin_client_, venue):
+def test_the_loan_register_writes_names_and_notes_as_text(
+    admin_client_, venue, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
     for i, value in enumerate(HOSTILE):
         LoanFactory(
             device=DeviceFactory(asset_tag=f"SP-F{i}"),
@@ -73,12 +77,17 @@ def test_the_loan_register_writes_names_and_notes_as_text(admin_client_, venue):
             due_date=date(2026, 11, 1),
         )
     params = {"date_from": "2026-04-01", "date_to": "2026-06-30"}
-    url = reverse("loans:register_export")
-    got_csv = admin_client_.get(url, {**params, "format": "csv"})
-    got_xlsx = admin_client_.get(url, {**params, "format": "xlsx"})
-    assert got_csv.status_code == got_xlsx.status_code == 200
-    assert_csv_neutralised(got_csv.content, HOSTILE)
-    assert_xlsx_text(got_xlsx.content, HOSTILE)
+    url = reverse("reports:loan_register")
+    files = {}
+    for fmt in ("csv", "xlsx"):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert admin_client_.post(url, {**params, "format": fmt}).status_code == 302
+        report = GeneratedReport.objects.latest("id")
+        got = admin_client_.get(reverse("reports:report_download", args=[report.pk]))
+        assert got.status_code == 200
+        files[fmt] = b"".join(got.streaming_content)
+    assert_csv_neutralised(files["csv"], HOSTILE)
+    assert_xlsx_text(files["xlsx"], HOSTILE)
 
 
 @pytest.mark.django_db
