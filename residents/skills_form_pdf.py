@@ -146,6 +146,7 @@ class SkillFormRenderer(PdfRenderer):
         table.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.font_name, self.body_size),
                     ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
                     ("BACKGROUND", (0, 0), (-1, 0), GREY),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -165,6 +166,7 @@ class SkillFormRenderer(PdfRenderer):
         table.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.font_name, self.body_size),
                     ("BOX", (0, 0), (-1, -1), 0.6, colors.black),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                     ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
@@ -190,6 +192,7 @@ class SkillFormRenderer(PdfRenderer):
         table.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.font_name, 10),
                     ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
                     ("BACKGROUND", (0, 0), (0, 0), GREY),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
