@@ -204,8 +204,7 @@ def resident_disclosure(*, resident: Resident) -> dict[str, Any]:
             "asked_by": a.asked_by.get_username() if a.asked_by is not None else "",
             "entered_at": _value(a.created_at),
             "answers": [
-                {"item": x.item.text, "answer": str(x.get_level_display())}
-                for x in a.answers.all()
+                {"item": x.item.text, "answer": str(x.get_level_display())} for x in a.answers.all()
             ],
         }
         for a in SkillAssessment.objects.filter(resident=resident)
