@@ -36,8 +36,9 @@ class SkillHistory:
 
 
 def resident_skill_history(*, resident: Resident) -> SkillHistory:
-    """The self-assessment history of ``resident`` in three queries: the askings with who asked,
-    their answers, and the items (active ones, plus inactive ones that were answered)."""
+    """The self-assessment history of ``resident``: one query when there is none, else three
+    (the askings with who asked, their answers, and the items: active ones, plus inactive ones
+    that were answered) and a count when more than ``ASSESSMENTS_SHOWN`` may exist."""
     assessments = tuple(
         SkillAssessment.objects.filter(resident=resident)
         .select_related("asked_by")
@@ -49,6 +50,8 @@ def resident_skill_history(*, resident: Resident) -> SkillHistory:
         if len(assessments) < ASSESSMENTS_SHOWN
         else SkillAssessment.objects.filter(resident=resident).count()
     )
+    if not assessments:
+        return SkillHistory(assessments=(), rows=(), total=0)
     by_assessment = [{a.item_id: a.level for a in s.answers.all()} for s in assessments]
     answered = {item_id for levels in by_assessment for item_id in levels}
     items = SkillItem.objects.filter(is_active=True) | SkillItem.objects.filter(pk__in=answered)

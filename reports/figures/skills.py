@@ -56,44 +56,44 @@ class SkillFigures(FigureQueries):
             point=point, asked_on__gte=start, asked_on__lte=end
         ).exclude(Exists(later))
 
-    def _pairs(self, point: str) -> QuerySet[SkillAnswer]:
-        """The answers of the latest ``point`` assessments that have a first-contact answer to
-        the same item on or before their day, annotated with that answer as ``before``."""
-        before = (
-            SkillAnswer.objects.filter(
-                item_id=OuterRef("item_id"),
-                assessment__resident_id=OuterRef("assessment__resident_id"),
-                assessment__point=Point.BEFORE,
-                assessment__asked_on__lte=OuterRef("assessment__asked_on"),
-            )
-            .order_by("-assessment__asked_on", "-assessment_id")
-            .values("level")[:1]
-        )
-        return (
-            SkillAnswer.objects.filter(assessment__in=self._latest(point).values("id"))
-            .annotate(before=Subquery(before))
-            .filter(before__isnull=False)
-        )
+    @staticmethod
+    def _before_answer(prefix: str = "") -> QuerySet[SkillAnswer]:
+        """First-contact answers to the item of the answer reached by ``OuterRef(prefix)``, by
+        the same resident, on or before that answer's day; latest first."""
+        return SkillAnswer.objects.filter(
+            item_id=OuterRef(f"{prefix}item_id"),
+            assessment__resident_id=OuterRef(f"{prefix}assessment__resident_id"),
+            assessment__point=Point.BEFORE,
+            assessment__asked_on__lte=OuterRef(f"{prefix}assessment__asked_on"),
+        ).order_by("-assessment__asked_on", "-assessment_id")
 
-    def _by_item(self, point: str) -> dict[int, dict[str, int]]:
+    def _by_item(self) -> dict[tuple[str, int], dict[str, int]]:
+        """{(point, item id): {"n", "can_before", "can_now"}} over the answers of the latest
+        after and follow-up assessments that have a first-contact answer to compare with
+        (``before``: the latest one on or before their day). One query."""
         can = SkillLevel.CAN
-        return {
-            row["item_id"]: row
-            for row in self._pairs(point)
-            .values("item_id")
+        latest = Q(assessment__in=self._latest(Point.AFTER).values("id")) | Q(
+            assessment__in=self._latest(Point.FOLLOW_UP).values("id")
+        )
+        pairs = (
+            SkillAnswer.objects.filter(latest)
+            .annotate(before=Subquery(self._before_answer().values("level")[:1]))
+            .filter(before__isnull=False)
+            .values("assessment__point", "item_id")
             .annotate(
                 n=Count("id"),
                 can_before=Count("id", filter=Q(before=can)),
                 can_now=Count("id", filter=Q(level=can)),
             )
             .order_by()
-        }
+        )
+        return {(row["assessment__point"], row["item_id"]): row for row in pairs}
 
     def skills(self) -> Section:
         if self.scope.kind != Scope.PROGRAM:
             return Section(
                 "skills",
-                _("Outcomes: what residents can do"),
+                _("Outcomes (what people can do)"),
                 (),
                 note=_(
                     "Self-assessments belong to residents, not to venues or organisers: shown in "
@@ -101,14 +101,38 @@ class SkillFigures(FigureQueries):
                 ),
             )
         start, end = self.period.start, self._skill_end()
-        asked = SkillAssessment.objects.filter(asked_on__gte=start, asked_on__lte=end).aggregate(
-            before=Count("resident_id", distinct=True, filter=Q(point=Point.BEFORE)),
-            after=Count("resident_id", distinct=True, filter=Q(point=Point.AFTER)),
-            follow_up=Count("resident_id", distinct=True, filter=Q(point=Point.FOLLOW_UP)),
+        asked_before = SkillAssessment.objects.filter(
+            point=Point.BEFORE, asked_on__gte=start, asked_on__lte=end
+        ).aggregate(n=Count("resident_id", distinct=True))["n"]
+
+        # Each resident's latest after-assessment: how many items it answers できる (for the
+        # KPIs) and whether one of its answers has a first-contact answer to compare with.
+        can_count = (
+            SkillAnswer.objects.filter(assessment_id=OuterRef("pk"), level=SkillLevel.CAN)
+            .order_by()
+            .values("assessment_id")
+            .annotate(n=Count("id"))
+            .values("n")
         )
-        after_with_before = self._pairs(Point.AFTER).aggregate(
-            n=Count("assessment__resident_id", distinct=True)
-        )["n"]
+        paired = SkillAnswer.objects.filter(assessment_id=OuterRef("pk")).filter(
+            Exists(self._before_answer())
+        )
+        after_groups = list(
+            self._latest(Point.AFTER)
+            .annotate(
+                can=Coalesce(Subquery(can_count), 0, output_field=IntegerField()),
+                paired=Exists(paired),
+            )
+            .values("can", "paired")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        asked_after = sum(g["n"] for g in after_groups)
+        after_with_before = sum(g["n"] for g in after_groups if g["paired"])
+        skills_can: dict[int, int] = {}
+        for g in after_groups:
+            skills_can[g["can"]] = skills_can.get(g["can"], 0) + g["n"]
+        self.skills_can = skills_can
 
         # The residents asked at follow-up: smartphone answer, a first-contact answer before,
         # and their latest loan started by the follow-up day (none, still active, or its outcome).
@@ -150,23 +174,6 @@ class SkillFigures(FigureQueries):
         using = sum(g["using"] for g in follow_ups)
         follow_up_with_before = sum(g["with_before"] for g in follow_ups)
 
-        # What the latest after-assessments answered できる, counted per resident: for the KPIs.
-        can_count = (
-            SkillAnswer.objects.filter(assessment_id=OuterRef("pk"), level=SkillLevel.CAN)
-            .order_by()
-            .values("assessment_id")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
-        self.skills_can = {
-            row["can"]: row["n"]
-            for row in self._latest(Point.AFTER)
-            .annotate(can=Coalesce(Subquery(can_count), 0, output_field=IntegerField()))
-            .values("can")
-            .annotate(n=Count("id"))
-            .order_by()
-        }
-
         summary = Table(
             key="skills_summary",
             title=_("Self-assessments in the period"),
@@ -174,24 +181,28 @@ class SkillFigures(FigureQueries):
             columns=(_("Residents"),),
             people_columns=frozenset({0}),
             rows=(
-                Row(_("Asked at first contact"), (asked["before"],), key="asked_before"),
+                Row(_("Asked at first contact"), (asked_before,), key="asked_before"),
                 Row(
                     _("Asked at the end of a course or a loan"),
-                    (asked["after"],),
+                    (asked_after,),
                     key="asked_after",
                 ),
                 Row(
-                    _("of whom also asked at first contact"),
+                    _("Asked at the end and at first contact"),
                     (after_with_before,),
                     key="after_with_before",
                 ),
                 Row(_("Asked at a follow-up"), (asked_follow_up,), key="asked_follow_up"),
                 Row(
-                    _("of whom also asked at first contact"),
+                    _("Asked at a follow-up and at first contact"),
                     (follow_up_with_before,),
                     key="follow_up_with_before",
                 ),
-                Row(_("of whom still using a smartphone"), (using,), key="still_using"),
+                Row(
+                    _("Asked at a follow-up and still using a smartphone"),
+                    (using,),
+                    key="still_using",
+                ),
                 Row(
                     _("Share still using a smartphone at follow-up (%)"),
                     (_percent(using, asked_follow_up),),
@@ -202,15 +213,16 @@ class SkillFigures(FigureQueries):
             ),
         )
 
-        after, follow = self._by_item(Point.AFTER), self._by_item(Point.FOLLOW_UP)
-        answered = set(after) | set(follow)
+        by_item = self._by_item()
+        answered = {item_id for _point, item_id in by_item}
         items = SkillItem.objects.filter(Q(is_active=True) | Q(pk__in=answered)).order_by(
             "position", "id"
         )
         empty = {"n": 0, "can_before": 0, "can_now": 0}
         item_rows = []
         for item in items:
-            a, f = after.get(item.pk, empty), follow.get(item.pk, empty)
+            a = by_item.get((Point.AFTER, item.pk), empty)
+            f = by_item.get((Point.FOLLOW_UP, item.pk), empty)
             item_rows.append(
                 Row(
                     item.label,
@@ -225,7 +237,7 @@ class SkillFigures(FigureQueries):
                     key=item.code,
                 )
             )
-        by_item = Table(
+        item_table = Table(
             key="skills_by_item",
             title=_("Share who can do each item: before, after and at follow-up"),
             label_header=_("Item"),
@@ -234,7 +246,7 @@ class SkillFigures(FigureQueries):
                 _("Can do before (%)"),
                 _("Can do after (%)"),
                 _("Asked before and at follow-up"),
-                _("Can do before (%)"),
+                _("Can do before, follow-up group (%)"),
                 _("Can do at follow-up (%)"),
             ),
             rows=tuple(item_rows),
@@ -267,8 +279,8 @@ class SkillFigures(FigureQueries):
         )
         return Section(
             "skills",
-            _("Outcomes: what residents can do"),
-            (summary, by_item, by_loan_table),
+            _("Outcomes (what people can do)"),
+            (summary, item_table, by_loan_table),
             note=_(
                 "The できること self-assessment: about ten items answered can do, can do with help "
                 "or cannot do, at first contact, at the end of a course or a loan, and at a "

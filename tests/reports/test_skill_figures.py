@@ -132,7 +132,7 @@ def squeeze(text: str) -> str:
 def test_pdf_prints_the_outcome_table_with_its_figures(figures):
     content = ProgramReportRenderer(figures, "Fiscal-year report").render()
     text = squeeze("".join(pdf_pages_text(content)))
-    assert squeeze("Outcomes: what residents can do") in text
+    assert squeeze("Outcomes (what people can do)") in text
     assert squeeze("Share who can do each item: before, after and at follow-up") in text
     for row in figures.table("skills_by_item").rows:
         if row.key in EXPECTED_ITEMS:
