@@ -18,7 +18,11 @@ MANAGE := $(BIN)/python manage.py
 # checkout if present, else the copy the residents tests use.
 SAMPLE_CSV := $(firstword $(wildcard ../shared/data/residents_sample.csv tests/residents/data/residents_sample.csv))
 
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
+# Size of the bench data set (1: a city of 100,000 residents; 10: a prefecture, a million).
+# Every bench command reads it; each size has its own database (bench, bench_scale10, ...).
+BENCH_SCALE ?= 1
+BENCH_DB_NAME = $(if $(filter 1 1.0,$(BENCH_SCALE)),bench,bench_scale$(subst .,_,$(BENCH_SCALE)))
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB_NAME)
 LOCAL_BROKER_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 
@@ -30,7 +34,7 @@ help:
 	@echo "make lint     ruff check, format check, the import layers and mypy only"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make lock     refresh requirements/*.txt (exact versions and hashes) from pyproject.toml"
-	@echo "make bench    pages, reports, matching and load benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))"
+	@echo "make bench    pages, reports, slow views, matching and load benchmarks on PostgreSQL (BENCH_SCALE=$(BENCH_SCALE), DATABASE_URL default $(BENCH_DATABASE_URL))"
 	@echo "make backup   pg_dump backup of DATABASE_URL (scripts/backup.sh, see docs/backup.md)"
 	@echo "make worker   Celery worker on Redis (CELERY_BROKER_URL, default $(LOCAL_BROKER_URL))"
 	@echo "make beat     Celery beat on Redis (run exactly one)"
@@ -133,11 +137,12 @@ endef
 export CREATE_DB_PY
 
 bench: $(STAMP)
-	export DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}"; \
+	export DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" BENCH_SCALE="$(BENCH_SCALE)"; \
 	$(BIN)/python -c "$$CREATE_DB_PY" && \
 	$(MANAGE) migrate --noinput && \
 	$(MANAGE) bench $(BENCH_ARGS) && \
 	$(MANAGE) bench_reports && \
+	$(MANAGE) bench_slow_views && \
 	$(MANAGE) bench_matching && \
 	$(MANAGE) bench_load $(BENCH_LOAD_ARGS)
 

@@ -25,6 +25,7 @@ class VenueAdmin(ranged.ModelAdmin):
         "address",
         "access",
         "phone",
+        "offer_window_hours",
     )
     list_filter = ("kind", "district", "is_active")
 

@@ -40,6 +40,15 @@ class Venue(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # How long a freed seat is held for the first in line (classes.services_offers).
+    offer_window_hours = models.PositiveSmallIntegerField(
+        _("seat offer window (hours)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How long a freed seat is held for the first resident on the waitlist to answer."
+        ),
+    )
 
     class Meta:
         verbose_name = _("venue")
@@ -224,13 +233,17 @@ class Session(models.Model):
 
     @property
     def seats_left(self) -> int | None:
-        """Free seats, or None without a seat limit. Uses the ``registered_count`` annotation of
-        ``classes.selectors.session_list`` when present, else counts (one query)."""
+        """Free seats, or None without a seat limit: seats held by open seat offers are taken.
+        Uses the ``registered_count`` and ``held_count`` annotations of
+        ``classes.selectors.session_list`` when present, else counts (two queries)."""
         if self.seats is None:
             return None
         taken = getattr(self, "registered_count", None)
         if taken is None:
             taken = self.registrations.filter(status=Registration.Status.REGISTERED).count()
+            taken += self.seat_offers.filter(status="open").count()
+        else:
+            taken += getattr(self, "held_count", 0)
         return self.seats_left_after(taken)
 
     def seats_left_after(self, taken: int) -> int | None:
@@ -575,3 +588,24 @@ class Consultation(models.Model):
     def __str__(self) -> str:
         who = self.resident.name if self.resident is not None else _("walk-up")
         return f"{who} @ {self.session} {self.slot_start:%H:%M}"
+
+
+# Caravan mode's sync ledger and seat offers live in their own modules; imported here so Django
+# registers them.
+from classes.models_caravan import CaravanRecord  # noqa: E402
+from classes.models_offers import SeatOffer  # noqa: E402
+
+__all__ = [
+    "CallListEntry",
+    "CaravanRecord",
+    "Consultation",
+    "Organiser",
+    "Registration",
+    "SeatOffer",
+    "Series",
+    "Session",
+    "SESSION_CALENDAR_FIELDS",
+    "Topic",
+    "Venue",
+    "VenueClosure",
+]

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from classes.models import Registration, Session, Venue
+from classes.models import Registration, SeatOffer, Session, Venue
 from residents.models import OwnDevice
 from volunteers.models import Assignment
 
@@ -28,6 +28,7 @@ class SessionCounts(TypedDict):
     waitlisted_count: int
     attended_count: int
     supporter_count: int
+    held_count: int
 
 
 class SessionSeatCounts(TypedDict):
@@ -35,6 +36,7 @@ class SessionSeatCounts(TypedDict):
 
     registered_count: int
     waitlisted_count: int
+    held_count: int
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -98,7 +100,8 @@ def session_list(
     *, start: datetime | None = None, end: datetime | None = None, venue_ids=None
 ) -> QuerySet[WithAnnotations[Session, SessionCounts]]:
     """Sessions starting in [start, end), with venue/topic/organiser and these counts annotated:
-    ``registered_count``, ``waitlisted_count``, ``attended_count``, ``supporter_count``.
+    ``registered_count``, ``waitlisted_count``, ``attended_count``, ``supporter_count`` and
+    ``held_count`` (seats held by open seat offers).
 
     ``venue_ids``: an iterable of venue ids to restrict to, or None for all.
     """
@@ -120,6 +123,7 @@ def session_list(
             Registration, "attendance", [Registration.Attendance.ATTENDED]
         ),
         supporter_count=_CountPerSession(Assignment, "status", Assignment.ACTIVE_STATUSES),
+        held_count=_CountPerSession(SeatOffer, "status", [SeatOffer.Status.OPEN]),
     ).order_by("starts_at", "id")
 
 
@@ -129,8 +133,8 @@ def sessions_to_offer(
     """Scheduled sessions starting in [start, end) that a caller can be registered for, soonest
     first: at ``venue_ids`` (an iterable of ids, None for all), except ``exclude_ids``.
 
-    What the phone screen lists, and only that: ``registered_count`` and ``waitlisted_count``
-    annotated; times, title, kind, seats, the venue's name and the topic's title loaded (other
+    What the phone screen lists, and only that: ``registered_count``, ``waitlisted_count`` and
+    ``held_count`` (seats held by open offers) annotated; times, title, kind, seats, the venue's name and the topic's title loaded (other
     fields cost a query each). Slice it: the counts are computed for the rows returned only.
     """
     qs = Session.objects.filter(
@@ -163,6 +167,7 @@ def sessions_to_offer(
             waitlisted_count=_CountPerSession(
                 Registration, "status", [Registration.Status.WAITLISTED]
             ),
+            held_count=_CountPerSession(SeatOffer, "status", [SeatOffer.Status.OPEN]),
         )
         .order_by("starts_at", "id")
     )
@@ -301,3 +306,12 @@ def what_to_bring_for(*, session: Session, resident) -> list[str]:
             if item not in items and not item.startswith(_DEVICE_ITEM_STARTS):
                 items.append(item)
     return items
+
+
+def session_open_offers(*, session: Session) -> QuerySet[SeatOffer]:
+    """Open seat offers of ``session``, soonest deadline first, with the resident's name."""
+    return (
+        SeatOffer.objects.filter(session=session, status=SeatOffer.Status.OPEN)
+        .select_related("registration__resident")
+        .order_by("expires_at", "id")
+    )

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from classes.models import CallListEntry
+from classes.models import CallListEntry, SeatOffer
 from classes.selectors import local_day_bounds
 
 _RELATED = (
@@ -48,4 +48,17 @@ def tell_entries(*, venue_id: int) -> QuerySet[CallListEntry]:
         )
         .select_related(*_RELATED)
         .order_by("created_at", "id")
+    )
+
+
+def phone_offers(*, venue_id: int) -> QuerySet[SeatOffer]:
+    """Open seat offers at ``venue_id`` that staff must phone about, soonest deadline first."""
+    return (
+        SeatOffer.objects.filter(
+            status=SeatOffer.Status.OPEN,
+            channel=SeatOffer.Channel.PHONE,
+            session__venue_id=venue_id,
+        )
+        .select_related("registration__resident", "session__venue", "session__topic")
+        .order_by("expires_at", "id")
     )

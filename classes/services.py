@@ -1,7 +1,9 @@
 """State changes for sessions and registrations.
 
 Seats are scarce: every change that can take or free a seat locks the session row first
-(``select_for_update``), so concurrent staff on the phone can never overbook a class.
+(``select_for_update``), so concurrent staff on the phone can never overbook a class. A seat
+that frees is never handed to the waitlist here: it is held by a seat offer for the first in line
+(``classes.services_offers.seat_offers_make``), and seats held by open offers count as taken.
 """
 
 from collections.abc import Iterable
@@ -15,23 +17,19 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from classes.models import CallListEntry, Registration, Session
+from classes.models import CallListEntry, Registration, SeatOffer, Session
+from classes.services_offers import (
+    LINE_ORDER,
+    seat_offers_make,
+    seat_offers_withdraw,
+    seats_held,
+    seats_taken,
+)
+from classes.services_offers import lock_session as _lock_session
 from kernel.dates import datetime_full
-from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
 ACTIVE_STATUSES = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)
-# The waitlist's order: the time a registration joined the line (``queued_at`` when a restore set
-# it, else when it was made), then the id.
-LINE_ORDER = (Coalesce("queued_at", "created_at").asc(), "id")
-
-
-def _lock_session(session_id: int) -> Session:
-    """Lock and return the session row; a lock not had within 3 s becomes a 'try again' message."""
-    with bounded_lock_wait(
-        _("Someone else is registering for this session right now. Please try again.")
-    ):
-        return Session.objects.select_for_update().get(pk=session_id)
 
 
 def _check_free_to_register(locked: Session, resident: Resident) -> None:
@@ -86,9 +84,8 @@ def registration_create(
         if walk_in or locked.seats is None:
             status = Registration.Status.REGISTERED
         else:
-            taken = Registration.objects.filter(
-                session=locked, status=Registration.Status.REGISTERED
-            ).count()
+            # Seats held by open offers are taken: nobody else gets a held seat.
+            taken = seats_taken(locked.pk)
             status = (
                 Registration.Status.REGISTERED
                 if taken < locked.seats
@@ -111,29 +108,33 @@ def registration_create(
             ) from exc
 
 
-def registration_cancel(*, registration: Registration, by=None) -> Registration | None:
-    """Cancel ``registration``. When it held a seat, the first in line on the waitlist is promoted.
+def registration_cancel(*, registration: Registration, by=None) -> SeatOffer | None:
+    """Cancel ``registration``. When it held a seat (or a seat offer), the seat is offered to the
+    first in line (``seat_offers_make``); nobody is moved off the waitlist without their yes.
 
-    Returns the promoted Registration (so staff can call that resident), or None.
+    Returns the first new SeatOffer (so staff can tell who was offered the seat), or None.
     Raises ValidationError when it is already cancelled.
     """
     with transaction.atomic():
-        _lock_session(registration.session_id)
+        locked = _lock_session(registration.session_id)
         current = Registration.objects.select_for_update().get(pk=registration.pk)
         held_seat = _cancel_locked(current)
         registration.status, registration.cancelled_at = current.status, current.cancelled_at
-        if not held_seat:
+        held_offer = seat_offers_withdraw(session=locked, registration_id=current.pk)
+        if not (held_seat or held_offer):
             return None
-        return _promote_from_waitlist(current.session)
+        offers = seat_offers_make(session=locked)
+        return offers[0] if offers else None
 
 
 def registration_restore(*, registration: Registration, by=None) -> Registration:
     """Undo the cancellation of ``registration``: back to a seat when one is free, else first in
     line on the waitlist.
 
-    Under the session's lock the waitlist first takes the seats that are free (the same
-    promotion a cancellation runs, so nobody already waiting is overtaken); a seat still free
-    after that goes to the restored registration (status REGISTERED), else it waits ahead of
+    Under the session's lock the seats that are free are first offered to the waitlist (the same
+    ``seat_offers_make`` a cancellation runs, so nobody already waiting is overtaken); a seat
+    still free after that (none is offered within the cutoff before the start) goes to the
+    restored registration (status REGISTERED), else it waits ahead of
     everyone (status WAITLISTED, ``queued_at`` just before the first in line). A session without
     a seat limit always has a seat. ``registration`` is updated in place and returned; check its
     ``status`` to tell the resident which. The companion note and attendance are kept.
@@ -155,11 +156,8 @@ def registration_restore(*, registration: Registration, by=None) -> Registration
         if locked.ends_at <= timezone.now():
             raise ValidationError(_("This session is already over."))
         _check_free_to_register(locked, current.resident)
-        _promote_from_waitlist(locked)
-        taken = Registration.objects.filter(
-            session=locked, status=Registration.Status.REGISTERED
-        ).count()
-        if locked.seats is None or taken < locked.seats:
+        seat_offers_make(session=locked)
+        if locked.seats is None or seats_taken(locked.pk) < locked.seats:
             current.status = Registration.Status.REGISTERED
         else:
             first = (
@@ -193,36 +191,6 @@ def _cancel_locked(current: Registration) -> bool:
     current.cancelled_at = timezone.now()
     current.save(update_fields=["status", "cancelled_at"])
     return held_seat
-
-
-def _promote_from_waitlist(session: Session) -> Registration | None:
-    """Give free seats to the waitlist in order of arrival; return the first promoted, if any.
-
-    A session without a seat limit (``seats`` None, e.g. changed to drop-in) takes everyone
-    waiting. The caller holds the lock on the session row.
-    """
-    waiting_qs = (
-        Registration.objects.filter(session=session, status=Registration.Status.WAITLISTED)
-        .select_related("resident")
-        .order_by(*LINE_ORDER)
-    )
-    if session.seats is not None:
-        taken = Registration.objects.filter(
-            session=session, status=Registration.Status.REGISTERED
-        ).count()
-        free = session.seats - taken
-        if free <= 0:
-            return None
-        waiting_qs = waiting_qs[:free]
-    waiting = list(waiting_qs)
-    for reg in waiting:
-        reg.status = Registration.Status.REGISTERED
-        reg.save(update_fields=["status"])
-        # Staff must phone them: "you have a seat now".
-        CallListEntry.objects.get_or_create(
-            registration=reg, reason=CallListEntry.Reason.SEAT_OFFERED
-        )
-    return waiting[0] if waiting else None
 
 
 # What staff set on a session (the edit form's fields); everything else on the row (status,
@@ -300,15 +268,16 @@ def session_create(*, starts_at: datetime, ends_at: datetime, by=None, **fields:
     return session
 
 
-def session_update(*, session: Session, by=None, **changes: Any) -> Registration | None:
+def session_update(*, session: Session, by=None, **changes: Any) -> SeatOffer | None:
     """Change the staff-set fields of ``session`` (names from SESSION_FIELDS, as in
     ``session_create``) under the session's lock.
 
     The row is read again under the lock and only the fields whose value differs are written, so
     what other desks committed meanwhile (a cancellation, walk-ins counted, registrations) stays.
-    Fewer seats than residents already hold are refused (ValidationError on ``seats``). More
-    seats, or no limit, move the waitlist up in order of arrival (each promoted resident goes on
-    the call list). Returns the first promoted Registration for staff to tell, or None.
+    Fewer seats than residents already hold are refused (ValidationError on ``seats``); fewer
+    than those plus the seats open offers hold withdraw the newest offers (those residents stay
+    on the waitlist). More seats, or no limit, are offered to the waitlist in order of arrival
+    (``seat_offers_make``). Returns the first new SeatOffer for staff to tell, or None.
     Raises ValidationError as ``_session_apply`` says, or "try again" when the lock cannot be had
     within 3 s; TypeError for a name outside SESSION_FIELDS. ``session`` itself is not changed.
     """
@@ -330,11 +299,13 @@ def session_update(*, session: Session, by=None, **changes: Any) -> Registration
                         % {"taken": taken}
                     }
                 )
+            seat_offers_withdraw(session=locked, over=taken + seats_held(locked.pk) - locked.seats)
         if changed:
             locked.save(update_fields=changed)
         if skills is not None:
             locked.required_skills.set(skills)
-        return _promote_from_waitlist(locked)
+        offers = seat_offers_make(session=locked)
+        return offers[0] if offers else None
 
 
 def attendance_record(*, session: Session, attended_ids: Iterable[int], by=None) -> tuple[int, int]:
@@ -364,6 +335,7 @@ def session_cancel(*, session: Session, by=None) -> int:
         locked.status = Session.Status.CANCELLED
         locked.save(update_fields=["status"])
         session.status = locked.status
+        seat_offers_withdraw(session=locked)
         active = Registration.objects.filter(session=locked, status__in=ACTIVE_STATUSES)
         # Everyone registered must be told by phone: "the session is cancelled".
         CallListEntry.objects.bulk_create(
@@ -395,13 +367,13 @@ def waitlist_position(registration: Registration) -> int | None:
 
 def registration_move(
     *, registration: Registration, to_session: Session, by=None
-) -> tuple[Registration, Registration | None]:
+) -> tuple[Registration, SeatOffer | None]:
     """Move ``registration`` to ``to_session``, another date of the same series, in one step.
 
-    The old registration is cancelled (its seat goes to the first in line on the old session's
-    waitlist) and a new one is made on ``to_session`` with the same rules as ``registration_create``
+    The old registration is cancelled (its seat is offered to the first in line on the old
+    session's waitlist, ``seat_offers_make``) and a new one is made on ``to_session`` with the same rules as ``registration_create``
     (a seat if free, else the waitlist; no double or overlapping registration). The companion note
-    is carried over. Returns (new registration, promoted registration of the old session or None).
+    is carried over. Returns (new registration, first new SeatOffer of the old session or None).
     Raises ValidationError, changing nothing, when the sessions are not of one series, the target
     is cancelled or has started, the registration is not active, or the new one would be refused.
     """
@@ -433,6 +405,7 @@ def registration_move(
         new = registration_create(
             session=target, resident=current.resident, by=by, companion=current.companion
         )
-        promoted = _promote_from_waitlist(old_session) if held_seat else None
+        held_offer = seat_offers_withdraw(session=old_session, registration_id=current.pk)
+        offers = seat_offers_make(session=old_session) if held_seat or held_offer else []
     registration.status, registration.cancelled_at = current.status, current.cancelled_at
-    return new, promoted
+    return new, (offers[0] if offers else None)

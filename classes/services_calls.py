@@ -60,7 +60,7 @@ def call_entry_mark(*, entry: CallListEntry, status: str, by=None, note: str = "
     """Record the outcome of a call: ``status`` is a CallListEntry.Status value.
 
     ``cancelled_by_resident`` cancels the registration through ``services.registration_cancel``,
-    so the first resident on the waitlist is promoted (and put on the call list).
+    so its seat is offered to the first resident on the waitlist (``services_offers``).
     Raises ValidationError for a status that does not fit the entry's reason, or when the
     registration cannot be cancelled.
     """

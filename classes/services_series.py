@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from classes import services
+from classes import services, services_offers
 from classes.models import Registration, Series, Session, Venue, VenueClosure
 from classes.recurrence import MONTHLY, Plan, Rule, rule_plan
 from kernel.dates import date_full
@@ -133,8 +133,8 @@ def series_update_following(
     """Change ``session`` and every later session of its series that has not started yet.
 
     Sessions that already started (or happened) and cancelled ones are never touched; the
-    series' own template is updated so the page shows the new values. When seats grow, the
-    waitlist is promoted in order. Returns how many sessions changed.
+    series' own template is updated so the page shows the new values. When seats grow, the new
+    seats are offered to the waitlist in order (``services_offers.seat_offers_make``). Returns how many sessions changed.
     Raises ValidationError when ``session`` is not in a series or already started, the end time
     is not after the start time, or a session has more residents registered than the new seats
     (nothing is changed then).
@@ -200,8 +200,14 @@ def series_update_following(
                 ]
             )
             waiting = counts.get(target.pk, {}).get("waiting")
+            if seats is not None:
+                # Fewer seats than taken ones plus held ones: the newest offers are withdrawn.
+                services_offers.seat_offers_withdraw(
+                    session=target, over=taken + services_offers.seats_held(target.pk) - seats
+                )
             if waiting and (seats is None or seats > taken):
-                services._promote_from_waitlist(target)
+                # More seats: offered to the waitlist in order, never handed out.
+                services_offers.seat_offers_make(session=target)
         Series.objects.filter(pk=session.series_id).update(
             start_time=start_time,
             end_time=end_time,

@@ -73,6 +73,24 @@ urlpatterns += [
     path("<int:pk>/salon/", views_consult.salon_count, name="salon_count"),
 ]
 
+from classes import views_offers  # noqa: E402 - seat offers: staff answers and the mail link
+
+urlpatterns += [
+    path("offers/<int:pk>/answer/", views_offers.offer_answer, name="offer_answer"),
+    path("offer/<str:token>/", views_offers.offer_page, name="offer_page"),
+]
+
+from classes import views_caravan  # noqa: E402 - caravan mode (offline page, its sync)
+
+urlpatterns += [
+    # The service worker sits at the top of the caravan pages so that its scope covers them all.
+    path("caravan/sw.js", views_caravan.caravan_service_worker, name="caravan_sw"),
+    path("caravan/<int:pk>/", views_caravan.caravan_page, name="caravan"),
+    path("caravan/<int:pk>/data/", views_caravan.caravan_data, name="caravan_data"),
+    path("caravan/<int:pk>/token/", views_caravan.caravan_token, name="caravan_token"),
+    path("caravan/<int:pk>/sync/", views_caravan.caravan_sync, name="caravan_sync"),
+]
+
 # The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
 PAGE_NAMES = {
     "session_list": pgettext_lazy("audit page", "Sessions"),
@@ -104,4 +122,11 @@ PAGE_NAMES = {
     "consult_record": pgettext_lazy("audit page", "Consultation: record"),
     "consult_cancel": pgettext_lazy("audit page", "Consultation: cancel"),
     "salon_count": pgettext_lazy("audit page", "Salon visitors"),
+    "offer_answer": pgettext_lazy("audit page", "Seat offer: record the answer"),
+    "offer_page": pgettext_lazy("audit page", "Seat offer (email link)"),
+    "caravan_sw": pgettext_lazy("audit page", "Caravan mode: offline script"),
+    "caravan": pgettext_lazy("audit page", "Caravan mode"),
+    "caravan_data": pgettext_lazy("audit page", "Caravan mode: stored on a device"),
+    "caravan_token": pgettext_lazy("audit page", "Caravan mode: new log-in token"),
+    "caravan_sync": pgettext_lazy("audit page", "Caravan mode: records sent"),
 }

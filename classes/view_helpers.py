@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.forms import PhoneSearchForm
-from classes.models import Registration, Session
+from classes.models import SeatOffer, Session
+from kernel.dates import datetime_full
 from kernel.models import Role
 from kernel.roles import can_change_venue, user_role
 from residents.models import Resident
@@ -46,13 +48,30 @@ def first_error(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def tell_promoted(request, promoted: Registration | None) -> None:
-    """Ask staff to phone the resident who just got a seat from the waitlist, if any."""
-    if promoted is not None:
+def tell_promoted(request, offer: SeatOffer | None) -> None:
+    """Tell staff who was just offered a freed seat, and how they will be asked, if anyone."""
+    if offer is None:
+        return
+    resident = offer.registration.resident
+    deadline = datetime_full(timezone.localtime(offer.expires_at))
+    if offer.channel == SeatOffer.Channel.MAIL:
+        messages.info(
+            request,
+            _(
+                "The freed seat is offered to %(name)s, first on the waitlist, by email until "
+                "%(deadline)s. They keep their place on the waitlist until they answer."
+            )
+            % {"name": resident.name, "deadline": deadline},
+        )
+    else:
         messages.warning(
             request,
-            _("%(name)s moved up from the waitlist and now has a seat. Please call them: %(phone)s")
-            % {"name": promoted.resident.name, "phone": promoted.resident.phone or "-"},
+            _(
+                "The freed seat is offered to %(name)s, first on the waitlist, until "
+                "%(deadline)s. Please call them (%(phone)s) and record the answer on the call "
+                "list."
+            )
+            % {"name": resident.name, "deadline": deadline, "phone": resident.phone or "-"},
         )
 
 

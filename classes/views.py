@@ -69,6 +69,7 @@ def session_detail(request, pk: int):
     """One session: facts, registrants, waitlist, attendance and the walk-in search."""
     session = get_session_for_user(request.user, pk)
     registrations = list(selectors.session_registrations(session=session))
+    offers = list(selectors.session_open_offers(session=session))
     # Residents registered again after cancelling: their cancelled row offers no restore.
     active_residents = {
         r.resident_id for r in registrations if r.status != Registration.Status.CANCELLED
@@ -93,7 +94,9 @@ def session_detail(request, pk: int):
             "waitlisted": waitlisted,
             "registered_count": len(registered),
             "waitlisted_count": len(waitlisted),
-            "seats_left": session.seats_left_after(len(registered)),
+            # Seats held by open offers are not free.
+            "seats_left": session.seats_left_after(len(registered) + len(offers)),
+            "offers": offers,
             "cancelled": [
                 _registration_row(r, active_residents=active_residents)
                 for r in registrations

@@ -73,11 +73,14 @@ def _list_url(venue_id: int | None, day: date) -> str:
 
 @role_required(*CALL_ROLES)
 def call_list(request):
-    """The call list of one venue and day: reminders for that day, then "tell them" calls."""
+    """The call list of one venue and day: seat offers to ask about (every open phone offer of
+    the venue, soonest deadline first), reminders for that day, then "tell them" calls."""
     venue, day, venues = _venue_and_day(request)
     reminders: list[CallRow] = []
     tell: list[CallRow] = []
+    offers: list = []
     if venue is not None:
+        offers = list(selectors_calls.phone_offers(venue_id=venue.pk))
         services_calls.call_list_prepare(day=day, venue_ids=[venue.pk])
         reminders = _call_rows(list(selectors_calls.reminder_entries(venue_id=venue.pk, day=day)))
         tell = _call_rows(list(selectors_calls.tell_entries(venue_id=venue.pk)))
@@ -90,6 +93,7 @@ def call_list(request):
             "day": day,
             "reminders": reminders,
             "tell": tell,
+            "offers": offers,
         },
     )
 

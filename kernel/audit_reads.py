@@ -38,6 +38,8 @@ AUDITED_READS: dict[str, tuple[str, str, str | None]] = {
     "loans:agreement_pdf": (AuditAction.EXPORT, "loans.loan", "pk"),
     "loans:return_receipt_pdf": (AuditAction.EXPORT, "loans.loan", "pk"),
     "classes:call_list_pdf": (AuditAction.EXPORT, "classes.calllistentry", None),
+    # Caravan mode: the expected residents stored on a device for offline use.
+    "classes:caravan_data": (AuditAction.EXPORT, "classes.session", "pk"),
     "loans:register_export": (AuditAction.EXPORT, "loans.loan", None),
     "reports:attendance_sheet": (AuditAction.EXPORT, "classes.session", "pk"),
     "reports:venue_month_attendance": (AuditAction.EXPORT, "classes.session", None),

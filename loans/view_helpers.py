@@ -24,6 +24,8 @@ DUE_SOON_DAYS = 7
 # The city has thousands of devices: one page of the device list renders in tens of ms, all of
 # them took seconds (manage.py bench_load).
 DEVICE_PAGE_SIZE = 50
+# Loans per page of the loan list.
+LOAN_PAGE_SIZE = 50
 # Matches of a device search on the lend and reserve pages; staff type more to narrow it down.
 DEVICE_PICK_LIMIT = 20
 

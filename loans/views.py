@@ -35,6 +35,7 @@ from loans.view_helpers import (
     DEVICE_PAGE_SIZE,
     DUE_SOON_DAYS,
     LOAN_LIST_VIEWS,
+    LOAN_PAGE_SIZE,
     LOAN_ROLES,
     can_see_reservation,
     error_messages,
@@ -246,7 +247,8 @@ def checkout(request):
 
 @role_required(*LOAN_ROLES)
 def loan_list(request):
-    """Active, due-soon or overdue loans (``?show=``), staff: their venues only."""
+    """Active, due-soon or overdue loans (``?show=``), LOAN_PAGE_SIZE a page (``?page=``),
+    soonest due first; staff: their venues only."""
     show = request.GET.get("show", "active")
     if show not in LOAN_LIST_VIEWS:
         show = "active"
@@ -258,10 +260,18 @@ def loan_list(request):
         loans = selectors.loans_due_soon(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids)
     else:
         loans = selectors.loans_active(venue_ids=venue_ids)
+    counts = selectors.loan_counts(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids)
+    # A page at a time: a prefecture has tens of thousands of active loans. The pager's count
+    # comes from the counts shown above the list (no second COUNT query).
+    paginator = Paginator(loans, LOAN_PAGE_SIZE)
+    paginator.count = counts[show]
+    page = paginator.get_page(request.GET.get("page"))
     context = {
-        "loans": loans,
+        "loans": list(page.object_list),
+        "page": page,
+        "query": urlencode({"show": show}),
         "show": show,
-        "counts": selectors.loan_counts(today=today, days=DUE_SOON_DAYS, venue_ids=venue_ids),
+        "counts": counts,
         "today": today,
         "due_soon_days": DUE_SOON_DAYS,
     }

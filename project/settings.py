@@ -282,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classes.tasks.send_due_reminders",
         "schedule": 15 * 60,
     },
+    # Seat offers past their deadline go to the next in line; unsent offer mails are sent.
+    "classes-expire-seat-offers": {
+        "task": "classes.tasks.expire_seat_offers",
+        "schedule": 5 * 60,
+    },
     # Used one-time form tokens (kernel.once) older than FORM_TOKEN_KEEP_DAYS.
     "kernel-forget-form-submissions": {
         "task": "kernel.tasks.forget_old_form_submissions",
@@ -293,6 +298,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
 }
+# Seat offers (classes.services_offers): a window never ends in the quiet hours (local time, HH:MM;
+# the end is the next morning's start) for residents reached by phone, and no seat is offered
+# within SEAT_OFFER_CUTOFF_HOURS of a session's start (the seat goes to walk-ins then).
+SEAT_OFFER_QUIET_START = envstr("SEAT_OFFER_QUIET_START", "20:00")
+SEAT_OFFER_QUIET_END = envstr("SEAT_OFFER_QUIET_END", "09:00")
+SEAT_OFFER_CUTOFF_HOURS = envint("SEAT_OFFER_CUTOFF_HOURS", 24)
+# Window of a session held away from a venue (a caravan), in hours; venues set their own.
+SEAT_OFFER_WINDOW_HOURS = envint("SEAT_OFFER_WINDOW_HOURS", 24)
+# Requests per minute one address may make to the public seat offer page.
+SEAT_OFFER_PAGE_RATE = envint("SEAT_OFFER_PAGE_RATE", 20)
 # Days a used one-time form token is kept (a resent form older than this saves again).
 FORM_TOKEN_KEEP_DAYS = envint("FORM_TOKEN_KEEP_DAYS", 7)
 # Years without any activity (registration, consultation, loan, check-in, call) after which a

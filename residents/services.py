@@ -95,7 +95,11 @@ def _apply(resident: Resident, data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def resident_create(
-    *, by=None, confirmed_not_duplicate: bool = False, **data: Any
+    *,
+    by=None,
+    confirmed_not_duplicate: bool = False,
+    born_between: tuple[date, date] | None = None,
+    **data: Any,
 ) -> tuple[Resident, list[Resident]]:
     """Create a resident from staff input; return ``(resident, likely_duplicates)``.
 
@@ -103,7 +107,9 @@ def resident_create(
     phone formatted (0246-22-1111), ``birth_date`` may be a date or text such as "S20.5.3";
     ``consent_given`` without ``consent_date`` records today's date. ``by``: the staff user.
 
-    Likely duplicates are residents with the same kana and birth date, or the same phone number.
+    Likely duplicates are residents with the same kana and birth date, or the same phone number;
+    without a birth date, ``born_between`` (the first and last day of the birth year a walk-in
+    gave) matches the same kana born in that range.
     Unless ``confirmed_not_duplicate`` (staff checked and ticked "create anyway"), the new
     resident is flagged (``possible_duplicate_of``) so somebody reviews it later.
     Raises ValidationError (dict by field) for a missing name, an impossible date or phone.
@@ -112,7 +118,10 @@ def resident_create(
     _apply(resident, data)
     duplicates = list(
         resident_likely_duplicates(
-            name_kana=resident.name_kana, birth_date=resident.birth_date, phone=resident.phone
+            name_kana=resident.name_kana,
+            birth_date=resident.birth_date,
+            phone=resident.phone,
+            born_between=born_between,
         )
     )
     if duplicates and not confirmed_not_duplicate:

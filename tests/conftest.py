@@ -4,6 +4,7 @@ venue, coordinator, supporter, anonymous (the plain ``client``)."""
 import os
 
 import pytest
+from django.utils import translation
 
 from kernel.models import Role
 from tests.factories import SupporterFactory, VenueFactory, make_user
@@ -99,3 +100,15 @@ def _every_pdf_breaks_japanese_lines(monkeypatch):
         return content
 
     monkeypatch.setattr(PdfRenderer, "render", checked)
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_source_language():
+    """Django's LocaleMiddleware activates the language of each request in the thread and leaves it
+    active after the response, so a test whose last request was in Japanese would hand Japanese
+    messages to the next test. Every test starts and ends with translations deactivated (messages in
+    their source English), the state the test database setup leaves; a test that wants a language
+    asks for it (``translation.override`` or the language cookie)."""
+    translation.deactivate_all()
+    yield
+    translation.deactivate_all()

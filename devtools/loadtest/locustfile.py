@@ -2,21 +2,19 @@
 
 Run by ``bench_load`` (which writes the plan, starts gunicorn and reads the CSV), not by hand:
 the plan file named by the environment variable ``BENCH_LOAD_PLAN`` (JSON, see
-``devtools/loadtest/plan.py``) holds the bench staff accounts, their venue, the kana prefixes to
-search, today's sessions, and the devices and residents each account may use.
+``devtools/loadtest/plan.py``) holds the bench staff accounts with a logged-in session each,
+their venue, the kana prefixes to search, today's sessions, and the devices and residents each
+account may use.
 
-User classes (pass one on the locust command line):
+``StaffDay``: a desk of center staff taking phone registrations, attendance and loan checkouts
+(each device lent is received back at once) and reading the dashboard, with a think time between
+steps. One run is one step of the ramp (a number of simultaneous desks).
 
-- ``StaffDay``: center staff taking phone registrations, attendance and loan checkouts (each
-  device lent is received back at once) and reading the dashboard, with a think time between
-  steps. Its latencies are the figure of the p95 goal.
-- ``PageCapacity``: every user requests the same page back to back (no think time), one page
-  per phase of ``phase_seconds``: first ``/healthz`` (anonymous, the floor of the stack), then
-  each key page. ``requests / phase length`` is the page's capacity.
-
-Every simulated user logs in through allauth's login form (CSRF token from the cookie). Timing
-starts only when all of them have logged in (the statistics are cleared then): password
-hashing is deliberately slow and is not what this measures.
+Each simulated desk starts with the session cookie bench_load made for its account (Django's
+login, as after the login form: the form's deliberately slow password hash is not what this
+measures) and opens the dashboard once, which also gives it the CSRF cookie. Timing starts when
+every desk has done so (the statistics are cleared then); the CPU used by the application,
+PostgreSQL and this generator is sampled at that moment and at the end (``procstat``).
 
 This file imports no Django code: the paths below are plain strings, and
 ``tests/project/test_bench_load.py`` checks that each one reverses from its URL name.
@@ -32,13 +30,13 @@ from typing import TypedDict
 import gevent
 from gevent.event import Event
 from locust import HttpUser, events, task
-from locust.clients import HttpSession
 from locust.exception import StopUser
+
+from devtools.loadtest.procstat import cpu_sample, cpu_used, machine_cpu
 
 # name -> (path template, Django URL name). Templates take ``{pk}``.
 ROUTES = {
     "healthz": ("/healthz", "healthz"),
-    "login": ("/accounts/login/", "account_login"),
     "dashboard": ("/", "dashboard"),
     "phone": ("/sessions/phone/", "classes:phone"),
     "register": ("/sessions/registrations/new/", "classes:register"),
@@ -51,8 +49,7 @@ ROUTES = {
     "loan_return": ("/loans/loans/{pk}/return/", "loans:return"),
 }
 
-# Request names in the statistics (the "endpoint group" of the report).
-N_HEALTHZ = "healthz (trivial view)"
+# Request names in the statistics (the "page" of the report).
 N_DASHBOARD = "dashboard"
 N_PHONE_SEARCH = "phone: search kana"
 N_PHONE_FORM = "phone: register form"
@@ -66,23 +63,18 @@ N_CHECKOUT = "loans: checkout POST"
 N_LOAN = "loans: loan page"
 N_RETURN_FORM = "loans: return form"
 N_RETURN = "loans: return POST"
-
-# The pages of PageCapacity, in phase order; healthz first.
-CAPACITY_PAGES = [
-    N_HEALTHZ,
-    N_DASHBOARD,
-    N_PHONE_SEARCH,
-    N_PHONE_FORM,
-    N_SESSION,
-    N_DEVICES,
-    N_CHECKOUT_FORM,
-]
+# The first request of each desk, before timing starts (not in the figures).
+N_START = "start: dashboard"
 
 _RESIDENT_LINK = re.compile(r"[?&;]resident=(\d+)")
 _SESSION_INPUT = re.compile(r'name="session" value="(\d+)"')
 _ATTENDED_INPUT = re.compile(r'name="attended" value="(\d+)"')
 _LOAN_PATH = re.compile(r"/loans/loans/(\d+)/$")
 _READBACK_PATH = re.compile(r"/sessions/registrations/(\d+)/$")
+# What a form page answered with HTTP 200 says went wrong (field errors or a message).
+_FORM_ERROR = re.compile(
+    r'<ul class="(?:errorlist[^"]*|messages)"[^>]*>\s*<li[^>]*>(.*?)</li>', re.S
+)
 
 
 def path(name: str, **kwargs) -> str:
@@ -100,15 +92,16 @@ def _load_plan() -> dict:
 
 PLAN = _load_plan()
 
-# Shared by the simulated users of this process: the login gate and the account hand-out.
+# Shared by the simulated desks of this process: the start gate and the account hand-out.
 
 
 class _RunState(TypedDict):
-    arrived: int  # users logged in (or given up)
+    arrived: int  # desks that made their first request (or gave up)
     next_account: int
     opened_at: float | None  # time.monotonic() when the gate opened
     logins_failed: int
-    busy: int  # PageCapacity requests under way
+    cpu_before: dict | None  # procstat sample at the gate
+    machine_before: tuple[float, float] | None
 
 
 _state: _RunState = {
@@ -116,24 +109,37 @@ _state: _RunState = {
     "next_account": 0,
     "opened_at": None,
     "logins_failed": 0,
-    "busy": 0,
+    "cpu_before": None,
+    "machine_before": None,
 }
-# Per request name, after the gate: [requests, first start, last end] (epoch seconds), so a
-# PageCapacity phase's rate is counted over the time its page was actually being served.
-_served: dict[str, list] = {}
 _gate = Event()
+
+
+def _cpu_now() -> dict:
+    groups = PLAN.get("cpu") or {}
+    return cpu_sample(
+        app_pgid=groups.get("app_pgid", -1),
+        generator_pgid=os.getpgrp(),
+        db_name=groups.get("db_name", ""),
+    )
 
 
 @events.test_start.add_listener
 def _on_test_start(environment, **kwargs):
     _state.update(
-        {"arrived": 0, "next_account": 0, "opened_at": None, "logins_failed": 0, "busy": 0}
+        {
+            "arrived": 0,
+            "next_account": 0,
+            "opened_at": None,
+            "logins_failed": 0,
+            "cpu_before": None,
+            "machine_before": None,
+        }
     )
-    _served.clear()
     _gate.clear()
 
     def open_late():
-        # Never wait forever for a login that hangs: start measuring anyway.
+        # Never wait forever for a desk that hangs: start measuring anyway.
         gevent.sleep(PLAN.get("login_timeout", 180))
         _open_gate(environment)
 
@@ -143,59 +149,52 @@ def _on_test_start(environment, **kwargs):
 def _open_gate(environment) -> None:
     if _gate.is_set():
         return
-    environment.stats.clear_all()  # drop the logins: timing starts now
-    _served.clear()
+    environment.stats.clear_all()  # drop the first requests: timing starts now
     _state["opened_at"] = time.monotonic()
+    _state["cpu_before"] = _cpu_now()
+    _state["machine_before"] = machine_cpu()
     _gate.set()
-    seconds = PLAN.get("measure_seconds", 30) or PLAN.get("phase_seconds", 10) * len(CAPACITY_PAGES)
-    gevent.spawn(_stop_after, environment, seconds)
+    gevent.spawn(_stop_after, environment, PLAN.get("measure_seconds", 30))
 
 
 def _stop_after(environment, seconds: float) -> None:
     gevent.sleep(seconds)
-    # PageCapacity users stop asking now; let the requests under way finish (at most 60 s).
-    deadline = time.monotonic() + 60
-    while _state["busy"] and time.monotonic() < deadline:
-        gevent.sleep(0.1)
     _write_info()
     environment.runner.quit()
 
 
-@events.request.add_listener
-def _on_request(name, response_time, **kwargs):
-    if not _gate.is_set():
-        return
-    end = time.time()
-    entry = _served.setdefault(name, [0, end - (response_time or 0) / 1000, end])
-    entry[0] += 1
-    entry[1] = min(entry[1], end - (response_time or 0) / 1000)
-    entry[2] = end
-
-
 def _arrive(environment) -> None:
-    """Count one user as logged in (or given up); the last one opens the gate."""
+    """Count one desk as started (or given up); the last one opens the gate."""
     _state["arrived"] += 1
     if _state["arrived"] >= max(1, environment.runner.target_user_count):
         _open_gate(environment)
 
 
 def _write_info() -> None:
-    """For bench_load: failed logins (their statistics were cleared at the gate), the
-    PageCapacity pages in phase order, and per request name [requests, first start, last end]."""
+    """For bench_load: desks that could not start, and the CPU seconds used while measuring
+    by each group of processes and by the whole machine."""
     out = PLAN.get("info_file")
-    if not out or _state["opened_at"] is None:
+    opened_at = _state["opened_at"]
+    if not out or opened_at is None or _state["cpu_before"] is None:
         return
+    busy_before, total_before = _state["machine_before"] or (0.0, 0.0)
+    busy_after, total_after = machine_cpu()
     info = {
         "logins_failed": _state["logins_failed"],
-        "pages": CAPACITY_PAGES,
-        "served": _served,
+        "seconds": round(time.monotonic() - opened_at, 2),
+        "cpu": cpu_used(_state["cpu_before"], _cpu_now()),
+        "machine": {
+            "busy": round(busy_after - busy_before, 2),
+            "total": round(total_after - total_before, 2),
+        },
+        "cores": os.cpu_count() or 1,
     }
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(info, fh)
 
 
 class _Staff(HttpUser):
-    """A logged-in center staff member of one venue (one bench account per simulated user)."""
+    """A logged-in center staff member of one venue (one bench account per simulated desk)."""
 
     abstract = True
 
@@ -209,33 +208,24 @@ class _Staff(HttpUser):
         self.rng = random.Random(self.account["username"])
         self.loan_slot = 0
         try:
-            ok = self._login()
+            ok = self._start()
         finally:
             _arrive(self.environment)
         if not ok:
             _state["logins_failed"] += 1
-            raise StopUser("login failed")
+            raise StopUser("the bench session was refused")
         _gate.wait()
 
-    def _login(self) -> bool:
-        self.client.get(path("login"), name="login form")
-        with self.client.post(
-            path("login"),
-            data={
-                "csrfmiddlewaretoken": self._csrf(),
-                "login": self.account["username"],
-                "password": self.account["password"],
-            },
-            name="login POST",
-            allow_redirects=False,
-            catch_response=True,
+    def _start(self) -> bool:
+        """Take the account's session and open the dashboard (which sets the CSRF cookie)."""
+        self.client.cookies.set(PLAN["session_cookie_name"], self.account["session_key"])
+        with self.client.get(
+            path("dashboard"), name=N_START, allow_redirects=False, catch_response=True
         ) as response:
-            if response.status_code == 302 and "/accounts/login/" not in response.headers.get(
-                "Location", ""
-            ):
+            if response.status_code == 200 and self._csrf():
                 response.success()
                 return True
-            response.failure(f"login refused (HTTP {response.status_code})")
+            response.failure(f"not logged in (HTTP {response.status_code})")
             return False
 
     def _csrf(self) -> str:
@@ -262,7 +252,9 @@ class _Staff(HttpUser):
         ) as response:
             location = response.headers.get("Location", "")
             if response.status_code != 302:
-                response.failure(f"HTTP {response.status_code}, not a redirect")
+                said = _FORM_ERROR.search(response.text or "")
+                reason = f": {said.group(1).strip()[:120]}" if said else ""
+                response.failure(f"HTTP {response.status_code}, not a redirect{reason}")
             elif expect is not None and not expect.search(location.split("?")[0]):
                 response.failure(f"refused: redirected to {location}")
             return response
@@ -385,56 +377,3 @@ class StaffDay(_Staff):
     @task(2)
     def dashboard(self):
         self._get(path("dashboard"), N_DASHBOARD)
-
-
-class PageCapacity(_Staff):
-    """One page at a time, back to back, by phase (see CAPACITY_PAGES)."""
-
-    def wait_time(self):
-        return 0
-
-    def on_start(self):
-        super().on_start()
-        # The trivial view is asked as a load balancer asks it: no cookies, no session.
-        self.anonymous = HttpSession(
-            base_url=self.host, request_event=self.environment.events.request, user=self
-        )
-        self.anonymous.trust_env = False
-
-    @task
-    def current_page(self):
-        opened_at = _state["opened_at"]
-        assert opened_at is not None, "users start their tasks only once the gate has opened"
-        elapsed = time.monotonic() - opened_at
-        index = int(elapsed // PLAN.get("phase_seconds", 10))
-        if index >= len(CAPACITY_PAGES):
-            gevent.sleep(0.1)  # the run is about to stop
-            return
-        _state["busy"] += 1
-        try:
-            self._request_page(CAPACITY_PAGES[index])
-        finally:
-            _state["busy"] -= 1
-
-    def _request_page(self, page: str) -> None:
-        if page == N_HEALTHZ:
-            with self.anonymous.get(path("healthz"), name=N_HEALTHZ, catch_response=True) as r:
-                if r.status_code != 200 or r.text != "ok":
-                    r.failure(f"HTTP {r.status_code}")
-        elif page == N_DASHBOARD:
-            self._get(path("dashboard"), N_DASHBOARD)
-        elif page == N_PHONE_SEARCH:
-            self._phone_search()
-        elif page == N_PHONE_FORM:
-            self._phone_form(
-                self.rng.choice(self.account["kana"]),
-                self.rng.choice(self.account["phone_residents"]),
-            )
-        elif page == N_SESSION:
-            if self.account["attendance_sessions"]:
-                self._session_page(self.rng.choice(self.account["attendance_sessions"]))
-        elif page == N_DEVICES:
-            self._get(path("device_list"), N_DEVICES)
-        elif page == N_CHECKOUT_FORM:
-            self.loan_slot += 1
-            self._get(path("checkout"), N_CHECKOUT_FORM, params=self._checkout_params())

@@ -1,13 +1,17 @@
-"""bench_load's plan: the bench accounts (center staff at a few busy venues) and what each
-simulated user works on, written to the JSON file the locustfile reads (``BENCH_LOAD_PLAN``)."""
+"""bench_load's plan: the bench accounts (center staff at a few busy venues), a logged-in session
+for each, and what each simulated desk works on, written to the JSON file the locustfile reads
+(``BENCH_LOAD_PLAN``)."""
 
 import random
+from collections.abc import Iterator
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, OutputWrapper
 from django.db.models import Count, Q
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from classes.models import Registration, Session, Venue
@@ -18,9 +22,11 @@ from loans.models import Device, Loan
 from residents.models import Resident
 
 ACCOUNT_PREFIX = "bench-load-"
-# Only ever used on the bench database; the accounts are staff of a few venues, nothing more.
-ACCOUNT_PASSWORD = "bench-load-Pa55word"
 LOAN_SLOTS_PER_ACCOUNT = 3
+# The backend the bench sessions are logged in with (the site's login form uses it too).
+LOGIN_BACKEND = "kernel.auth_backends.AuthenticationBackend"
+# The bench gunicorn's key; the sessions are signed with it, so they are made under it too.
+BENCH_SECRET_KEY = "bench-load-not-secret-" + "x" * 40
 
 
 class PlanSteps:
@@ -31,8 +37,9 @@ class PlanSteps:
     # --- preparation -----------------------------------------------------------------------
 
     def _plan(self, accounts: int, venue_count: int, think: list[float]) -> dict:
-        """Bench accounts (created once, staff at ``venue_count`` busy venues) and what each
-        simulated user works on. Deterministic for a given database and day."""
+        """Bench accounts (created once, staff at ``venue_count`` busy venues, without a usable
+        password), a logged-in session for each (Django's ``login()``, as after the login form)
+        and what each simulated desk works on. Deterministic for a given database and day."""
         rng = random.Random(20240401)
         today = timezone.localdate()
         now = timezone.now()
@@ -119,17 +126,21 @@ class PlanSteps:
             venue = venues[i % len(venues)]
             username = f"{ACCOUNT_PREFIX}{i + 1:02d}"
             user, created = User.objects.get_or_create(username=username)
-            if created or not user.has_usable_password() or not user.is_active:
-                user.set_password(ACCOUNT_PASSWORD)
+            if created or user.has_usable_password() or not user.is_active:
+                # Nobody logs in as a bench account: its only way in is the session below.
+                user.set_unusable_password()
                 user.is_active = True
                 user.save(update_fields=["password", "is_active"])
             profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": Role.STAFF})
             profile.venues.set([venue])
+            client = Client()
+            with override_settings(SECRET_KEY=BENCH_SECRET_KEY):
+                client.force_login(user, backend=LOGIN_BACKEND)
             slots = loan_slots[i::accounts][:LOAN_SLOTS_PER_ACCOUNT]
             plan_accounts.append(
                 {
                     "username": username,
-                    "password": ACCOUNT_PASSWORD,
+                    "session_key": client.cookies[settings.SESSION_COOKIE_NAME].value,
                     "venue_id": venue.pk,
                     "kana": kana,
                     "phone_residents": rng.sample(resident_ids, min(50, len(resident_ids))),
@@ -147,7 +158,8 @@ class PlanSteps:
             "today": today.isoformat(),
             "think": think,
             "accounts": plan_accounts,
-            "login_timeout": 240,
+            "session_cookie_name": settings.SESSION_COOKIE_NAME,
+            "login_timeout": 120,
         }
 
     def _loan_slots(self, wanted: int, policy, today) -> list[dict]:
@@ -166,7 +178,7 @@ class PlanSteps:
             .order_by("id")
         )
         slots = []
-        residents = candidates.iterator(chunk_size=500)
+        residents = _in_batches(candidates)
         for device in devices[:wanted]:
             for resident in residents:
                 try:
@@ -185,3 +197,16 @@ class PlanSteps:
                 )
                 break
         return slots
+
+
+def _in_batches(residents, size: int = 500) -> Iterator[Resident]:
+    """The residents of an id-ordered queryset, ``size`` at a time, each batch its own query.
+    (A server-side cursor left half-read would be closed by the garbage collector at any
+    moment, possibly in the middle of a later query on the same connection, which then hangs.)"""
+    last = 0
+    while True:
+        batch = list(residents.filter(pk__gt=last)[:size])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].pk

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Value, When
+from django.db.models import Case, CharField, F, Func, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,7 @@ def _month_day(field_name: str, tz: ZoneInfo | None = None):
     return ExtractMonth(field_name, tzinfo=tz) * 100 + ExtractDay(field_name, tzinfo=tz)
 
 
-def _band_case(age_field: str, birth_field: str) -> Case:
+def _band_when_case(age_field: str, birth_field: str) -> Case:
     whens = [When(**{f"{birth_field}__isnull": True}, then=Value(UNKNOWN))]
     for label, low, high in AGE_BANDS:
         if low is None:
@@ -40,6 +40,50 @@ def _band_case(age_field: str, birth_field: str) -> Case:
         else:
             whens.append(When(**{f"{age_field}__gte": low}, then=Value(label)))
     return Case(*whens, default=Value(UNKNOWN))
+
+
+# The bands from youngest up, and the ages where each band after the first starts.
+_BANDS_ASCENDING = tuple(reversed(AGE_BANDS))
+_BAND_STARTS = tuple(low for _label, low, _high in _BANDS_ASCENDING if low is not None)
+assert all(
+    prev[2] is not None and prev[2] + 1 == nxt[1]
+    for prev, nxt in zip(_BANDS_ASCENDING, _BANDS_ASCENDING[1:], strict=False)
+), "AGE_BANDS must follow one another without gaps"
+
+
+class _AgeBand(Func):
+    """The age band (an ``AGE_BANDS`` key, or ``UNKNOWN`` without a birth date) of an age.
+
+    On PostgreSQL one ``width_bucket`` over the age, computed once per row: the CASE of one
+    WHEN per band repeated the age expression (six EXTRACTs in numeric arithmetic) for every
+    band, which took 13 s of a fiscal-year report over three million registrations. Elsewhere
+    the CASE."""
+
+    output_field = CharField()
+
+    def __init__(self, age_field: str, birth_field: str):
+        super().__init__(F(age_field), F(birth_field), _band_when_case(age_field, birth_field))
+
+    def as_sql(self, compiler, connection, *args, **extra_context):
+        return compiler.compile(self.source_expressions[2])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        age_sql, age_params = compiler.compile(self.source_expressions[0])
+        birth_sql, birth_params = compiler.compile(self.source_expressions[1])
+        labels = ", ".join(["%s"] * len(_BANDS_ASCENDING))
+        starts = ", ".join(str(int(start)) for start in _BAND_STARTS)
+        sql = (
+            f"CASE WHEN ({birth_sql}) IS NULL THEN %s ELSE (ARRAY[{labels}]::text[])"
+            f"[width_bucket(({age_sql})::integer, ARRAY[{starts}]) + 1] END"
+        )
+        params = [*birth_params, UNKNOWN, *(label for label, _lo, _hi in _BANDS_ASCENDING)]
+        return sql, [*params, *age_params]
+
+
+def _band_case(age_field: str, birth_field: str) -> Func:
+    """The age band of the annotation ``age_field`` (whole years), ``UNKNOWN`` when
+    ``birth_field`` is NULL."""
+    return _AgeBand(age_field, birth_field)
 
 
 def _band_labels() -> list[tuple[str, str]]:

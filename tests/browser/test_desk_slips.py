@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from classes.models import Registration
+from classes.models import Registration, SeatOffer
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,9 +72,11 @@ def test_cancelling_asks_first_and_a_restore_puts_them_back(
     seated.refresh_from_db()
     waiting.refresh_from_db()
     assert seated.status == Registration.Status.CANCELLED
-    assert waiting.status == Registration.Status.REGISTERED  # the seat went on
+    # The seat went on: it is held for the first in line until they answer.
+    assert waiting.status == Registration.Status.WAITLISTED
+    assert waiting.seat_offers.get().status == SeatOffer.Status.OPEN
 
-    # Undo: the seat is taken now, so the restored registration heads the waitlist, and says so.
+    # Undo: the seat is held now, so the restored registration heads the waitlist, and says so.
     page.get_by_role("button", name="元に戻す 佐藤 花子").click()
     message = page.get_by_text("キャンセル待ちの1番目です")
     message.wait_for()

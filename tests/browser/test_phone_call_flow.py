@@ -59,10 +59,13 @@ def test_staff_take_a_call_register_and_open_the_attendance_sheet(
     assert_pdf(page, live_server.url + pdf_link.get_attribute("href"))
 
 
-def test_whole_call_new_caller_waitlist_cancel_and_promotion(staff_page, live_server, venue):
+def test_whole_call_new_caller_waitlist_cancel_and_the_seat_offer_answered_on_the_call_list(
+    staff_page, live_server, venue, tmp_path
+):
     """Search a caller who is not on file, create them from the phone screen, take the last seat;
-    a second caller lands on the waitlist; the first cancels and the second is promoted."""
-    from classes.models import Registration
+    a second caller lands on the waitlist; the first cancels and the seat is held for the second,
+    whom staff call from the call list: they say yes and get the seat."""
+    from classes.models import Registration, SeatOffer
     from residents.models import Resident
 
     page = staff_page
@@ -121,7 +124,8 @@ def test_whole_call_new_caller_waitlist_cancel_and_promotion(staff_page, live_se
     assert "キャンセル待ち 1番目です。まだお席は確保されていません" in badge.inner_text()
     assert "鈴木 幸子" in page.locator("dl.readback").inner_text()
 
-    # 4. The first caller cancels from the session page; the second is promoted and named.
+    # 4. The first caller cancels from the session page; the seat is held for the second, and
+    #    staff are asked to call her.
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
     page.locator(f"a[href='/sessions/registrations/{first_reg.pk}/cancel/']").click()
     page.get_by_role("button", name="高橋 花子さんの申込を取り消す").click()  # asked once
@@ -129,8 +133,32 @@ def test_whole_call_new_caller_waitlist_cancel_and_promotion(staff_page, live_se
     call_note = page.locator("ul.messages li.warning").inner_text()
     assert "鈴木 幸子" in call_note
     assert "0246-99-9003" in call_note
-    registered = page.locator("table[aria-describedby=h-registered]").inner_text()
-    assert "鈴木 幸子" in registered
-    assert "高橋 花子" not in registered
-    assert page.get_by_role("heading", name="キャンセル待ち").count() == 0
+    registered = page.locator("table[aria-describedby=h-registered]")
+    assert registered.count() == 0 or "鈴木 幸子" not in registered.inner_text()
+    offers = page.locator("table[aria-describedby=h-offers]").inner_text()
+    assert "鈴木 幸子" in offers  # the open offer with its deadline
     assert Registration.objects.get(pk=first_reg.pk).status == Registration.Status.CANCELLED
+    page.screenshot(path=str(tmp_path / "session-offer.png"), full_page=True)
+
+    # 5. The call list names her with her phone; she says yes on the phone.
+    page.get_by_role("link", name="連絡リストで回答を記録").click()
+    row = page.locator("table[aria-describedby=h-offers] tr", has_text="鈴木 幸子")
+    row.wait_for()
+    assert "0246-99-9003" in row.inner_text()
+    page.screenshot(path=str(tmp_path / "call-list-offer.png"), full_page=True)
+    row.get_by_role("button", name="参加する 鈴木 幸子").click()
+    page.locator("ul.messages li.success").wait_for()
+    assert (
+        "鈴木 幸子さんが参加を承諾し、席が確定しました。"
+        in page.locator("ul.messages").inner_text()
+    )
+    assert page.get_by_text("電話で確認する空席案内はありません。").is_visible()
+    offer = SeatOffer.objects.get(registration__resident__name="鈴木 幸子")
+    assert offer.status == SeatOffer.Status.ACCEPTED
+    assert offer.registration.status == Registration.Status.REGISTERED
+
+    # 6. The session page now lists her among the registered, with no offer open.
+    page.goto(f"{live_server.url}/sessions/{session.pk}/")
+    registered_text = page.locator("table[aria-describedby=h-registered]").inner_text()
+    assert "鈴木 幸子" in registered_text
+    assert page.locator("table[aria-describedby=h-offers]").count() == 0

@@ -8,7 +8,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from classes import services, services_calls
-from classes.models import CallListEntry, Registration
+from classes.models import CallListEntry, Registration, SeatOffer
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,30 +78,32 @@ def test_a_status_that_does_not_fit_shows_a_message(staff_client, venue):
     assert entry.status == "to_call"
 
 
-def test_cancelling_through_the_call_list_promotes_the_waitlist_onto_the_tell_list(
-    staff_client, venue
-):
-    session = _session(venue, _at(5, 10), seats=1)
+def test_cancelling_through_the_call_list_puts_the_seat_offer_on_the_call_list(staff_client, venue):
+    # Two days ahead: outside the 24 hours before the start in which no seat is offered.
+    session = _session(venue, _at(6, 10), seats=1)
     seated = RegistrationFactory(session=session)
     waiting = RegistrationFactory(
         session=session,
         status=Registration.Status.WAITLISTED,
         resident=ResidentFactory(name="待ち 一子"),
     )
-    staff_client.get(reverse("classes:call_list"))
+    staff_client.get(reverse("classes:call_list"), {"day": "2030-12-06"})
     entry = CallListEntry.objects.get(registration=seated, reason="reminder")
     response = staff_client.post(
         reverse("classes:call_entry_update", args=[entry.pk]),
-        {"status": "cancelled_by_resident", "day": "2030-12-05"},
+        {"status": "cancelled_by_resident", "day": "2030-12-06"},
         follow=True,
     )
     seated.refresh_from_db()
     waiting.refresh_from_db()
     assert seated.status == "cancelled"
-    assert waiting.status == "registered"
-    offered = CallListEntry.objects.get(registration=waiting, reason="seat_offered")
-    assert offered.status == "to_call"
-    assert "待ち 一子" in response.content.decode()
+    # The seat is held for the first in line, who is asked on the call list (no email).
+    assert waiting.status == "waitlisted"
+    offer = SeatOffer.objects.get(registration=waiting, status="open")
+    assert offer.channel == "phone"
+    page = response.content.decode()
+    rows = page[page.index('id="h-offers"') : page.index('id="h-reminders"')]
+    assert "待ち 一子" in rows
 
 
 def test_cancelled_session_lists_everyone_to_tell_and_records_who_told(

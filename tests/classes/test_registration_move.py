@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from classes.models import CallListEntry, Registration, Series
+from classes.models import CallListEntry, Registration, SeatOffer, Series
 from classes.services import registration_create, registration_move
+from classes.services_offers import seat_offer_answer
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,20 +69,26 @@ def test_move_gives_a_seat_on_the_new_date_and_frees_the_old_one(series):
     assert old.seats_left == 2 and new.seats_left == 1
 
 
-def test_move_promotes_the_first_waiting_on_the_old_date(series):
+def test_move_offers_the_freed_seat_to_the_first_waiting_on_the_old_date(series):
     old, new = _dated(series, 3, seats=1), _dated(series, 10)
     mover = registration_create(session=old, resident=ResidentFactory())
     waiting = registration_create(session=old, resident=ResidentFactory(name="佐藤 花子"))
     assert waiting.status == Registration.Status.WAITLISTED
 
-    moved, promoted = registration_move(registration=mover, to_session=new)
+    moved, offer = registration_move(registration=mover, to_session=new)
 
-    assert promoted.pk == waiting.pk
+    # The seat is held for them, not given: they are asked first (no email: by phone).
+    assert offer.registration_id == waiting.pk
+    assert offer.channel == SeatOffer.Channel.PHONE
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.WAITLISTED
+    # Nobody else can take the held seat meanwhile.
+    late = registration_create(session=old, resident=ResidentFactory())
+    assert late.status == Registration.Status.WAITLISTED
+    # Their yes on the phone gives them the seat.
+    seat_offer_answer(offer=offer, answer="accept")
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.REGISTERED
-    assert CallListEntry.objects.filter(
-        registration=waiting, reason=CallListEntry.Reason.SEAT_OFFERED
-    ).exists()
 
 
 def test_move_to_a_full_date_puts_the_resident_on_its_waitlist(series):
@@ -137,6 +144,7 @@ def test_move_into_an_overlapping_time_changes_nothing(series, venue):
     assert waiting.status == Registration.Status.WAITLISTED
     assert not new.registrations.exists()
     assert not CallListEntry.objects.exists()
+    assert not SeatOffer.objects.exists()  # the refused move offered no seat
 
 
 # --- view ---------------------------------------------------------------------------------------

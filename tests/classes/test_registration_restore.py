@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from classes import services
-from classes.models import Registration, Session
+from classes.models import Registration, SeatOffer, Session
+from classes.services_offers import seat_offer_answer
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +48,9 @@ def test_restore_into_a_full_session_puts_them_first_on_the_waitlist():
     assert services.waitlist_position(reg) == 1
     first.refresh_from_db()
     assert services.waitlist_position(first) == 2
-    # When the seat frees, the restored registration is the one promoted.
-    promoted = services.registration_cancel(registration=taker)
-    assert promoted is not None and promoted.pk == reg.pk
+    # When the seat frees, the restored registration is the one offered it.
+    offer = services.registration_cancel(registration=taker)
+    assert offer is not None and offer.registration_id == reg.pk
 
 
 def test_restore_never_overtakes_someone_waiting_for_a_free_seat():
@@ -63,9 +64,28 @@ def test_restore_never_overtakes_someone_waiting_for_a_free_seat():
     services.registration_restore(registration=reg)
 
     waiting.refresh_from_db()
-    assert waiting.status == Registration.Status.REGISTERED  # the free seat was theirs
+    # The free seat was theirs: it is held for them with an offer, and stays held.
+    offer = SeatOffer.objects.get(registration=waiting, status=SeatOffer.Status.OPEN)
+    assert waiting.status == Registration.Status.WAITLISTED
     assert reg.status == Registration.Status.WAITLISTED
     assert services.waitlist_position(reg) == 1
+    # If they decline, the restored registration is next.
+    result = seat_offer_answer(offer=offer, answer="decline")
+    assert [o.registration_id for o in result.next_offers] == [reg.pk]
+
+
+def test_restore_takes_a_seat_left_free_within_the_cutoff(settings):
+    """Within the cutoff before the start no seat is offered (it is left for walk-ins): a
+    restore then takes the free seat."""
+    settings.SEAT_OFFER_CUTOFF_HOURS = 24 * 7
+    session = SessionFactory(seats=1)
+    reg = cancelled(session)
+    assert not SeatOffer.objects.exists()
+
+    services.registration_restore(registration=reg)
+
+    assert reg.status == Registration.Status.REGISTERED
+    assert not SeatOffer.objects.exists()
 
 
 def test_a_session_without_a_seat_limit_always_restores_to_a_seat():

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from classes import services
 from classes.models import Registration, Session
+from classes.services_offers import seat_offer_answer
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +27,16 @@ def test_full_class_puts_the_next_caller_on_the_waitlist_in_order():
     assert services.waitlist_position(third) == 2
 
 
-def test_waitlist_promotes_first_in_line_when_a_seat_frees():
+def test_waitlist_promotes_first_in_line_when_they_accept_the_freed_seat():
     session = SessionFactory(seats=1)
     seated = services.registration_create(session=session, resident=ResidentFactory())
     first = services.registration_create(session=session, resident=ResidentFactory())
     second = services.registration_create(session=session, resident=ResidentFactory())
-    promoted = services.registration_cancel(registration=seated)
-    assert promoted == first
+    offer = services.registration_cancel(registration=seated)
+    assert offer.registration_id == first.pk
+    first.refresh_from_db()
+    assert first.status == Registration.Status.WAITLISTED  # held for them, not yet theirs
+    seat_offer_answer(offer=offer, answer="accept")
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == Registration.Status.REGISTERED

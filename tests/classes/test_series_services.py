@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from classes.models import CallListEntry, Registration, Series, Session, VenueClosure
+from classes.models import Registration, SeatOffer, Series, Session, VenueClosure
 from classes.recurrence import MONTHLY, WEEKLY, Rule
 from classes.services_series import (
     series_create,
@@ -169,12 +169,12 @@ def test_fewer_seats_than_registered_changes_nothing(venue):
 
 
 @time_machine.travel(datetime(2026, 11, 20, 9, 0, tzinfo=JST), tick=False)
-def test_more_seats_promote_the_waitlist(venue):
+def test_more_seats_are_offered_to_the_waitlist(venue):
     series, sessions = _weekly_series(venue)
     Session.objects.filter(series=series).update(seats=1)
     RegistrationFactory(session=sessions[0])
     waiting = RegistrationFactory(session=sessions[0], status=Registration.Status.WAITLISTED)
-    # A later date with two waiting for one new seat: only the first in line moves up.
+    # A later date with two waiting for one new seat: only the first in line is offered it.
     RegistrationFactory(session=sessions[2])
     first, second = (
         RegistrationFactory(session=sessions[2], status=Registration.Status.WAITLISTED)
@@ -190,12 +190,11 @@ def test_more_seats_promote_the_waitlist(venue):
     )
     for reg in (waiting, first, second):
         reg.refresh_from_db()
-    assert waiting.status == first.status == Registration.Status.REGISTERED
-    assert second.status == Registration.Status.WAITLISTED
-    # Each resident who moved up is on the call list to be told.
-    assert set(
-        CallListEntry.objects.filter(reason="seat_offered").values_list("registration", flat=True)
-    ) == {waiting.pk, first.pk}
+    # Nobody moves without a yes: each new seat is held by an offer to the first in line.
+    assert {waiting.status, first.status, second.status} == {Registration.Status.WAITLISTED}
+    offers = SeatOffer.objects.filter(status=SeatOffer.Status.OPEN)
+    assert {o.registration_id for o in offers} == {waiting.pk, first.pk}
+    assert Session.objects.get(pk=sessions[2].pk).seats_left == 0  # held: not free for others
 
 
 def test_dropping_the_seat_limit_gives_everyone_waiting_a_place(venue):
@@ -214,10 +213,12 @@ def test_dropping_the_seat_limit_gives_everyone_waiting_a_place(venue):
         supporters_needed=0,
         what_to_bring="",
     )
+    # Everyone waiting is asked (no limit: a place for each), none moved without a yes.
     for reg in waiting:
         reg.refresh_from_db()
-        assert reg.status == Registration.Status.REGISTERED
-    assert CallListEntry.objects.filter(reason="seat_offered").count() == 2
+        assert reg.status == Registration.Status.WAITLISTED
+    offers = SeatOffer.objects.filter(status=SeatOffer.Status.OPEN)
+    assert {o.registration_id for o in offers} == {r.pk for r in waiting}
 
 
 def test_whole_course_registers_future_sessions_and_reports_each(venue):

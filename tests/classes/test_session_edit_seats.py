@@ -1,4 +1,5 @@
-"""Editing a session's seats: never below the seats held; more seats (or none) move the waitlist up."""
+"""Editing a session's seats: never below the seats held; more seats (or none) are offered to the
+waitlist, and staff are told whom to call."""
 
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from classes.models import CallListEntry, Registration, Session
+from classes.models import Registration, SeatOffer, Session
 from tests.factories import RegistrationFactory, ResidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,25 +61,31 @@ def _statuses(session):
     )
 
 
-def test_more_seats_move_the_first_in_line_up_and_ask_staff_to_call(staff_client, full_class):
+def test_more_seats_offer_the_seat_to_the_first_in_line_and_ask_staff_to_call(
+    staff_client, full_class
+):
     page = _edit(staff_client, full_class, 3).content.decode()
 
     assert "The session was saved." in page
-    assert "待 一郎 moved up from the waitlist and now has a seat. Please call them" in page
-    assert _statuses(full_class)["待 一郎"] == Registration.Status.REGISTERED
+    assert "The freed seat is offered to 待 一郎, first on the waitlist, until" in page
+    assert "Please call them (0246-00-0000) and record the answer on the call list." in page
+    # Held, not given: still waiting until they say yes; the session page lists the offer.
+    assert _statuses(full_class)["待 一郎"] == Registration.Status.WAITLISTED
     assert _statuses(full_class)["待 二郎"] == Registration.Status.WAITLISTED
-    assert CallListEntry.objects.filter(
-        registration__resident__name="待 一郎", reason=CallListEntry.Reason.SEAT_OFFERED
-    ).exists()
+    assert "Open seat offers (1)" in page
+    offer = SeatOffer.objects.get(status=SeatOffer.Status.OPEN)
+    assert offer.registration.resident.name == "待 一郎"
 
 
-def test_no_seat_limit_takes_everyone_waiting(staff_client, full_class):
+def test_no_seat_limit_offers_everyone_waiting_a_place(staff_client, full_class):
     full_class.kind = Session.Kind.SALON  # a class needs seats; a salon may drop the limit
     full_class.save(update_fields=["kind"])
     _edit(staff_client, full_class, None)
 
-    assert set(_statuses(full_class).values()) == {Registration.Status.REGISTERED}
-    assert CallListEntry.objects.filter(reason=CallListEntry.Reason.SEAT_OFFERED).count() == 2
+    # Both waiting are asked; nobody is moved without a yes.
+    assert _statuses(full_class)["待 一郎"] == Registration.Status.WAITLISTED
+    offered = SeatOffer.objects.filter(status=SeatOffer.Status.OPEN)
+    assert {o.registration.resident.name for o in offered} == {"待 一郎", "待 二郎"}
 
 
 def test_fewer_seats_than_held_are_refused_and_nothing_changes(staff_client, full_class):

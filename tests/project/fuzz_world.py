@@ -22,7 +22,7 @@ from django.urls import (
 )
 from django.utils import timezone
 
-from classes.models import CallListEntry, Consultation, Registration, Series, Session
+from classes.models import CallListEntry, Consultation, Registration, SeatOffer, Series, Session
 from kernel.models import Role
 from loans.models import Device, LoanLottery
 from reports.models import GeneratedReport
@@ -251,6 +251,15 @@ def _build_world() -> tuple[dict, list[str]]:
         starts_at=now - timedelta(minutes=30),
         ends_at=now + timedelta(hours=1),
     )
+    caravan = f.SessionFactory(
+        venue=venue,
+        kind=Session.Kind.CARAVAN,
+        place="集会所",
+        seats=None,
+        starts_at=now - timedelta(minutes=30),
+        ends_at=now + timedelta(hours=1),
+    )
+    f.RegistrationFactory(session=caravan, resident=residents[1])
     f.RegistrationFactory(session=today_class, resident=residents[2])
     # A cancelled registration, so the session page offers its Restore form.
     f.RegistrationFactory(
@@ -265,6 +274,23 @@ def _build_world() -> tuple[dict, list[str]]:
         session=session, resident=residents[2], status=Registration.Status.WAITLISTED
     )
     f.RegistrationFactory(session=past, resident=residents[1])
+    # A freed seat held for the first in line, asked by phone: the call list's answer form.
+    later = timezone.localtime() + timedelta(days=3)
+    offered = f.SessionFactory(
+        venue=venue,
+        seats=1,
+        starts_at=later.replace(hour=14, minute=0, second=0, microsecond=0),
+        ends_at=later.replace(hour=15, minute=0, second=0, microsecond=0),
+    )
+    SeatOffer.objects.create(
+        session=offered,
+        registration=f.RegistrationFactory(
+            session=offered, resident=residents[1], status=Registration.Status.WAITLISTED
+        ),
+        channel=SeatOffer.Channel.PHONE,
+        expires_at=timezone.now() + timedelta(days=1),
+        link_key="fuzz-world-offer",
+    )
     CallListEntry.objects.create(registration=registration, reason=CallListEntry.Reason.REMINDER)
     Consultation.objects.create(
         session=consult, resident=residents[2], slot_start=consult.starts_at
@@ -317,6 +343,11 @@ def _build_world() -> tuple[dict, list[str]]:
         _path("volunteers:supporter_detail", args=[supporter.pk]),
         _path("classes:session_detail", args=[today_class.pk]),
         _path("classes:session_detail", args=[salon.pk]),
+        _path("classes:session_detail", args=[caravan.pk]),
+        # Caravan mode's JSON endpoints: the page's script calls them, no link leads there.
+        _path("classes:caravan_data", args=[caravan.pk]),
+        _path("classes:caravan_token", args=[caravan.pk]),
+        _path("classes:caravan_sync", args=[caravan.pk]),
         _path("classes:call_list") + f"?venue={venue.pk}",
         # Forms that appear only after a search.
         _path("classes:phone") + "?q=山田",

@@ -1,19 +1,25 @@
 """The load benchmark's wiring: the locustfile's paths are the app's real URLs, /healthz is the
-trivial view it claims to be, and bench_load's overbooking check and cleanup do what they say.
+trivial view it claims to be, bench_load's overbooking check, cleanup, CPU reading and verdict do
+what they say.
 
 No timing here: the figures come from ``manage.py bench_load`` (make bench)."""
 
+import io
 import json
+import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 from django.urls import reverse
+from django.utils import timezone
 
 from classes.models import Registration
-from devtools.loadtest import LOCUSTFILE
+from devtools.loadtest import LOCUSTFILE, procstat
 from devtools.loadtest.checks import check_routes, locustfile_routes
 from devtools.loadtest.plan import ACCOUNT_PREFIX
 from devtools.management.commands import bench_load
@@ -21,7 +27,9 @@ from kernel.models import Role
 from loans.models import Device
 from tests.factories import (
     DeviceFactory,
+    LoanPolicyFactory,
     RegistrationFactory,
+    ResidentFactory,
     SessionFactory,
     make_user,
 )
@@ -31,7 +39,7 @@ def test_the_locustfile_imports_and_declares_the_routes_bench_load_checks():
     # In a child process: importing locust monkey-patches sockets and threads.
     code = (
         "import json, runpy, sys; ns = runpy.run_path(sys.argv[1]); "
-        "print(json.dumps({'routes': ns['ROUTES'], 'pages': ns['CAPACITY_PAGES'], "
+        "print(json.dumps({'routes': ns['ROUTES'], "
         "'classes': [n for n in ('StaffDay', 'PageCapacity') if n in ns]}))"
     )
     done = subprocess.run(
@@ -43,8 +51,7 @@ def test_the_locustfile_imports_and_declares_the_routes_bench_load_checks():
     )
     assert done.returncode == 0, done.stderr
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
-    assert loaded["classes"] == ["StaffDay", "PageCapacity"]
-    assert loaded["pages"][0] == "healthz (trivial view)"
+    assert loaded["classes"] == ["StaffDay"]
     # bench_load reads ROUTES without importing locust; both readings agree.
     assert {k: tuple(v) for k, v in loaded["routes"].items()} == locustfile_routes()
 
@@ -136,4 +143,87 @@ def test_bench_load_refuses_a_database_that_is_not_postgresql(db, monkeypatch):
     # On either test database: the command must refuse anything but PostgreSQL.
     monkeypatch.setattr(connection, "vendor", "sqlite")
     with pytest.raises(CommandError, match="PostgreSQL"):
-        call_command("bench_load", "--users", "1")
+        call_command("bench_load", "--desks", "1")
+
+
+@pytest.mark.django_db
+def test_each_bench_account_gets_a_logged_in_session_signed_with_the_bench_key(venue):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import override_settings
+
+    from devtools.loadtest.plan import BENCH_SECRET_KEY
+
+    cmd = bench_load.Command()
+    cmd.stdout = OutputWrapper(io.StringIO())
+    session = SessionFactory(venue=venue, starts_at=timezone.now() + timedelta(days=2))
+    RegistrationFactory(session=session)
+    LoanPolicyFactory()
+    for _ in range(3):
+        DeviceFactory(status=Device.Status.AVAILABLE)
+        ResidentFactory()
+    plan = cmd._plan(2, 1, [1.0, 3.0])
+    assert [a["username"] for a in plan["accounts"]] == [
+        f"{ACCOUNT_PREFIX}01",
+        f"{ACCOUNT_PREFIX}02",
+    ]
+    with override_settings(SECRET_KEY=BENCH_SECRET_KEY):
+        data = SessionStore(session_key=plan["accounts"][0]["session_key"]).load()
+    user = get_user_model().objects.get(username=f"{ACCOUNT_PREFIX}01")
+    assert data["_auth_user_id"] == str(user.pk)
+    assert not user.has_usable_password()  # the session is the only way in
+
+
+def test_cpu_used_counts_new_processes_from_zero_and_sums_each_group():
+    before = {"app": {1: 10.0, 2: 5.0}, "postgres": {7: 1.0}, "generator": {}}
+    after = {"app": {1: 12.5, 2: 5.5, 3: 0.25}, "postgres": {7: 1.75}, "generator": {9: 0.5}}
+    assert procstat.cpu_used(before, after) == {
+        "app": {"seconds": 3.25, "processes": 3},
+        "postgres": {"seconds": 0.75, "processes": 1},
+        "generator": {"seconds": 0.5, "processes": 1},
+    }
+
+
+def test_cpu_sample_finds_this_process_in_its_group():
+    sample = procstat.cpu_sample(app_pgid=os.getpgrp(), generator_pgid=-1, db_name="none")
+    assert os.getpid() in sample["app"]
+    busy, total = procstat.machine_cpu()
+    assert 0 < busy <= total
+
+
+def test_the_verdict_names_the_first_step_that_missed_and_what_missed():
+    ok = {"slow": [], "errors": [], "overbooking": []}
+    results = [
+        {"desks": 50, **ok},
+        {"desks": 100, **ok},
+        {"desks": 150, **ok, "slow": [("phone: search kana", "340")]},
+        {"desks": 200, **ok},
+    ]
+    assert bench_load._verdict(results) == (
+        "desks at p95 under 200 ms: 100 missed: at 150 desks phone: search kana p95 340 ms"
+    )
+    assert bench_load._verdict([{"desks": 200, **ok}, {"desks": 250, **ok}]) == (
+        "desks at p95 under 200 ms: 250 met"
+    )
+    errors = [{"desks": 200, **ok, "errors": ["3 errors on dashboard"]}]
+    assert bench_load._verdict(errors) == (
+        "desks at p95 under 200 ms: 0 missed: at 200 desks 3 errors on dashboard"
+    )
+
+
+def test_the_cpu_line_gives_cores_and_cpu_per_request():
+    from devtools.loadtest.runner import _cpu_line
+
+    info = {
+        "seconds": 40.0,
+        "cpu": {
+            "app": {"seconds": 20.0, "processes": 6},
+            "postgres": {"seconds": 4.0, "processes": 6},
+            "generator": {"seconds": 2.0, "processes": 1},
+        },
+        "machine": {"busy": 60.0, "total": 80.0},
+        "cores": 2,
+    }
+    line = _cpu_line(info, requests=800)
+    assert "app 0.50 (6 gunicorn processes)" in line
+    assert "whole machine 1.50, of which other processes 0.85" in line
+    assert "CPU per request: app 25.0 ms, PostgreSQL 5.0 ms" in line

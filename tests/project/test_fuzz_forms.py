@@ -406,6 +406,8 @@ NOT_CRAWLED = {
     "residents:import_report",
     # The supporter feed's earlier address: no page links to it any more, calendars still call it.
     "supporter_feed_earlier_address",
+    # The seat offer page: only the offer mail links to it (tests/classes/test_seat_offer_link.py).
+    "classes:offer_page",
     # Buttons shown only in a state the world does not have (a reserved device, a proposed
     # assignment).
     "loans:reservation_cancel",

@@ -19,7 +19,16 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from classes.models import CallListEntry, Consultation, Series, Session, VenueClosure
+from classes.models import (
+    CallListEntry,
+    Consultation,
+    Registration,
+    SeatOffer,
+    Series,
+    Session,
+    VenueClosure,
+)
+from classes.services_offers import seat_offer_link_token
 from kernel.models import Role
 from loans.models import Device, LoanApplication, LoanLottery
 from reports.models import GeneratedReport, Kpi
@@ -69,10 +78,28 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
     SessionFactory(venue=other_venue)
     consult_session = SessionFactory(venue=venue, kind=Session.Kind.CONSULTATION, topic=None)
     salon_session = SessionFactory(venue=venue, kind=Session.Kind.SALON, topic=None)
+    caravan_session = SessionFactory(
+        venue=venue, kind=Session.Kind.CARAVAN, topic=None, place="集会所", seats=None
+    )
     registration = RegistrationFactory(session=session, resident=resident)
     call_entry = CallListEntry.objects.create(
         registration=registration, reason=CallListEntry.Reason.REMINDER
     )
+    # A seat held for a waitlisted resident (asked by phone) and one offered by mail.
+    seat_offers = [
+        SeatOffer.objects.create(
+            session=session,
+            registration=RegistrationFactory(
+                session=session,
+                status=Registration.Status.WAITLISTED,
+                resident=ResidentFactory(email=email),
+            ),
+            channel=channel,
+            expires_at=now + timedelta(days=1),
+            link_key=f"key-for-the-url-walk-{channel}",
+        )
+        for channel, email in (("phone", ""), ("mail", "offer@example.jp"))
+    ]
     consultation = Consultation.objects.create(
         session=consult_session, resident=resident, slot_start=consult_session.starts_at
     )
@@ -129,8 +156,11 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
         "session_pk": {"session_pk": session.pk},
         "consult_session": {"pk": consult_session.pk},
         "salon_session": {"pk": salon_session.pk},
+        "caravan_session": {"pk": caravan_session.pk},
         "registration": {"pk": registration.pk},
         "call_entry": {"pk": call_entry.pk},
+        "seat_offer": {"pk": seat_offers[0].pk},
+        "offer_token": {"token": seat_offer_link_token(seat_offers[1])},
         "consultation": {"pk": consultation.pk},
         "series": {"pk": series.pk},
         "supporter": {"pk": supporter.pk},
@@ -163,6 +193,7 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
                 "channel": "phone",
                 f"item_{skill_item.pk}": "can",
             },
+            "offer_accept": {"answer": "accept"},
             "edit_resident": {
                 "name": "山田 次郎",
                 "name_kana": "やまだ じろう",

@@ -137,6 +137,9 @@ URLS: dict[str, E] = {
     "classes:consult_record": E("consultation", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "classes:consult_slots": E("consult_session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
     "volunteers:my_calendar_link": E(None, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN),
+    "classes:offer_answer": E("seat_offer", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    # The seat offer mail's link: no login, the signed token is the key (GET shows, POST decides).
+    "classes:offer_page": E("offer_token", OK, OK, OK, OK, OK, OK),
     "classes:phone": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:readback": E("registration", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:register": E(None, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -144,6 +147,13 @@ URLS: dict[str, E] = {
     "classes:registration_restore": E("registration", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "classes:registration_move": E("registration", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:salon_count": E("salon_session", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
+    # Caravan mode: the JSON endpoints answer an expired login with 403 JSON, never a redirect;
+    # the service worker script holds no data and is public.
+    "classes:caravan": E("caravan_session", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:caravan_data": E("caravan_session", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "classes:caravan_token": E("caravan_session", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "classes:caravan_sync": E("caravan_session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "classes:caravan_sw": E(None, OK, OK, OK, OK, OK, OK),
     "classes:series_create": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:series_detail": E("series", OK, OK, NOT_FOUND, OK, FORBIDDEN, LOGIN),
     "classes:series_edit_following": E("session", OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
@@ -240,10 +250,13 @@ def admin_expected(name: str, persona: str) -> object:
 # fmt: off
 POSTS: dict[str, P] = {
     "classes:attendance_take": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    # A form body is no JSON list of records: 400 with a message, nothing saved.
+    "classes:caravan_sync": P(None, 400, 400, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "classes:call_entry_update": P("call_done", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:consult_book": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:consult_cancel": P("confirmed", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:consult_record": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
+    "classes:offer_answer": P("offer_accept", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:register": P("register", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:registration_cancel": P("confirmed", REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),
     "classes:registration_restore": P(None, REDIRECT, REDIRECT, NOT_FOUND, FORBIDDEN, FORBIDDEN, LOGIN),

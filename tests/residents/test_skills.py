@@ -50,7 +50,7 @@ def _post(items, **extra):
 def test_the_migration_seeds_ten_items_and_keeps_the_administrators_wording():
     SkillItem.objects.all().delete()
     SkillItem.objects.create(code="line", position=1, text="LINEを使える（市の文言）")
-    seed = importlib.import_module("residents.migrations.0007_seed_skill_items").seed
+    seed = importlib.import_module("residents.migrations.0008_seed_skill_items").seed
     seed(apps, None)
     codes = list(SkillItem.objects.order_by("position").values_list("code", flat=True))
     assert len(codes) == 10 and set(codes) >= {"power_buttons", "calls", "my_number", "scam"}

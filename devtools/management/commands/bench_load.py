@@ -1,24 +1,25 @@
-"""``manage.py bench_load``: the application under gunicorn on PostgreSQL, driven by locust.
+"""``manage.py bench_load``: the staff desks of a prefecture on one small server.
 
-For each user count (default 10 and 50) two locust runs against a gunicorn started here:
+The application runs under gunicorn on PostgreSQL (DEBUG off), started here; locust simulates
+center-staff desks on the same machine: phone registrations (search, form, register, read-back),
+attendance (session page, save), loan checkouts (device list, lend form, lend, loan page,
+return) and the dashboard, with a think time of 1-3 s between steps. The ramp runs one step per
+desk count (default 50, 100, 150, 200 and 250 simultaneous desks); each step prints p95 per page,
+errors, and the CPU used while measuring by the application (gunicorn's processes), PostgreSQL
+(the backends of this database) and the load generator (locust), beside the whole machine's.
+Then one line: ``desks at p95 under 200 ms: N`` (the largest step at which every page's p95 is
+under 200 ms with no error, every smaller step too), ``met`` when N >= 200.
 
-- **capacity**: every simulated user requests one page back to back (no think time), one page
-  per phase: first ``/healthz`` (a trivial view: the floor of this stack), then each key page.
-  Requests/s per page and its ratio to ``/healthz`` (goal: at least 0.10).
-- **staff day**: center staff taking phone registrations, attendance and loan checkouts (each
-  device lent is received back) and reading the dashboard, with a think time between steps.
-  Latency per page (goal: p95 under 200 ms at 50 users) and errors (goal: none).
+After each step: no session has more seated registrations than seats and no device is on two
+active loans (SQL). Then everything the load wrote is removed (registrations, loans and device
+events made by the bench accounts; attendance marks and device rows restored), so every step
+measures the same data. Audit events are append-only and stay.
 
-After each staff-day run: no session has more seated registrations than seats and no device is
-on two active loans (SQL). Then everything the load wrote is removed (registrations, loans and
-device events made by the bench accounts; attendance marks and device rows restored), so repeated
-runs measure the same data. Audit events are append-only and stay.
-
-Exits non-zero on request errors or overbooking. Needs PostgreSQL (the ``bench`` database of
-``make bench``), gunicorn and locust (both in the dev dependencies).
+Exits non-zero on request errors or overbooking (a slow step is a ``missed``, not a failure).
+Needs PostgreSQL (the ``bench`` database of ``make bench``), gunicorn and locust (both in the dev
+dependencies).
 """
 
-import os
 import shutil
 import sys
 import tempfile
@@ -31,28 +32,36 @@ from django.db.migrations.executor import MigrationExecutor
 from devtools.limits import BENCH_AUDIT_READ_LIMIT, read_limit_line
 from devtools.loadtest.checks import CheckSteps, check_routes, locustfile_routes
 from devtools.loadtest.plan import PlanSteps
-from devtools.loadtest.runner import RunSteps, _free_port, _loadavg, _stop
+from devtools.loadtest.runner import P95_GOAL_MS, RunSteps, _free_port, _loadavg, _stop
+
+DESKS_GOAL = 200
+# The gunicorn of compose.yaml's web service (measured with this command: see docs/load.md).
+DEFAULT_WORKERS = 5
+DEFAULT_THREADS = 1
 
 
 class Command(PlanSteps, RunSteps, CheckSteps, BaseCommand):
     help = (
-        "Load-test the staff pages under gunicorn with locust at 10 and 50 users on the current "
-        "(PostgreSQL) database: capacity per page against /healthz, then a staff day with think "
-        "time; checks for overbooking and removes what the load wrote."
+        "Load-test the staff pages under gunicorn with locust on the current (PostgreSQL) "
+        "database: a staff day with think time at 50, 100, 150, 200 and 250 simultaneous desks, "
+        "p95 per page, errors and CPU per step, then how many desks keep p95 under 200 ms; "
+        "checks for overbooking and removes what the load wrote."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--users", default="10,50", help="comma-separated user counts (default 10,50)"
+            "--desks",
+            default="50,100,150,200,250",
+            help="comma-separated simultaneous desks, one step each (default 50,100,150,200,250)",
         )
         parser.add_argument(
-            "--duration", type=int, default=30, help="seconds of each staff-day run (default 30)"
+            "--duration", type=int, default=45, help="seconds measured per step (default 45)"
         )
         parser.add_argument(
-            "--phase-seconds",
+            "--warmup",
             type=int,
-            default=8,
-            help="seconds per page in each capacity run (default 8)",
+            default=15,
+            help="seconds of an unreported run at 20 desks before the steps (default 15; 0: none)",
         )
         parser.add_argument(
             "--think",
@@ -62,17 +71,21 @@ class Command(PlanSteps, RunSteps, CheckSteps, BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=0,
-            help="gunicorn workers (default 2 x cores + 1)",
+            default=DEFAULT_WORKERS,
+            help=f"gunicorn workers (default {DEFAULT_WORKERS}, as in compose.yaml)",
         )
         parser.add_argument(
-            "--threads", type=int, default=1, help="threads per worker (>1: gthread; default 1)"
+            "--threads",
+            type=int,
+            default=DEFAULT_THREADS,
+            help=f"threads per worker (>1: gthread; default {DEFAULT_THREADS})",
         )
         parser.add_argument(
             "--venues", type=int, default=4, help="venues the bench accounts work at (default 4)"
         )
-        parser.add_argument("--skip-capacity", action="store_true", help="only the staff-day runs")
-        parser.add_argument("--skip-staff-day", action="store_true", help="only the capacity runs")
+        parser.add_argument(
+            "--port", type=int, default=0, help="gunicorn's port (default: any free port)"
+        )
         parser.add_argument(
             "--output-dir",
             default="",
@@ -91,12 +104,12 @@ class Command(PlanSteps, RunSteps, CheckSteps, BaseCommand):
                 "The database has unapplied migrations: run manage.py migrate first "
                 "(make bench does)."
             )
-        users = _int_list(options["users"], "--users")
+        steps = _int_list(options["desks"], "--desks")
         think = [float(x) for x in options["think"].split(",")]
         if len(think) != 2 or think[0] < 0 or think[1] < think[0]:
             raise CommandError("--think must be min,max seconds, e.g. 1,3.")
-        if options["duration"] < 5 or options["phase_seconds"] < 3:
-            raise CommandError("--duration must be at least 5 and --phase-seconds at least 3.")
+        if options["duration"] < 5:
+            raise CommandError("--duration must be at least 5 seconds.")
         for tool in ("gunicorn", "locust"):
             if not shutil.which(tool, path=str(Path(sys.executable).parent)):
                 raise CommandError(f"{tool} is not installed in this environment (pip install).")
@@ -107,20 +120,21 @@ class Command(PlanSteps, RunSteps, CheckSteps, BaseCommand):
         out = Path(options["output_dir"] or tempfile.mkdtemp(prefix="bench_load_"))
         out.mkdir(parents=True, exist_ok=True)
         self._restore(out)
-        self.stdout.write("Preparing bench accounts and data...")
+        self.stdout.write("Preparing bench accounts, their sessions and data...")
         self.stdout.write(read_limit_line(BENCH_AUDIT_READ_LIMIT))
-        plan = self._plan(max(users), options["venues"], think)
-        workers = options["workers"] or 2 * (os.cpu_count() or 1) + 1
+        plan = self._plan(max(steps), options["venues"], think)
+        workers = max(1, options["workers"])
         threads = max(1, options["threads"])
-        port = _free_port()
-        gunicorn = self._start_gunicorn(out, port, workers, threads)
-        failed = []
+        port = options["port"] or _free_port()
+        gunicorn = self._start_gunicorn(out, port, workers, threads, {})
+        plan["cpu"] = {"app_pgid": gunicorn.pid, "db_name": connection.settings_dict["NAME"]}
+        results = []
         try:
-            for count in users:
-                if not options["skip_capacity"]:
-                    failed += self._capacity(out, port, plan, count, options["phase_seconds"])
-                if not options["skip_staff_day"]:
-                    failed += self._staff_day(out, port, plan, count, options["duration"])
+            if options["warmup"]:
+                # Each worker compiles its templates and fills its caches on its first pages.
+                self._warm_up(out, port, plan, min(20, max(steps)), options["warmup"])
+            for desks in steps:
+                results.append(self._staff_day(out, port, plan, desks, options["duration"]))
         finally:
             _stop(gunicorn)
             if not options["output_dir"]:
@@ -128,18 +142,41 @@ class Command(PlanSteps, RunSteps, CheckSteps, BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             f"gunicorn: {workers} worker(s) x {threads} thread(s); locust runs on the same "
-            f"{os.cpu_count()}-core machine and takes part of it. Load average now: {_loadavg()}"
+            f"machine and takes part of it. Load average now: {_loadavg()}"
         )
+        self.stdout.write(_verdict(results))
+        failed = [f"{e} at {r['desks']} desks" for r in results for e in r["errors"]]
+        failed += [p for r in results for p in r["overbooking"]]
         if failed:
             raise CommandError("; ".join(failed))
         self.stdout.write(self.style.SUCCESS("No errors, no overbooking."))
+
+
+def _verdict(results: list[dict]) -> str:
+    """``desks at p95 under 200 ms: N`` with ``met`` or ``missed: <what>``. N is the largest
+    step reached with every page under the goal and no error, counting up from the first."""
+    reached = 0
+    stopped = None
+    for result in sorted(results, key=lambda r: r["desks"]):
+        if result["slow"] or result["errors"] or result["overbooking"]:
+            stopped = result
+            break
+        reached = result["desks"]
+    line = f"desks at p95 under {P95_GOAL_MS} ms: {reached}"
+    if reached >= DESKS_GOAL:
+        return f"{line} met"
+    if stopped is None:
+        return f"{line} missed: no step of {DESKS_GOAL} desks or more was run"
+    what = [f"{name} p95 {p95} ms" for name, p95 in stopped["slow"]]
+    what += stopped["errors"] + stopped["overbooking"]
+    return f"{line} missed: at {stopped['desks']} desks " + ", ".join(what)
 
 
 def _int_list(text: str, option: str) -> list[int]:
     try:
         values = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise CommandError(f"{option} must be comma-separated numbers, e.g. 10,50.") from None
+        raise CommandError(f"{option} must be comma-separated numbers, e.g. 50,100.") from None
     if not values or min(values) < 1:
-        raise CommandError(f"{option} must be comma-separated numbers, e.g. 10,50.")
+        raise CommandError(f"{option} must be comma-separated numbers, e.g. 50,100.")
     return values

@@ -29,6 +29,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("residents", "0006_skill_self_assessment")]
+    dependencies = [("residents", "0007_skill_self_assessment")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
