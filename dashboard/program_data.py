@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from classes.models import Organiser, Topic, Venue
 from loans.models import LoanPolicy
 from reports.models import Kpi
+from residents.services_skills import skill_items_ensure
 
 DEFAULT_ORGANISER_NAME = "いわき市"
 DEFAULT_LOAN_POLICY = {
@@ -28,6 +29,16 @@ DEFAULT_LOAN_POLICY = {
     "min_age": 65,
     "max_active_loans": 1,
     "is_active": True,
+}
+
+# "Share of residents who can do N of the 10 items after the course": the KPI code names N
+# (``skills_after_<N>``, see ``reports.figures.kpis``); baseline and target are the administrator's.
+SKILLS_KPI = {
+    "code": "skills_after_8",
+    "name": "講座等の終了時に10項目中8項目以上できる人の割合",
+    "name_en": "Share of residents who can do 8 of the 10 items after the course",
+    "unit": "%",
+    "source": "Iwaki council report: measure the effect (効果測定, seeds/001)",
 }
 
 # What a resident must bring to the My Number topics of curriculum.csv (by topic code). Without
@@ -292,6 +303,13 @@ def _ensure_defaults() -> list[str]:
     if not LoanPolicy.objects.filter(is_active=True).exists():
         LoanPolicy.objects.create(**DEFAULT_LOAN_POLICY)
         created.append(_("loan policy %(name)s") % {"name": DEFAULT_LOAN_POLICY["name"]})
+    # The できること items and the KPI on them; an administrator's own wording is never replaced.
+    items = skill_items_ensure()
+    if items:
+        created.append(_("%(count)d self-assessment items") % {"count": items})
+    _kpi, made = Kpi.objects.get_or_create(code=SKILLS_KPI["code"], defaults=SKILLS_KPI)
+    if made:
+        created.append(_("KPI %(name)s") % {"name": SKILLS_KPI["name"]})
     return created
 
 
@@ -299,8 +317,8 @@ def program_data_load(*, directory: Path | str) -> LoadResult:
     """Load ``venues.csv``, ``curriculum.csv`` and ``kpis.csv`` from ``directory``.
 
     Venues, topics and KPIs are created or updated by code (rows not in the files are left
-    alone). Also makes sure the default organiser (いわき市, city) and an active loan policy exist,
-    and fills ``what_to_bring`` of the My Number topics when blank.
+    alone). Also makes sure the default organiser (いわき市, city), an active loan policy, the
+    default self-assessment items and the self-assessment KPI (``SKILLS_KPI``) exist, and fills ``what_to_bring`` of the My Number topics when blank.
 
     All files are parsed before anything is written, and the writes run in one transaction:
     on any error nothing is saved. Raises ProgramDataError (a ValidationError) naming the file,

@@ -55,6 +55,7 @@ AUDITED_MODELS = (
     "loans.Device",
     "loans.LoanApplication",
     "loans.LoanCheckIn",
+    "residents.SkillAssessment",
 )
 # The model whose rows are the residents' personal data: loading one during a request is a read.
 PERSONAL_MODEL = "residents.Resident"

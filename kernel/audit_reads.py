@@ -44,6 +44,8 @@ AUDITED_READS: dict[str, tuple[str, str, str | None]] = {
     "reports:venue_month_attendance": (AuditAction.EXPORT, "classes.session", None),
     "reports:report_download": (AuditAction.EXPORT, "reports.generatedreport", "pk"),
     "residents:import_report": (AuditAction.EXPORT, "residents.residentimport", "pk"),
+    "residents:skills_new": (AuditAction.VIEW, "residents.resident", "pk"),
+    "residents:skills_form_named": (AuditAction.EXPORT, "residents.resident", "pk"),
 }
 
 

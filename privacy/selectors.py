@@ -5,12 +5,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from classes.models import CallListEntry, Consultation, Registration
 from loans.models import Loan, LoanApplication, LoanCheckIn
-from residents.models import Resident
+from residents.models import Resident, SkillAnswer, SkillAssessment
 from residents.services import EDITABLE_FIELDS
 
 
@@ -56,6 +56,7 @@ def residents_inactive_since(*, cutoff: datetime) -> QuerySet[Resident]:
     calls = CallListEntry.objects.filter(registration__resident=me).filter(
         Q(created_at__gte=cutoff) | Q(called_at__gte=cutoff)
     )
+    assessments = SkillAssessment.objects.filter(resident=me, asked_on__gte=cutoff_day)
     return (
         Resident.objects.filter(anonymised_at__isnull=True, created_at__lt=cutoff)
         .exclude(Exists(registrations))
@@ -64,6 +65,7 @@ def residents_inactive_since(*, cutoff: datetime) -> QuerySet[Resident]:
         .exclude(Exists(applications))
         .exclude(Exists(check_ins))
         .exclude(Exists(calls))
+        .exclude(Exists(assessments))
         .order_by("id")
     )
 
@@ -85,8 +87,9 @@ def resident_disclosure(*, resident: Resident) -> dict[str, Any]:
 
     Keys: ``resident`` (profile fields), ``registrations`` (with session, venue, attendance),
     ``call_list`` (calls and reminders about those registrations), ``consultations``, ``loans``
-    (with device and check-ins), ``loan_applications``, ``generated_at``. Datetimes are ISO 8601
-    in Asia/Tokyo; dates ISO 8601. A fixed number of queries (7) however much is held.
+    (with device and check-ins), ``loan_applications``, ``skill_assessments`` (the できること
+    self-assessments with who asked and every answer), ``generated_at``. Datetimes are ISO 8601
+    in Asia/Tokyo; dates ISO 8601. A fixed number of queries (9) however much is held.
     """
 
     profile = {field: _value(getattr(resident, field)) for field in PROFILE_FIELDS}
@@ -191,6 +194,31 @@ def resident_disclosure(*, resident: Resident) -> dict[str, Any]:
         .select_related("policy")
         .order_by("applied_at", "id")
     ]
+    skill_assessments = [
+        {
+            "id": a.pk,
+            "asked_on": _value(a.asked_on),
+            "point": str(a.get_point_display()),
+            "channel": str(a.get_channel_display()),
+            "uses_smartphone": str(a.get_uses_smartphone_display()),
+            "asked_by": a.asked_by.get_username() if a.asked_by is not None else "",
+            "entered_at": _value(a.created_at),
+            "answers": [
+                {"item": x.item.text, "answer": str(x.get_level_display())} for x in a.answers.all()
+            ],
+        }
+        for a in SkillAssessment.objects.filter(resident=resident)
+        .select_related("asked_by")
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=SkillAnswer.objects.select_related("item").order_by(
+                    "item__position", "item_id"
+                ),
+            )
+        )
+        .order_by("asked_on", "id")
+    ]
     return {
         "generated_at": _value(timezone.now()),
         "resident": profile,
@@ -199,4 +227,5 @@ def resident_disclosure(*, resident: Resident) -> dict[str, Any]:
         "consultations": consultations,
         "loans": loans,
         "loan_applications": applications,
+        "skill_assessments": skill_assessments,
     }

@@ -10,7 +10,9 @@ year for an anonymised resident (mid-year keeps that error symmetric).
 What is erased: name (becomes "匿名"), kana, phone, email, proxy contact, accessibility needs,
 notes, the possible-duplicate link; on related rows, the free text that may name or describe the
 person: a registration's companion, call list notes, consultation notes, loan notes and check-in
-difficulties.
+difficulties. The できること self-assessments (what the person can and cannot do, asked and
+answered about them) are deleted with their answers: the outcome figures of reports made later
+no longer count them; reports already made keep what they printed.
 """
 
 import json
@@ -27,7 +29,7 @@ from kernel.audit import audit_record
 from kernel.dates import date_full
 from kernel.models import AuditAction
 from loans.models import Loan, LoanApplication, LoanCheckIn
-from residents.models import Resident, ResidentImport, ResidentImportRow
+from residents.models import Resident, ResidentImport, ResidentImportRow, SkillAssessment
 
 ANONYMOUS_NAME = "匿名"
 
@@ -98,6 +100,11 @@ def _erase_related(resident: Resident, *, former: tuple[str, ...] = ()) -> None:
     LoanCheckIn.objects.filter(loan__resident=resident).exclude(difficulties="").update(
         difficulties=""
     )
+    # Their answers go with them (CASCADE); the deletions are not audited one by one: the
+    # erasure event below stands for them.
+    for assessment in SkillAssessment.objects.filter(resident=resident):
+        assessment._audit_skip = True  # type: ignore[attr-defined]  # read by kernel.audit
+        assessment.delete()
     # The import reports: the resident's rows lose their name and reason (the outcome stays
     # counted); their former name, kana and phone (``former``) are taken out of the text report
     # and the preview of every run that imported them.

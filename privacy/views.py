@@ -37,13 +37,20 @@ def _csv(data: dict) -> bytes:
     writer.writerow([_("Profile")])
     for key, value in data["resident"].items():
         writer.writerow([key, "" if value is None else value])
-    for section in ("registrations", "call_list", "consultations", "loans", "loan_applications"):
+    for section in (
+        "registrations",
+        "call_list",
+        "consultations",
+        "loans",
+        "loan_applications",
+        "skill_assessments",
+    ):
         rows = data[section]
         writer.writerow([])
         writer.writerow([section, len(rows)])
         if not rows:
             continue
-        header = [key for key in rows[0] if key != "check_ins"]
+        header = [key for key in rows[0] if key not in ("check_ins", "answers")]
         writer.writerow(header)
         for row in rows:
             writer.writerow(["" if row[key] is None else row[key] for key in header])
@@ -65,6 +72,14 @@ def _csv(data: dict) -> bytes:
                             ci["satisfaction"],
                         ]
                     )
+    writer.writerow([])
+    writer.writerow(["skill_answers"])
+    writer.writerow(["assessment_id", "asked_on", "item", "answer"])
+    for assessment in data["skill_assessments"]:
+        for answer in assessment["answers"]:
+            writer.writerow(
+                [assessment["id"], assessment["asked_on"], answer["item"], answer["answer"]]
+            )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

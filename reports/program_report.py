@@ -234,5 +234,6 @@ class ProgramReportRenderer(PdfRenderer):
             for table in section.tables:
                 story.append(KeepTogether(self.table(table)))
         story += [Spacer(1, 5 * mm), self._p(_("Notes"), "Heading")]
-        story += [self._p(f"・{note}", "Small") for note in self.figures.notes]
+        # A note moves to the next page whole rather than being cut by the page's footer.
+        story += [KeepTogether([self._p(f"・{note}", "Small")]) for note in self.figures.notes]
         return story

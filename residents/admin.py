@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from kernel import admin_dates as ranged
-from residents.models import Resident, ResidentImport
+from residents.models import Resident, ResidentImport, SkillItem
 from residents.selectors import resident_search
 
 # The admin's search shows at most this many residents (two pages of the list).
@@ -80,3 +80,16 @@ class ResidentImportAdmin(ranged.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # imports run through the upload page or the command, which check the file
+
+
+@admin.register(SkillItem)
+class SkillItemAdmin(ranged.ModelAdmin):
+    """The できること items: wording in Japanese and English, order, and whether they are asked.
+    An item with answers cannot be deleted; untick "asked" instead."""
+
+    list_display = ("position", "text", "text_en", "code", "is_active")
+    list_display_links = ("text",)
+    list_editable = ("position", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("text", "text_en", "code")
+    ordering = ("position", "id")

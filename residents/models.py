@@ -276,3 +276,26 @@ class ResidentImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.row_number}"
+
+
+# The self-assessment topic lives in its own module; imported here so Django registers its models
+# and ``from residents.models import SkillAssessment`` works.
+from residents.models_skills import (  # noqa: E402
+    SkillAnswer,
+    SkillAssessment,
+    SkillItem,
+    SkillLevel,
+)
+
+__all__ = [
+    "ImportOutcome",
+    "Household",
+    "OwnDevice",
+    "Resident",
+    "ResidentImport",
+    "ResidentImportRow",
+    "SkillAnswer",
+    "SkillAssessment",
+    "SkillItem",
+    "SkillLevel",
+]

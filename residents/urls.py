@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import pgettext_lazy
 
-from residents import views
+from residents import views, views_skills
 
 app_name = "residents"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("import/<int:pk>/report", views.import_report_download, name="import_report"),
     path("duplicates/", views.duplicate_list, name="duplicates"),
     path("duplicates/<int:pk>/resolve/", views.duplicate_resolve, name="duplicate_resolve"),
+    path("<int:pk>/skills/new/", views_skills.skills_new, name="skills_new"),
+    path(
+        "<int:pk>/skills/form.pdf", views_skills.skills_form_resident_pdf, name="skills_form_named"
+    ),
+    path("skills/form.pdf", views_skills.skills_form_pdf, name="skills_form"),
 ]
 
 # The pages' names in words, for the audit trail (kernel.audit_display): URL name -> name.
@@ -30,4 +35,7 @@ PAGE_NAMES = {
     "import_report": pgettext_lazy("audit page", "Resident list import: report download"),
     "duplicates": pgettext_lazy("audit page", "Possible duplicates"),
     "duplicate_resolve": pgettext_lazy("audit page", "Possible duplicate: resolve"),
+    "skills_new": pgettext_lazy("audit page", "Self-assessment: enter answers"),
+    "skills_form_named": pgettext_lazy("audit page", "Self-assessment paper form with name"),
+    "skills_form": pgettext_lazy("audit page", "Self-assessment paper form (blank)"),
 }

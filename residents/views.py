@@ -16,7 +16,7 @@ from kernel.audit import residents_shown
 from kernel.models import Role
 from kernel.redirects import safe_next
 from kernel.roles import role_required, user_role, venue_ids_for
-from residents import selectors, services, services_import
+from residents import selectors, selectors_skills, services, services_import
 from residents.forms import ImportForm, ResidentCreateForm, ResidentForm, SearchForm
 from residents.importing.headers import field_label
 from residents.importing.report import report_csv, report_workbook
@@ -67,6 +67,7 @@ def resident_detail(request, pk: int):
         {
             "history": history,
             "resident": history.resident,
+            "skills": selectors_skills.resident_skill_history(resident=history.resident),
             "can_manage": user_role(request.user) in MANAGE_ROLES,
         },
     )

@@ -25,6 +25,9 @@ class FigureQueries:
     # Figures a later section needs (the KPIs use the others' totals), by name.
     totals: dict[str, CellValue]
     month_table: Table
+    # {items answered "can do": residents} of the latest after-assessments, set by ``skills()``
+    # for the program's report (None otherwise); the KPIs read it.
+    skills_can: dict[int, int] | None = None
 
     # Conditions on sessions, through ``prefix``.
     def in_period(self, prefix: str = "") -> Q:

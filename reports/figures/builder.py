@@ -17,6 +17,7 @@ from reports.figures.loans import LoanFigures
 from reports.figures.participants import ParticipantFigures
 from reports.figures.periods import Period, Scope
 from reports.figures.sessions import SessionFigures
+from reports.figures.skills import SkillFigures
 from reports.figures.supporters import SupporterFigures
 from reports.figures.tables import ReportFigures
 
@@ -46,6 +47,12 @@ NOTES = (
         "with a recorded outcome."
     ),
     gettext_lazy(
+        "Outcomes: each resident counts once per point of the self-assessment (first contact, "
+        "end of a course or a loan, follow-up), with their latest answers in the period; an item "
+        "is compared with the resident's latest first-contact answer to it on or before that "
+        "day. The share still using a smartphone counts the residents asked at a follow-up."
+    ),
+    gettext_lazy(
         "Supporter hours: approved minutes where the coordinator approved them, else the time "
         "from check-in to check-out, else none. Unfilled slots: supporters needed minus those "
         "proposed or confirmed, per held session, never below zero."
@@ -61,6 +68,7 @@ class _Builder(
     ParticipantFigures,
     ConsultationFigures,
     LoanFigures,
+    SkillFigures,
     SupporterFigures,
     KpiFigures,
 ):
@@ -106,6 +114,7 @@ def _build(period: Period, scope: Scope, as_of: datetime) -> ReportFigures:
         builder.participants(),
         builder.consultations(),
         builder.loans(),
+        builder.skills(),
         builder.supporters(),
         builder.kpis(),
     )

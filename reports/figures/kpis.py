@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from reports.figures.base import FigureQueries
+from reports.figures.skills import share_at_least, skills_kpi_items
 from reports.figures.tables import Row, Section, Table, _percent
 from reports.japanese_dates import fiscal_year_label
 from reports.models import Kpi
@@ -54,6 +55,9 @@ class KpiFigures(FigureQueries):
                 if kpi.baseline_value is not None and kpi.baseline_fy
                 else _plain(kpi.baseline_value)
             )
+            items = skills_kpi_items(kpi.code)
+            if items is not None:
+                actuals[kpi.code] = share_at_least(self.skills_can, items)
             actual = actuals.get(kpi.code)
             achievement = _percent(actual, target) if actual is not None else None
             rows.append(

@@ -32,7 +32,8 @@ from classes.services_offers import seat_offer_link_token
 from kernel.models import Role
 from loans.models import Device, LoanApplication, LoanLottery
 from reports.models import GeneratedReport, Kpi
-from residents.models import ResidentImport
+from residents.models import ResidentImport, SkillItem
+from residents.services_skills import skill_items_ensure
 from tests.factories import (
     AssignmentFactory,
     DeviceFactory,
@@ -71,6 +72,8 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
     resident = ResidentFactory(name="山田 太郎")
     duplicate = ResidentFactory(name="山田 太郎", possible_duplicate_of=resident)
     run = ResidentImport.objects.create(file_name="list.csv")
+    skill_items_ensure()
+    skill_item = SkillItem.objects.order_by("position").first()
     session = SessionFactory(venue=venue)
     SessionFactory(venue=other_venue)
     consult_session = SessionFactory(venue=venue, kind=Session.Kind.CONSULTATION, topic=None)
@@ -184,6 +187,12 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
             "walk_in": {"resident": duplicate.pk},
             "register": {"session": session.pk, "resident": duplicate.pk},
             "call_done": {"status": CallListEntry.Status.REMINDED, "note": "了解"},
+            "skills": {
+                "point": "before",
+                "asked_on": now.date().isoformat(),
+                "channel": "phone",
+                f"item_{skill_item.pk}": "can",
+            },
             "offer_accept": {"answer": "accept"},
             "edit_resident": {
                 "name": "山田 次郎",

@@ -115,6 +115,9 @@ URLS: dict[str, E] = {
     "residents:import_confirm": E("resident_import", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "residents:import_report": E("resident_import", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:list": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
+    "residents:skills_form": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:skills_form_named": E("resident", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:skills_new": E("resident", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     # --- Sessions, registrations, calls, consultations, feeds
     "classes:attendance_take": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "classes:calendar_index": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
@@ -288,6 +291,8 @@ POSTS: dict[str, P] = {
     "residents:edit": P("edit_resident", REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:import": P(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:import_confirm": P(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
+    # A blank form is answered with the form and its messages (400).
+    "residents:skills_new": P("skills", REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     "volunteers:assign": P(None, REDIRECT, FORBIDDEN, NOT_FOUND, REDIRECT, FORBIDDEN, LOGIN),
     # Without ``confirmed`` (no data here: staff may not cancel, so no staff submission) it asks.
     "volunteers:assignment_cancel": P(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
@@ -318,5 +323,6 @@ SHARED = frozenset(
         "residents:import",
         "residents:import_confirm",
         "residents:duplicate_resolve",
+        "residents:skills_new",
     }
 )

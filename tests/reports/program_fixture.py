@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from classes.models import Consultation, Organiser, Registration, Session
 from loans.models import Loan, LoanCheckIn
 from reports.models import Kpi, KpiTarget
-from residents.models import Household
+from residents.models import Household, SkillAnswer, SkillAssessment, SkillItem
+from residents.services_skills import skill_items_ensure
 from tests.factories import (
     AssignmentFactory,
     LoanFactory,
@@ -334,4 +335,81 @@ def build_program() -> Program:
     ):
         KpiTarget.objects.create(kpi=kpis[code], fiscal_year=2027, target_value=Decimal(value))
     KpiTarget.objects.create(kpi=kpis["classes_held"], fiscal_year=2026, target_value=99)
+    build_skills(r)
     return Program(central, onahama, city, npo, s, r)
+
+
+BEFORE, AFTER, FOLLOW_UP = (
+    SkillAssessment.Point.BEFORE,
+    SkillAssessment.Point.AFTER,
+    SkillAssessment.Point.FOLLOW_UP,
+)
+
+
+def ask(resident, point, on, answers, uses=""):
+    """One self-assessment: ``answers`` {item code: level}, ``uses`` "yes"/"no"/""."""
+    assessment = SkillAssessment.objects.create(
+        resident=resident,
+        point=point,
+        asked_on=on,
+        channel=SkillAssessment.Channel.PHONE,
+        uses_smartphone=uses,
+    )
+    items = {i.code: i for i in SkillItem.objects.filter(code__in=answers)}
+    for code, level in answers.items():
+        SkillAnswer.objects.create(assessment=assessment, item=items[code], level=level)
+    return assessment
+
+
+def build_skills(r) -> None:
+    """The self-assessments of FY2027 (three items answered: power_buttons, calls, line; the
+    expected figures are worked out in tests/reports/test_skill_figures.py), and a KPI on them:
+    "can do 3 items after", baseline 20 % in FY2026, target 60 % for FY2027."""
+    skill_items_ensure()
+    can, help_, cannot = "can", "with_help", "cannot"
+    # A: before on the year's first day, after twice (the later one counts), follow-up in March.
+    ask(r["A"], BEFORE, date(2027, 4, 1), {"power_buttons": help_, "calls": can, "line": cannot})
+    ask(r["A"], AFTER, date(2027, 6, 30), {"power_buttons": can, "calls": can, "line": help_})
+    ask(r["A"], AFTER, date(2027, 9, 30), {"power_buttons": can, "calls": can, "line": can})
+    ask(
+        r["A"],
+        FOLLOW_UP,
+        date(2028, 3, 15),
+        {"power_buttons": can, "calls": can, "line": can},
+        uses="yes",
+    )
+    # B: before in FY2026 (counts as B's before), after without LINE, and a first-contact form
+    # dated after the after one (not B's before for it).
+    ask(
+        r["B"], BEFORE, date(2027, 3, 20), {"power_buttons": cannot, "calls": help_, "line": cannot}
+    )
+    ask(r["B"], AFTER, date(2027, 5, 10), {"power_buttons": help_, "calls": can})
+    ask(r["B"], BEFORE, date(2027, 6, 1), {"power_buttons": can, "calls": can, "line": can})
+    # C: asked only after (no pair), can do all three.
+    ask(r["C"], AFTER, date(2027, 8, 1), {"power_buttons": can, "calls": can, "line": can})
+    # D: before and follow-up, no smartphone any more, never borrowed.
+    ask(
+        r["D"], BEFORE, date(2027, 5, 1), {"power_buttons": cannot, "calls": cannot, "line": cannot}
+    )
+    ask(
+        r["D"],
+        FOLLOW_UP,
+        date(2027, 11, 1),
+        {"power_buttons": help_, "calls": can, "line": cannot},
+        uses="no",
+    )
+    # E: follow-up without a first contact.
+    ask(r["E"], FOLLOW_UP, date(2027, 12, 1), {"power_buttons": can}, uses="yes")
+    # P: first contact in the year, after in FY2028 (outside).
+    ask(r["P"], BEFORE, date(2027, 4, 15), {"power_buttons": cannot})
+    ask(r["P"], AFTER, date(2028, 4, 10), {"power_buttons": can})
+    Kpi.objects.create(
+        code="skills_after_3",
+        name="講座等の終了時に3項目以上できる人の割合",
+        name_en="Share who can do 3 items after the course",
+        unit="%",
+        baseline_fy=2026,
+        baseline_value=Decimal(20),
+        target_fy=2027,
+        target_value=Decimal(60),
+    )

@@ -76,7 +76,8 @@ def test_query_count_does_not_grow_with_the_data(scope_kind):
     started = small_figures.value("loans_summary", "started")
     assert bigger_figures.value("loans_summary", "started") == started + 12
     assert small == bigger
-    assert small <= 25
+    # 25, and 5 for the outcomes (self-assessments) of the program's report.
+    assert small <= 30
 
 
 def test_rendering_and_exports_make_no_query():

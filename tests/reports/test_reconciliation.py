@@ -315,6 +315,105 @@ def expected_figures(period: Period, as_of: datetime) -> dict[tuple[str, str], t
     for f in ("calls", "line", "camera", "maps", "my_number", "health"):
         e["loan_follow_ups", f"uses_{f}"] = (sum(f in (k[2] or "").split(",") for k in check_ins),)
 
+    # --- outcomes: each resident's latest self-assessment per point in the period, up to the day
+    # the report is made; an item pairs with the latest first-contact answer to it by that day ---
+    skill_end = min(period.end, today)
+    asked = rows(
+        "SELECT a.id, a.resident_id, a.point, a.asked_on, a.uses_smartphone "
+        "FROM residents_skillassessment a WHERE a.asked_on >= %s AND a.asked_on <= %s",
+        period.start,
+        skill_end,
+    )
+    every_answer = rows(
+        "SELECT a.resident_id, a.point, a.asked_on, a.id, x.item_id, x.level "
+        "FROM residents_skillanswer x JOIN residents_skillassessment a ON a.id = x.assessment_id"
+    )
+    latest: dict[str, dict[int, tuple]] = {"before": {}, "after": {}, "follow_up": {}}
+    for a in sorted(asked, key=lambda a: (_day(a[3]), a[0])):
+        latest[a[2]][a[1]] = a  # later ones replace earlier ones
+    answers_of: dict[int, dict[int, str]] = {}
+    for _rid, _point, _on, aid, item_id, level in every_answer:
+        answers_of.setdefault(aid, {})[item_id] = level
+
+    def before_answer(resident_id, on, item_id):
+        found = [
+            (_day(x[2]), x[3], x[5])
+            for x in every_answer
+            if x[0] == resident_id and x[1] == "before" and x[4] == item_id and _day(x[2]) <= on
+        ]
+        return max(found)[2] if found else None
+
+    def pairs(point):
+        out: dict[int, list[tuple[str, str, int]]] = {}
+        for a in latest[point].values():
+            for item_id, level in answers_of.get(a[0], {}).items():
+                before = before_answer(a[1], _day(a[3]), item_id)
+                if before is not None:
+                    out.setdefault(item_id, []).append((before, level, a[1]))
+        return out
+
+    after_pairs, follow_pairs = pairs("after"), pairs("follow_up")
+    follow = list(latest["follow_up"].values())
+    using = sum(a[4] == "yes" for a in follow)
+    e["skills_summary", "asked_before"] = (len(latest["before"]),)
+    e["skills_summary", "asked_after"] = (len(latest["after"]),)
+    e["skills_summary", "after_with_before"] = (
+        len({p[2] for ps in after_pairs.values() for p in ps}),
+    )
+    e["skills_summary", "asked_follow_up"] = (len(follow),)
+    e["skills_summary", "follow_up_with_before"] = (
+        sum(
+            bool(
+                one(
+                    "SELECT COUNT(*) FROM residents_skillassessment b WHERE b.resident_id = %s "
+                    "AND b.point = 'before' AND b.asked_on <= %s",
+                    a[1],
+                    _day(a[3]),
+                )
+            )
+            for a in follow
+        ),
+    )
+    e["skills_summary", "still_using"] = (using,)
+    e["skills_summary", "still_using_share"] = (_pct(using, len(follow)),)
+    for item_id, code, active in rows("SELECT id, code, is_active FROM residents_skillitem"):
+        a, f = after_pairs.get(item_id, []), follow_pairs.get(item_id, [])
+        if not (active or a or f):
+            continue
+        e["skills_by_item", code] = (
+            len(a),
+            _pct(sum(p[0] == "can" for p in a), len(a)),
+            _pct(sum(p[1] == "can" for p in a), len(a)),
+            len(f),
+            _pct(sum(p[0] == "can" for p in f), len(f)),
+            _pct(sum(p[1] == "can" for p in f), len(f)),
+        )
+    by_loan: dict[str, list[int]] = {}
+    for a in follow:
+        loan = rows(
+            "SELECT l.status, l.outcome FROM loans_loan l WHERE l.resident_id = %s "
+            "AND l.start_date <= %s ORDER BY l.start_date DESC, l.id DESC LIMIT 1",
+            a[1],
+            _day(a[3]),
+        )
+        if not loan:
+            key = "no_loan"
+        elif loan[0][0] == "active":
+            key = "on_loan"
+        else:
+            key = loan[0][1] or "-"
+        c = by_loan.setdefault(key, [0, 0])
+        c[0] += 1
+        c[1] += a[4] == "yes"
+    loan_keys = ("no_loan", "on_loan", "-", "own_device", "returned_without", "other_program")
+    for key in (*loan_keys, "extended", "lost"):
+        e["skills_follow_up_by_loan", key] = tuple(by_loan.get(key, [0, 0]))
+    e["skills_follow_up_by_loan", "total"] = (len(follow), using)
+    can_counts = [
+        sum(level == "can" for level in answers_of.get(a[0], {}).values())
+        for a in latest["after"].values()
+    ]
+
     # --- supporters: proposed or confirmed assignments on held sessions ---
     assignments = rows(
         "SELECT a.supporter_id, a.session_id, a.approved_minutes, a.hours_approved_at, "
@@ -363,6 +462,9 @@ def expected_figures(period: Period, as_of: datetime) -> dict[tuple[str, str], t
     e["kpis", "loans_started"] = e["loans_summary", "started"]
     e["kpis", "loan_ownership_rate"] = e["loans_summary", "own_share"]
     e["kpis", "supporter_hours"] = e["supporters_by_kind", "total"][2:]
+    for (code,) in rows("SELECT code FROM reports_kpi WHERE code LIKE 'skills_after_%%'"):
+        n = int(code.rsplit("_", 1)[1])
+        e["kpis", code] = (_pct(sum(c >= n for c in can_counts), len(can_counts)),)
     for (code,) in rows("SELECT code FROM reports_kpi"):
         e.setdefault(("kpis", code), (None,))  # not computed from the program's data: "—"
     return e
