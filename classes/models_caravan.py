@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from classes.models import Consultation, Registration, Session
+from classes.models import Registration, Session
+from classes.models_consult import Consultation
 
 
 class CaravanRecord(models.Model):

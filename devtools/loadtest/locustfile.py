@@ -25,6 +25,7 @@ import os
 import random
 import re
 import time
+from html.parser import HTMLParser
 from typing import TypedDict
 
 import gevent
@@ -71,10 +72,45 @@ _SESSION_INPUT = re.compile(r'name="session" value="(\d+)"')
 _ATTENDED_INPUT = re.compile(r'name="attended" value="(\d+)"')
 _LOAN_PATH = re.compile(r"/loans/loans/(\d+)/$")
 _READBACK_PATH = re.compile(r"/sessions/registrations/(\d+)/$")
-# What a form page answered with HTTP 200 says went wrong (field errors or a message).
-_FORM_ERROR = re.compile(
-    r'<ul class="(?:errorlist[^"]*|messages)"[^>]*>\s*<li[^>]*>(.*?)</li>', re.S
-)
+
+
+class _FirstFormError(HTMLParser):
+    """Reads a page a form answered with HTTP 200: the text of the first item of its first list of
+    field errors or messages (``class="errorlist"`` or ``class="messages"``), in ``text``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_list = False
+        self.in_item = False
+        self.done = False
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag == "ul" and classes & {"errorlist", "messages"}:
+            self.in_list = True
+        elif tag == "li" and self.in_list and not self.done:
+            self.in_item = True
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self.in_item:
+            self.in_item = False
+            self.done = True
+
+    def handle_data(self, data):
+        if self.in_item:
+            self.parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.parts).split())
+
+
+def _form_error(page: str) -> str:
+    """What a form page answered with HTTP 200 says went wrong, on one line; "" when it says nothing."""
+    reader = _FirstFormError()
+    reader.feed(page)
+    return reader.text
 
 
 def path(name: str, **kwargs) -> str:
@@ -252,8 +288,8 @@ class _Staff(HttpUser):
         ) as response:
             location = response.headers.get("Location", "")
             if response.status_code != 302:
-                said = _FORM_ERROR.search(response.text or "")
-                reason = f": {said.group(1).strip()[:120]}" if said else ""
+                said = _form_error(response.text or "")
+                reason = f": {said[:120]}" if said else ""
                 response.failure(f"HTTP {response.status_code}, not a redirect{reason}")
             elif expect is not None and not expect.search(location.split("?")[0]):
                 response.failure(f"refused: redirected to {location}")
