@@ -33,14 +33,14 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from classes.formatting import date_ja, time_range_ja
 from classes.models import Registration, Session, VenueClosure
 from classes.models_offers import SeatOffer
 from kernel.audit import audit_record
 from kernel.locking import bounded_lock_wait
+from kernel.mail import mail_render
 from kernel.models import AuditAction
 from kernel.tasks_util import enqueue
 
@@ -404,28 +404,24 @@ def seat_offers_mail_due(*, now: datetime | None = None) -> list[int]:
 
 
 def seat_offer_mail_text(offer: SeatOffer, link: str) -> tuple[str, str]:
-    """Subject and body of the offer mail (Japanese: the residents are Japanese)."""
+    """Subject and body of the offer mail for ``offer``, in the active language (the sender,
+    ``seat_offer_mail_send``, makes it ``RESIDENT_LANGUAGE``, the program's default: Japanese).
+
+    ``link`` is the absolute URL of the one-time page. Dates and times are local (Asia/Tokyo).
+    Reads ``offer.session`` (with its venue and topic) and ``offer.registration.resident``;
+    the text is in ``templates/classes/email/seat_offer_{subject,message}.txt``.
+    """
     session = offer.session
-    resident = offer.registration.resident
-    deadline = timezone.localtime(offer.expires_at)
-    lines = [
-        f"{resident.name} 様",
-        "",
-        "キャンセル待ちをされていた教室に空きが出ました。",
-        f"内容: {session.display_title}",
-        f"日時: {date_ja(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
-        f"会場: {session.place_label}",
-        "",
-        f"{date_ja(deadline)} {deadline:%H:%M} までに、次のページで「参加します」か"
-        "「辞退します」を押してください。",
-        link,
-        "",
-        "お返事がないときは、次にお待ちの方にご案内します。",
-    ]
-    venue = session.venue
-    if venue is not None and venue.phone:
-        lines.append(f"お電話でも承ります: {venue.phone}")
-    return f"【空席のご案内】{session.display_title}", "\n".join(lines)
+    return mail_render(
+        template="classes/email/seat_offer",
+        context={
+            "offer": offer,
+            "session": session,
+            "venue": session.venue,
+            "resident": offer.registration.resident,
+            "link": link,
+        },
+    )
 
 
 def seat_offer_mail_send(*, offer_id: int) -> bool:
@@ -449,7 +445,8 @@ def seat_offer_mail_send(*, offer_id: int) -> bool:
         "session__venue", "session__topic", "registration__resident"
     ).get(pk=offer_id)
     path = reverse("classes:offer_page", args=[seat_offer_link_token(offer)])
-    subject, body = seat_offer_mail_text(offer, f"{settings.SITE_URL}{path}")
+    with translation.override(settings.RESIDENT_LANGUAGE):
+        subject, body = seat_offer_mail_text(offer, f"{settings.SITE_URL}{path}")
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [offer.registration.resident.email])
     except Exception as exc:

@@ -217,6 +217,9 @@ AUDIT_READ_PAUSE_MINUTES = envint("AUDIT_READ_PAUSE_MINUTES", 5)
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+# The language of the mails residents get (seat offers, reminders): residents do not log in and
+# choose none, so it is the program's default language whatever the sender's UI language.
+RESIDENT_LANGUAGE = LANGUAGE_CODE
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # One date format per language (kernel.dates), for Django's own formats too.
 FORMAT_MODULE_PATH = ["project.formats"]
