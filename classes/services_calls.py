@@ -11,14 +11,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from classes import services
 from classes.models import CallListEntry, Registration, Session
 from classes.selectors import local_day_bounds
-from kernel.mail import mail_render
+from kernel.mail import mail_claim_free, mail_render
 
 Status = CallListEntry.Status
 Reason = CallListEntry.Reason
@@ -104,9 +104,8 @@ def reminders_due(*, now=None) -> list[int]:
 def _email_candidates(*, now=None) -> QuerySet[CallListEntry]:
     """Reminder entries to email: never claimed, or claimed longer than REMINDER_CLAIM_TIMEOUT
     seconds ago by a worker that died before the send finished (status still "to call")."""
-    stale_before = (now or timezone.now()) - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
     return CallListEntry.objects.filter(
-        Q(sent_at__isnull=True) | Q(sent_at__lt=stale_before),
+        mail_claim_free("sent_at", now=now or timezone.now()),
         reason=Reason.REMINDER,
         status=Status.TO_CALL,
         registration__status=Registration.Status.REGISTERED,
@@ -153,9 +152,8 @@ def reminder_send(*, entry_id: int) -> bool:
     # The claim itself tests only this row's own columns: PostgreSQL re-checks those against the
     # newest row version when a concurrent claim commits first (conditions inside the joined
     # subquery an UPDATE with related filters produces are not re-checked).
-    stale_before = now - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
     claimed = CallListEntry.objects.filter(
-        Q(sent_at__isnull=True) | Q(sent_at__lt=stale_before), pk=entry_id, status=Status.TO_CALL
+        mail_claim_free("sent_at", now=now), pk=entry_id, status=Status.TO_CALL
     ).update(sent_at=now, send_attempts=F("send_attempts") + 1)
     if not claimed:
         return False
