@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from classes.models import Session
 
@@ -22,6 +23,14 @@ def time_range_ja(start: datetime, end: datetime) -> str:
     tz = timezone.get_current_timezone()
     start, end = start.astimezone(tz), end.astimezone(tz)
     return f"{start.hour:02d}:{start.minute:02d}〜{end.hour:02d}:{end.minute:02d}"
+
+
+def time_range(start: datetime, end: datetime) -> str:
+    """Two aware datetimes as a range of local times in the active language: ``10:00〜11:30``
+    on a Japanese page, ``10:00–11:30`` (an en dash) on an English one."""
+    if (get_language() or "ja").startswith("ja"):
+        return time_range_ja(start, end)
+    return time_range_ja(start, end).replace("〜", "–")
 
 
 # The kinds of session as the Japanese forms print them, whatever the UI language.

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from classes.formatting import time_range_ja
+from classes.formatting import time_range
 from classes.models import Registration, Session
 from kernel.dates import date_full
 
@@ -29,7 +29,7 @@ def caravan_offline_data(*, session: Session) -> dict[str, Any]:
         "session": {
             "id": session.pk,
             "title": session.display_title,
-            "when": f"{date_full(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
+            "when": f"{date_full(session.starts_at)} {time_range(session.starts_at, session.ends_at)}",
             "place": session.place_label,
         },
         "visitors": session.walk_in_count,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from classes import services_offers
-from classes.formatting import time_range_ja
+from classes.formatting import time_range
 from classes.models import SeatOffer
 from classes.view_helpers import first_error
 from classes.views_calls import CALL_ROLES
@@ -66,7 +66,7 @@ def offer_answer(request, pk: int):
                 (
                     _("Date and time"),
                     f"{date_full(session.starts_at)} "
-                    f"{time_range_ja(session.starts_at, session.ends_at)}",
+                    f"{time_range(session.starts_at, session.ends_at)}",
                 ),
                 (_("Venue"), session.place_label),
             ],

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from classes import selectors, services
-from classes.formatting import time_range_ja
+from classes.formatting import time_range
 from classes.forms import PhoneSearchForm, RegisterForm
 from classes.models import Registration, Session
 from classes.view_helpers import (
@@ -206,7 +206,7 @@ def _registration_facts(registration: Registration) -> list[tuple[str, str]]:
         (_("Session"), session.display_title),
         (
             _("Date and time"),
-            f"{date_full(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
+            f"{date_full(session.starts_at)} {time_range(session.starts_at, session.ends_at)}",
         ),
         (_("Venue"), session.place_label),
         (_("Status"), str(registration.get_status_display())),

@@ -234,7 +234,7 @@ def test_coordinator_sees_the_grid_but_cannot_book(coordinator_client, venue):
     session = _consult_session(venue)
     page = coordinator_client.get(reverse("classes:consult_slots", args=[session.pk]))
     assert page.status_code == 200
-    assert "13:00〜13:20" in page.content.decode()  # the grid is shown
+    assert "13:00–13:20" in page.content.decode()  # the grid is shown (an English page)
     assert "Book 13:00" not in page.content.decode()
     resp = coordinator_client.post(
         reverse("classes:consult_book", args=[session.pk]),

@@ -66,7 +66,7 @@ def test_registering_shows_the_read_back_with_weekday_time_and_venue(staff_clien
     )
     body = response.content.decode()
     assert "Thu 5 Dec 2030" in body  # the page is in English here; 2030年12月5日(木) in Japanese
-    assert "10:00〜11:30" in body
+    assert "10:00–11:30" in body
     assert venue.name in body
     assert "いわき駅から徒歩10分" in body
     assert "長女" in body
