@@ -70,7 +70,9 @@ class SeatOffer(models.Model):
     )
     # The secret part of the mail link (the link is this value signed with SECRET_KEY).
     link_key = models.CharField(max_length=64, editable=False)
-    # Mail offers: set when the mail is claimed for sending (cleared again when sending fails).
+    # Mail offers: when a sender claimed the mail (cleared again when sending fails; a claim older
+    # than REMINDER_CLAIM_TIMEOUT is free again, kernel.mail), and when the mail server took it.
+    mail_claimed_at = models.DateTimeField(_("email claimed for sending at"), null=True, blank=True)
     mail_sent_at = models.DateTimeField(_("email sent at"), null=True, blank=True)
     mail_error = models.CharField(_("last sending error"), max_length=300, blank=True)
     # Phone offers: calls that reached nobody (the offer stays open until ``expires_at``).

@@ -11,14 +11,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.db.models import F, QuerySet
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from classes import services
-from classes.formatting import date_ja, time_range_ja
 from classes.models import CallListEntry, Registration, Session
 from classes.selectors import local_day_bounds
+from kernel.mail import mail_claim_free, mail_render
 
 Status = CallListEntry.Status
 Reason = CallListEntry.Reason
@@ -104,9 +104,8 @@ def reminders_due(*, now=None) -> list[int]:
 def _email_candidates(*, now=None) -> QuerySet[CallListEntry]:
     """Reminder entries to email: never claimed, or claimed longer than REMINDER_CLAIM_TIMEOUT
     seconds ago by a worker that died before the send finished (status still "to call")."""
-    stale_before = (now or timezone.now()) - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
     return CallListEntry.objects.filter(
-        Q(sent_at__isnull=True) | Q(sent_at__lt=stale_before),
+        mail_claim_free("sent_at", now=now or timezone.now()),
         reason=Reason.REMINDER,
         status=Status.TO_CALL,
         registration__status=Registration.Status.REGISTERED,
@@ -116,26 +115,22 @@ def _email_candidates(*, now=None) -> QuerySet[CallListEntry]:
 
 
 def reminder_email_text(entry: CallListEntry) -> tuple[str, str]:
-    """Subject and body of the reminder email (Japanese: the residents are Japanese)."""
+    """Subject and body of the reminder email for ``entry``, in the active language (the
+    sender, ``reminder_send``, makes it ``RESIDENT_LANGUAGE``, the program's default: Japanese).
+
+    Dates and times are local (Asia/Tokyo); the access, what-to-bring and phone lines appear
+    only when the session or venue has them. Reads ``entry.registration`` with its resident and
+    session (venue, topic); the text is in ``templates/classes/email/reminder_{subject,message}.txt``.
+    """
     session = entry.registration.session
-    resident = entry.registration.resident
-    subject = f"【明日のご案内】{session.display_title}"
-    lines = [
-        f"{resident.name} 様",
-        "",
-        "明日のスマホ教室のご案内です。",
-        f"内容: {session.display_title}",
-        f"日時: {date_ja(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
-        f"会場: {session.place_label}",
-    ]
-    venue = session.venue
-    if venue is not None and venue.access:
-        lines.append(f"交通: {venue.access}")
-    if session.what_to_bring:
-        lines.append(f"持ち物: {session.what_to_bring}")
-    if venue is not None and venue.phone:
-        lines += ["", f"欠席のご連絡は {venue.phone} までお電話ください。"]
-    return subject, "\n".join(lines)
+    return mail_render(
+        template="classes/email/reminder",
+        context={
+            "session": session,
+            "venue": session.venue,
+            "resident": entry.registration.resident,
+        },
+    )
 
 
 def reminder_send(*, entry_id: int) -> bool:
@@ -157,16 +152,16 @@ def reminder_send(*, entry_id: int) -> bool:
     # The claim itself tests only this row's own columns: PostgreSQL re-checks those against the
     # newest row version when a concurrent claim commits first (conditions inside the joined
     # subquery an UPDATE with related filters produces are not re-checked).
-    stale_before = now - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
     claimed = CallListEntry.objects.filter(
-        Q(sent_at__isnull=True) | Q(sent_at__lt=stale_before), pk=entry_id, status=Status.TO_CALL
+        mail_claim_free("sent_at", now=now), pk=entry_id, status=Status.TO_CALL
     ).update(sent_at=now, send_attempts=F("send_attempts") + 1)
     if not claimed:
         return False
     entry = CallListEntry.objects.select_related(
         "registration__resident", "registration__session__venue", "registration__session__topic"
     ).get(pk=entry_id)
-    subject, body = reminder_email_text(entry)
+    with translation.override(settings.RESIDENT_LANGUAGE):
+        subject, body = reminder_email_text(entry)
     try:
         # Outside any transaction: the claim above is already committed, no lock is held.
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [entry.registration.resident.email])

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from classes.models import CaravanRecord, Consultation, Registration, Session
 from classes.services import registration_create
+from classes.services_offers import seat_offers_withdraw
 from kernel.audit import audit_record
 from kernel.dates import datetime_short
 from kernel.locking import bounded_lock_wait
@@ -129,11 +130,15 @@ def _presence(record: CaravanRecord, locked: Session, raw: dict, by) -> _Applied
         Registration.Attendance.ATTENDED if present else Registration.Attendance.UNKNOWN
     )
     fields = ["attendance"]
-    if present and registration.status == Registration.Status.WAITLISTED:
+    seated_now = present and registration.status == Registration.Status.WAITLISTED
+    if seated_now:
         # They came: like a walk-in, someone in the room has a place.
         registration.status = Registration.Status.REGISTERED
         fields.append("status")
     registration.save(update_fields=fields)
+    if seated_now:
+        # A seat offer they held is no longer needed: the seat is not held twice.
+        seat_offers_withdraw(session=locked, registration_id=registration.pk)
     record.registration, record.present = registration, present
     name = registration.resident.name
     message = (

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from classes.models import Consultation, Registration, Session
 from classes.services import registration_cancel
+from classes.services_offers import seat_offers_withdraw
 from kernel.dates import datetime_full
 from kernel.locking import bounded_lock_wait
 from residents.models import Resident
@@ -140,7 +141,8 @@ def consultation_book(
 
 def _hold_registration(session: Session, resident: Resident, by) -> None:
     """Give ``resident`` a seat on the locked consultation ``session``: their registration,
-    made when there is none, moved off the waitlist when they were waiting (a slot is a seat)."""
+    made when there is none, moved off the waitlist when they were waiting (a slot is a seat).
+    A seat offer they held is withdrawn: they have their seat, so it is not held twice."""
     current = (
         Registration.objects.filter(session=session, resident=resident)
         .exclude(status=Registration.Status.CANCELLED)
@@ -156,6 +158,7 @@ def _hold_registration(session: Session, resident: Resident, by) -> None:
     elif current.status == Registration.Status.WAITLISTED:
         current.status = Registration.Status.REGISTERED
         current.save(update_fields=["status"])
+        seat_offers_withdraw(session=session, registration_id=current.pk)
 
 
 def consultation_record(

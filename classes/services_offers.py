@@ -33,14 +33,14 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from classes.formatting import date_ja, time_range_ja
 from classes.models import Registration, Session, VenueClosure
 from classes.models_offers import SeatOffer
 from kernel.audit import audit_record
 from kernel.locking import bounded_lock_wait
+from kernel.mail import mail_claim_free, mail_render
 from kernel.models import AuditAction
 from kernel.tasks_util import enqueue
 
@@ -393,9 +393,12 @@ def seat_offer_for_token(token: str) -> SeatOffer | None:
 
 
 def seat_offers_mail_due(*, now: datetime | None = None) -> list[int]:
-    """Ids of open mail offers whose mail is not sent (never claimed, or its send failed)."""
+    """Ids of open mail offers whose mail is not sent and nobody is sending at ``now`` (aware;
+    default now): never claimed, its send failed, or claimed more than ``REMINDER_CLAIM_TIMEOUT``
+    seconds ago by a worker that died before the send finished (``kernel.mail``)."""
     return list(
         SeatOffer.objects.filter(
+            mail_claim_free("mail_claimed_at", now=now or timezone.now()),
             mail_sent_at__isnull=True,
             status=SeatOffer.Status.OPEN,
             channel=SeatOffer.Channel.MAIL,
@@ -404,58 +407,61 @@ def seat_offers_mail_due(*, now: datetime | None = None) -> list[int]:
 
 
 def seat_offer_mail_text(offer: SeatOffer, link: str) -> tuple[str, str]:
-    """Subject and body of the offer mail (Japanese: the residents are Japanese)."""
+    """Subject and body of the offer mail for ``offer``, in the active language (the sender,
+    ``seat_offer_mail_send``, makes it ``RESIDENT_LANGUAGE``, the program's default: Japanese).
+
+    ``link`` is the absolute URL of the one-time page. Dates and times are local (Asia/Tokyo).
+    Reads ``offer.session`` (with its venue and topic) and ``offer.registration.resident``;
+    the text is in ``templates/classes/email/seat_offer_{subject,message}.txt``.
+    """
     session = offer.session
-    resident = offer.registration.resident
-    deadline = timezone.localtime(offer.expires_at)
-    lines = [
-        f"{resident.name} 様",
-        "",
-        "キャンセル待ちをされていた教室に空きが出ました。",
-        f"内容: {session.display_title}",
-        f"日時: {date_ja(session.starts_at)} {time_range_ja(session.starts_at, session.ends_at)}",
-        f"会場: {session.place_label}",
-        "",
-        f"{date_ja(deadline)} {deadline:%H:%M} までに、次のページで「参加します」か"
-        "「辞退します」を押してください。",
-        link,
-        "",
-        "お返事がないときは、次にお待ちの方にご案内します。",
-    ]
-    venue = session.venue
-    if venue is not None and venue.phone:
-        lines.append(f"お電話でも承ります: {venue.phone}")
-    return f"【空席のご案内】{session.display_title}", "\n".join(lines)
+    return mail_render(
+        template="classes/email/seat_offer",
+        context={
+            "offer": offer,
+            "session": session,
+            "venue": session.venue,
+            "resident": offer.registration.resident,
+            "link": link,
+        },
+    )
 
 
 def seat_offer_mail_send(*, offer_id: int) -> bool:
     """Mail the one-time link of open mail offer ``offer_id``; True when this call sent it.
 
-    Claimed with one UPDATE (``mail_sent_at`` set where it is NULL) before sending, outside any
-    transaction, so repeated or concurrent runs send once. A failed send releases the claim,
-    stores the error (shown on the session page) and raises again, so the task retries and the
-    beat scan finds it. A worker killed between the claim and the send loses that mail: the
-    offer still runs out at its deadline and the seat goes on.
+    Claimed with one UPDATE (``mail_claimed_at`` set where the claim is free, ``mail_sent_at``
+    still NULL) before sending, outside any transaction, so repeated or concurrent runs send
+    once; ``mail_sent_at`` is set once the mail server accepted the message. A failed send
+    releases the claim, stores the error (shown on the session page) and raises again, so the
+    task retries and the beat scan finds it. A claim left by a worker killed in between is free
+    again after ``REMINDER_CLAIM_TIMEOUT`` seconds (the reminders' rule, ``kernel.mail``), and the
+    beat scan (``seat_offers_expire``) mails it then: at least once, and twice only if the worker
+    dies in the moment between the server accepting the message and the ``mail_sent_at`` update.
     """
+    now = timezone.now()
     claimed = SeatOffer.objects.filter(
+        mail_claim_free("mail_claimed_at", now=now),
         pk=offer_id,
         mail_sent_at__isnull=True,
         status=SeatOffer.Status.OPEN,
         channel=SeatOffer.Channel.MAIL,
-    ).update(mail_sent_at=timezone.now())
+    ).update(mail_claimed_at=now)
     if not claimed:
         return False
     offer = SeatOffer.objects.select_related(
         "session__venue", "session__topic", "registration__resident"
     ).get(pk=offer_id)
     path = reverse("classes:offer_page", args=[seat_offer_link_token(offer)])
-    subject, body = seat_offer_mail_text(offer, f"{settings.SITE_URL}{path}")
+    with translation.override(settings.RESIDENT_LANGUAGE):
+        subject, body = seat_offer_mail_text(offer, f"{settings.SITE_URL}{path}")
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [offer.registration.resident.email])
     except Exception as exc:
-        SeatOffer.objects.filter(pk=offer_id).update(
-            mail_sent_at=None, mail_error=f"{type(exc).__name__}: {exc}"[:300]
+        # Only this call's claim: a worker slower than the timeout must not free a newer one.
+        SeatOffer.objects.filter(pk=offer_id, mail_claimed_at=now).update(
+            mail_claimed_at=None, mail_error=f"{type(exc).__name__}: {exc}"[:300]
         )
         raise
-    SeatOffer.objects.filter(pk=offer_id).update(mail_error="")
+    SeatOffer.objects.filter(pk=offer_id).update(mail_sent_at=timezone.now(), mail_error="")
     return True

@@ -118,14 +118,29 @@ def session_detail(request, pk: int):
 
 @dataclass(frozen=True)
 class RegistrationRow:
-    """A registration listed on the session page, with the links of its row."""
+    """A registration listed on the session page, with the links of its row.
+
+    Each link is reversed when the template asks for it: a row shows two or three of its four
+    links (moving needs a series, restoring a cancelled registration)."""
 
     registration: Registration
-    resident_url: str
-    cancel_url: str
-    move_url: str
-    restore_url: str = ""
     re_registered: bool = False
+
+    @property
+    def resident_url(self) -> str:
+        return reverse("residents:detail", args=[self.registration.resident_id])
+
+    @property
+    def cancel_url(self) -> str:
+        return reverse("classes:registration_cancel", args=[self.registration.pk])
+
+    @property
+    def move_url(self) -> str:
+        return reverse("classes:registration_move", args=[self.registration.pk])
+
+    @property
+    def restore_url(self) -> str:
+        return reverse("classes:registration_restore", args=[self.registration.pk])
 
 
 def _registration_row(
@@ -134,12 +149,7 @@ def _registration_row(
     """The row of ``r``; for a cancelled one ``active_residents`` (resident ids holding an active
     registration of the session) tells whether the resident registered again."""
     return RegistrationRow(
-        registration=r,
-        resident_url=reverse("residents:detail", args=[r.resident_id]),
-        cancel_url=reverse("classes:registration_cancel", args=[r.pk]),
-        move_url=reverse("classes:registration_move", args=[r.pk]),
-        restore_url=reverse("classes:registration_restore", args=[r.pk]),
-        re_registered=r.resident_id in (active_residents or set()),
+        registration=r, re_registered=r.resident_id in (active_residents or set())
     )
 
 

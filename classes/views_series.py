@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from classes.view_helpers import (
     resident_from,
     resident_search_form,
 )
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.roles import role_required, user_role, venue_ids_for
 
 # --- Series (定期開催) -------------------------------------------------------------------------
@@ -57,20 +59,23 @@ def series_create(request):
         data = form.cleaned_data
         try:
             if request.POST.get("action") == "save":
-                series, plan = services_series.series_create(
-                    venue=data["venue"],
-                    rule=data["rule"],
-                    start_time=data["start_time"],
-                    end_time=data["end_time"],
-                    kind=data["kind"],
-                    title=data["title"],
-                    topic=data["topic"],
-                    organiser=data["organiser"],
-                    seats=data["seats"],
-                    supporters_needed=data["supporters_needed"],
-                    what_to_bring=data["what_to_bring"],
-                    by=request.user,
-                )
+                # A double click on "Create the sessions" creates the series once.
+                with submitted_once(request) as once:
+                    series, plan = services_series.series_create(
+                        venue=data["venue"],
+                        rule=data["rule"],
+                        start_time=data["start_time"],
+                        end_time=data["end_time"],
+                        kind=data["kind"],
+                        title=data["title"],
+                        topic=data["topic"],
+                        organiser=data["organiser"],
+                        seats=data["seats"],
+                        supporters_needed=data["supporters_needed"],
+                        what_to_bring=data["what_to_bring"],
+                        by=request.user,
+                    )
+                    once.result_url = reverse("classes:series_detail", args=[series.pk])
                 messages.success(
                     request,
                     _("The series was created with %(count)d sessions.")
@@ -78,6 +83,8 @@ def series_create(request):
                 )
                 return redirect("classes:series_detail", pk=series.pk)
             plan = services_series.series_plan(venue=data["venue"], rule=data["rule"])
+        except AlreadySubmitted as done:
+            return already_saved(request, done, reverse("classes:series_list"))
         except ValidationError as exc:
             form.add_error(None, exc)
             plan = None

@@ -102,6 +102,9 @@ def _field_part(part: str, model) -> str:
         field = None
     if field is None:
         return part
+    if field.auto_created and not field.concrete:
+        # A reverse relation ("answers" of a self-assessment): named by the related rows.
+        return str(field.related_model._meta.verbose_name_plural)
     label = str(getattr(field, "verbose_name", name))
     if not match:
         return label

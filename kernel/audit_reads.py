@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q, Sum
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -106,7 +106,13 @@ def read_limit_refusal(request, *, user, resident_ids: set[int]) -> HttpResponse
 
     Counts distinct resident ids in the user's events of the last ``AUDIT_READ_WINDOW_MINUTES``
     (but none from before their last pause) plus ``resident_ids``. Crossing the limit records a
-    ``READ_LIMIT`` event, which starts the pause. One query, plus one insert when it refuses.
+    ``READ_LIMIT`` event, which starts the pause.
+
+    One aggregate query answers most pages: the sum of the window's ``resident_count`` is at
+    least the number of distinct residents in it, so while that sum plus ``resident_ids`` is
+    within the limit nobody can have crossed it, and the id lists are not read. Only a user
+    near the limit costs a second query that reads the window's id lists and counts distinct
+    ids, plus one insert when it refuses.
     """
     limit = settings.AUDIT_READ_LIMIT
     if not limit or not resident_ids:
@@ -114,22 +120,24 @@ def read_limit_refusal(request, *, user, resident_ids: set[int]) -> HttpResponse
     window = timedelta(minutes=settings.AUDIT_READ_WINDOW_MINUTES)
     pause = timedelta(minutes=settings.AUDIT_READ_PAUSE_MINUTES)
     now = timezone.now()
-    rows = list(
-        AuditEvent.objects.filter(user_id=user.pk, at__gte=now - max(window, pause))
-        .filter(Q(resident_count__gt=0) | Q(action=AuditAction.READ_LIMIT))
-        .order_by()
-        .values_list("action", "at", "resident_ids")
+    recent = AuditEvent.objects.filter(user_id=user.pk, at__gte=now - max(window, pause)).filter(
+        Q(resident_count__gt=0) | Q(action=AuditAction.READ_LIMIT)
     )
-    last_pause = max(
-        (at for action, at, _ in rows if action == AuditAction.READ_LIMIT), default=None
+    shown = ~Q(action=AuditAction.READ_LIMIT) & Q(at__gte=now - window)
+    summary = recent.aggregate(
+        last_pause=Max("at", filter=Q(action=AuditAction.READ_LIMIT)),
+        shown_at_most=Sum("resident_count", filter=shown, default=0),
     )
+    last_pause = summary["last_pause"]
     if last_pause is not None and last_pause > now - pause:
         return _refusal(request, until=last_pause + pause)
+    if summary["shown_at_most"] + len(resident_ids) <= limit:
+        return None
     since = now - window if last_pause is None else max(now - window, last_pause)
     seen = set(resident_ids)
-    for action, at, ids in rows:
-        if action != AuditAction.READ_LIMIT and at >= since:
-            seen.update(ids or ())
+    exact = recent.filter(shown, at__gte=since).order_by().values_list("resident_ids", flat=True)
+    for ids in exact:
+        seen.update(ids or ())
     if len(seen) <= limit:
         return None
     audit_record(

@@ -217,6 +217,9 @@ AUDIT_READ_PAUSE_MINUTES = envint("AUDIT_READ_PAUSE_MINUTES", 5)
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+# The language of the mails residents get (seat offers, reminders): residents do not log in and
+# choose none, so it is the program's default language whatever the sender's UI language.
+RESIDENT_LANGUAGE = LANGUAGE_CODE
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # One date format per language (kernel.dates), for Django's own formats too.
 FORMAT_MODULE_PATH = ["project.formats"]
@@ -242,8 +245,8 @@ EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
 # Seconds before a hanging mail server gives up; must stay well under REMINDER_CLAIM_TIMEOUT.
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
-# Seconds after which a reminder claimed by a worker that died before finishing the send may be
-# claimed again (classes.services_calls.reminder_send); longer than any send can take.
+# Seconds after which a reminder or seat-offer mail claimed by a worker that died before finishing
+# the send may be claimed again (kernel.mail.mail_claim_free); longer than any send can take.
 REMINDER_CLAIM_TIMEOUT = envint("REMINDER_CLAIM_TIMEOUT", 10 * 60)
 
 # Celery: with no broker configured, tasks run in-process so the app works with nothing else running.

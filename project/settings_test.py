@@ -12,6 +12,7 @@ STORAGES = {
 }
 # Tests assert English messages; tests/project/test_i18n.py checks the Japanese default.
 LANGUAGE_CODE = "en"
+# RESIDENT_LANGUAGE keeps the program's default ("ja"): residents' mails stay Japanese in tests.
 # No collectstatic before tests: look static files up per request instead of scanning STATIC_ROOT
 # (which would warn "No directory at .../staticfiles/" on every test run).
 WHITENOISE_AUTOREFRESH = True

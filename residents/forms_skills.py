@@ -62,3 +62,16 @@ class SkillAssessmentForm(forms.Form):
             for item in self.items
             if self.cleaned_data.get(f"{ITEM_PREFIX}{item.pk}")
         }
+
+
+def skill_assessment_initial(assessment: SkillAssessment) -> dict[str, object]:
+    """The correction form's initial values: the assessment's own and one per answered item
+    (reads ``assessment.answers``; prefetch them)."""
+    initial: dict[str, object] = {
+        "point": assessment.point,
+        "asked_on": assessment.asked_on,
+        "channel": assessment.channel,
+        "uses_smartphone": assessment.uses_smartphone,
+    }
+    initial.update({f"{ITEM_PREFIX}{a.item_id}": a.level for a in assessment.answers.all()})
+    return initial

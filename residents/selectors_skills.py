@@ -1,5 +1,5 @@
-"""Read queries of the できること self-assessment: the items asked, and one resident's answers
-over time (the grid on the resident page)."""
+"""Read queries of the できること self-assessment: the items asked, one resident's answers over
+time (the grid on the resident page), and one asking to correct or delete."""
 
 from dataclasses import dataclass
 
@@ -15,6 +15,26 @@ ASSESSMENTS_SHOWN = 6
 def skill_items_asked() -> QuerySet[SkillItem]:
     """The active items in form order (one query)."""
     return SkillItem.objects.filter(is_active=True).order_by("position", "id")
+
+
+def skill_items_for_assessment(assessment: SkillAssessment) -> list[SkillItem]:
+    """The items of the correction form of ``assessment``, in form order: the active ones, and
+    those it answered that are no longer asked (so that correcting keeps their answers). One
+    query."""
+    answered = SkillItem.objects.filter(answers__assessment=assessment)
+    items = SkillItem.objects.filter(is_active=True) | answered
+    return list(items.distinct().order_by("position", "id"))
+
+
+def skill_assessment_of(*, resident_id: int, assessment_id: int) -> SkillAssessment | None:
+    """Assessment ``assessment_id`` of resident ``resident_id`` with its resident and answers
+    (two queries), or None when there is none (unknown, deleted, or another resident's)."""
+    return (
+        SkillAssessment.objects.filter(pk=assessment_id, resident_id=resident_id)
+        .select_related("resident")
+        .prefetch_related(Prefetch("answers", queryset=SkillAnswer.objects.order_by()))
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """State changes of the できること self-assessment: the default items, and recording one asking
-with its answers (entered by staff from a phone call or a paper form)."""
+with its answers (entered by staff from a phone call or a paper form), correcting it and
+deleting it."""
 
 from collections.abc import Mapping
 from datetime import date
@@ -9,7 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.audit import audit_record
 from kernel.dates import date_full
+from kernel.models import AuditAction
 from residents.models import Resident
 from residents.models_skills import (
     DEFAULT_SKILL_ITEMS,
@@ -32,26 +35,16 @@ def skill_items_ensure() -> int:
     return created
 
 
-def skill_assessment_record(
+def _checked_answers(
     *,
     resident: Resident,
     point: str,
     asked_on: date,
     channel: str,
     answers: Mapping[int, str],
-    uses_smartphone: str = "",
-    by=None,
-) -> SkillAssessment:
-    """Record one asking of the self-assessment and return it.
-
-    ``point``: a ``SkillAssessment.Point`` value; ``asked_on``: the local (Asia/Tokyo) day the
-    resident was asked, not in the future; ``channel``: a ``SkillAssessment.Channel`` value;
-    ``answers``: {SkillItem id: ``SkillLevel`` value} for the items answered (items left blank
-    are left out); ``uses_smartphone``: "yes", "no" or "" (required at a follow-up); ``by``: the
-    staff member who asked. Saves the assessment and its answers in one transaction. Raises
-    ValidationError (by field) for an erased resident, a day in the future, no answer at all,
-    an unknown item or answer, or a follow-up without the smartphone question.
-    """
+    uses_smartphone: str,
+) -> dict[int, str]:
+    """The answers given ({item id: level}, blanks left out), or ValidationError by field."""
     errors: dict[str, list[str]] = {}
     if resident.anonymised_at is not None:
         raise ValidationError(
@@ -86,6 +79,38 @@ def skill_assessment_record(
         errors.setdefault("__all__", []).append(_("An answer is not one of the three choices."))
     if errors:
         raise ValidationError(errors)
+    return given
+
+
+def skill_assessment_record(
+    *,
+    resident: Resident,
+    point: str,
+    asked_on: date,
+    channel: str,
+    answers: Mapping[int, str],
+    uses_smartphone: str = "",
+    by=None,
+) -> SkillAssessment:
+    """Record one asking of the self-assessment and return it.
+
+    ``point``: a ``SkillAssessment.Point`` value; ``asked_on``: the local (Asia/Tokyo) day the
+    resident was asked, not in the future; ``channel``: a ``SkillAssessment.Channel`` value;
+    ``answers``: {SkillItem id: ``SkillLevel`` value} for the items answered (items left blank
+    are left out); ``uses_smartphone``: "yes", "no" or "" (required at a follow-up); ``by``: the
+    staff member who asked. Saves the assessment and its answers in one transaction; the audit
+    trail gets a CREATE event (``kernel.audit``'s signals). Raises ValidationError (by field)
+    for an erased resident, a day in the future, no answer at all, an unknown item or answer,
+    or a follow-up without the smartphone question.
+    """
+    given = _checked_answers(
+        resident=resident,
+        point=point,
+        asked_on=asked_on,
+        channel=channel,
+        answers=answers,
+        uses_smartphone=uses_smartphone,
+    )
     with transaction.atomic():
         assessment = SkillAssessment.objects.create(
             resident=resident,
@@ -100,3 +125,81 @@ def skill_assessment_record(
             for item_id, level in sorted(given.items())
         )
     return assessment
+
+
+def skill_assessment_update(
+    *,
+    assessment: SkillAssessment,
+    point: str,
+    asked_on: date,
+    channel: str,
+    answers: Mapping[int, str],
+    uses_smartphone: str = "",
+    by=None,
+) -> SkillAssessment:
+    """Correct one asking: its point, day, channel and smartphone answer become the ones given
+    and its answers are replaced by ``answers`` (an item left blank loses its answer). Returns
+    the assessment as saved.
+
+    The arguments mean what they mean for ``skill_assessment_record`` and are checked the same
+    way (same ValidationError messages); who asked stays who asked, ``by`` is who corrected.
+    One transaction under the assessment's row lock, so two corrections at once apply one
+    after the other. When something changed, one CHANGE event names the changed fields
+    (``answers`` for the answers) and the resident. Raises SkillAssessment.DoesNotExist when
+    the assessment was deleted meanwhile.
+    """
+    given = _checked_answers(
+        resident=assessment.resident,
+        point=point,
+        asked_on=asked_on,
+        channel=channel,
+        answers=answers,
+        uses_smartphone=uses_smartphone,
+    )
+    values = {
+        "point": point,
+        "asked_on": asked_on,
+        "channel": channel,
+        "uses_smartphone": uses_smartphone,
+    }
+    with transaction.atomic():
+        locked = SkillAssessment.objects.select_for_update().get(pk=assessment.pk)
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        before = dict(locked.answers.values_list("item_id", "level"))
+        # update() and not save(): the event below names the answers too, which the model
+        # signals cannot see, and there is one event per correction.
+        SkillAssessment.objects.filter(pk=locked.pk).update(**values)
+        if before != given:
+            changed.append("answers")
+            locked.answers.all().delete()
+            SkillAnswer.objects.bulk_create(
+                SkillAnswer(assessment=locked, item_id=item_id, level=level)
+                for item_id, level in sorted(given.items())
+            )
+        if changed:
+            audit_record(
+                action=AuditAction.CHANGE,
+                obj=locked,
+                summary="; ".join(changed),
+                user=by,
+                resident_ids=[locked.resident_id],
+            )
+    locked.refresh_from_db()
+    return locked
+
+
+def skill_assessment_delete(*, assessment: SkillAssessment, by=None) -> bool:
+    """Delete one asking and its answers (the reports then no longer count them); True when
+    this call deleted it, False when it was already gone (a double click, two staff at once).
+
+    One DELETE event names the assessment and its resident. Nothing is kept to undo it.
+    """
+    with transaction.atomic():
+        locked = SkillAssessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        if locked is None:
+            return False
+        resident_id = locked.resident_id
+        audit_record(action=AuditAction.DELETE, obj=locked, user=by, resident_ids=[resident_id])
+        locked._audit_skip = True  # type: ignore[attr-defined]  # read by kernel.audit
+        locked.delete()
+    return True

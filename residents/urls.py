@@ -18,6 +18,16 @@ urlpatterns = [
     path("duplicates/<int:pk>/resolve/", views.duplicate_resolve, name="duplicate_resolve"),
     path("<int:pk>/skills/new/", views_skills.skills_new, name="skills_new"),
     path(
+        "<int:pk>/skills/<int:assessment_pk>/edit/",
+        views_skills.skills_edit,
+        name="skills_edit",
+    ),
+    path(
+        "<int:pk>/skills/<int:assessment_pk>/delete/",
+        views_skills.skills_delete,
+        name="skills_delete",
+    ),
+    path(
         "<int:pk>/skills/form.pdf", views_skills.skills_form_resident_pdf, name="skills_form_named"
     ),
     path("skills/form.pdf", views_skills.skills_form_pdf, name="skills_form"),
@@ -36,6 +46,8 @@ PAGE_NAMES = {
     "duplicates": pgettext_lazy("audit page", "Possible duplicates"),
     "duplicate_resolve": pgettext_lazy("audit page", "Possible duplicate: resolve"),
     "skills_new": pgettext_lazy("audit page", "Self-assessment: enter answers"),
+    "skills_edit": pgettext_lazy("audit page", "Self-assessment: correct answers"),
+    "skills_delete": pgettext_lazy("audit page", "Self-assessment: delete"),
     "skills_form_named": pgettext_lazy("audit page", "Self-assessment paper form with name"),
     "skills_form": pgettext_lazy("audit page", "Self-assessment paper form (blank)"),
 }

@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.audit import residents_shown
 from kernel.models import Role
+from kernel.once import AlreadySubmitted, already_saved, submitted_once
 from kernel.redirects import safe_next
 from kernel.roles import role_required, user_role, venue_ids_for
 from residents import selectors, selectors_skills, services, services_import
@@ -89,33 +91,44 @@ def resident_create(request):
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in FORM_FIELDS}
-        duplicates = list(
-            selectors.resident_likely_duplicates(
-                name_kana=data["name_kana"], birth_date=data["birth_date"], phone=data["phone"]
-            )
-        )
-        if duplicates and not form.cleaned_data["create_anyway"]:
-            form.add_error(
-                None,
-                _(
-                    "This may be a resident who is already registered (listed below). Open "
-                    'them to check, or tick "create anyway" if this is a different person.'
-                ),
-            )
-        else:
-            try:
+        next_url = safe_next(request)
+        try:
+            # A double click registers the resident once: the second click is answered before
+            # the duplicate check, which would otherwise take the first click's resident for a
+            # likely duplicate.
+            with submitted_once(request) as once:
+                duplicates = list(
+                    selectors.resident_likely_duplicates(
+                        name_kana=data["name_kana"],
+                        birth_date=data["birth_date"],
+                        phone=data["phone"],
+                    )
+                )
+                if duplicates and not form.cleaned_data["create_anyway"]:
+                    # Leaves the token unused: the form comes back to be confirmed.
+                    raise ValidationError(
+                        _(
+                            "This may be a resident who is already registered (listed below). "
+                            'Open them to check, or tick "create anyway" if this is a different '
+                            "person."
+                        )
+                    )
                 resident, _dups = services.resident_create(
                     by=request.user, confirmed_not_duplicate=bool(duplicates), **data
                 )
-            except ValidationError as exc:
-                _add_form_errors(form, exc)
-            else:
-                messages.success(request, _("%(name)s was registered.") % {"name": resident.name})
-                if next_url := safe_next(request):
+                if next_url:
                     # Back to the phone screen with the new resident chosen.
                     joiner = "&" if "?" in next_url else "?"
-                    return redirect(f"{next_url}{joiner}resident={resident.pk}")
-                return redirect("residents:detail", pk=resident.pk)
+                    once.result_url = f"{next_url}{joiner}resident={resident.pk}"
+                else:
+                    once.result_url = reverse("residents:detail", args=[resident.pk])
+        except AlreadySubmitted as done:
+            return already_saved(request, done, reverse("residents:list"))
+        except ValidationError as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was registered.") % {"name": resident.name})
+            return redirect(once.result_url)
     return render(
         request,
         "residents/resident_form.html",
@@ -149,9 +162,14 @@ def import_upload(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            run = services_import.resident_import_upload(
-                upload=form.cleaned_data["file"], by=request.user
-            )
+            # A double click on "Upload" stores and reads the list once.
+            with submitted_once(request) as once:
+                run = services_import.resident_import_upload(
+                    upload=form.cleaned_data["file"], by=request.user
+                )
+                once.result_url = reverse("residents:import_detail", args=[run.pk])
+        except AlreadySubmitted as done:
+            return already_saved(request, done, reverse("residents:import"))
         except ValidationError as exc:
             form.add_error("file", exc.messages)
         else:

@@ -172,7 +172,15 @@ class RunSteps(CheckSteps):
             self.stdout.write(
                 "  overbooking: none (no session over its seats, no device on two active loans)"
             )
-        return {"desks": desks, "slow": slow, "errors": errors, "overbooking": problems}
+        return {
+            "desks": desks,
+            "slow": slow,
+            "errors": errors,
+            "overbooking": problems,
+            "rps": total["rps"] if total else 0.0,
+            "cpu_ms": cpu_per_request(info, total["requests"] if total else 0),
+            "cores": info.get("cores") or 1,
+        }
 
     # --- gunicorn --------------------------------------------------------------------------
 
@@ -271,12 +279,32 @@ def _cpu_line(info: dict, requests: int) -> str:
         f"load generator {cores('generator'):.2f} (locust); "
         f"whole machine {busy:.2f}, of which other processes {others:.2f}"
         + (
-            f"\n  CPU per request: app {cores('app') * seconds * 1000 / requests:.1f} ms, "
-            f"PostgreSQL {cores('postgres') * seconds * 1000 / requests:.1f} ms"
-            if requests
+            "\n  CPU per request: "
+            + ", ".join(
+                f"{label} {per_request[group]:.1f} ms"
+                for group, label in CPU_GROUPS
+                if group in per_request
+            )
+            if (per_request := cpu_per_request(info, requests))
             else ""
         )
     )
+
+
+# The processes whose CPU a step measures: (group in the locustfile's reading, label).
+CPU_GROUPS = (("app", "app"), ("postgres", "PostgreSQL"), ("generator", "load generator"))
+
+
+def cpu_per_request(info: dict, requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request of each group of ``CPU_GROUPS`` during a step ({} when
+    nothing was measured). ``info`` is the locustfile's reading: {"seconds", "cpu": {group:
+    {"seconds", "processes"}}}."""
+    if not requests or not info.get("seconds"):
+        return {}
+    cpu = info.get("cpu", {})
+    return {
+        group: cpu[group]["seconds"] * 1000 / requests for group, _ in CPU_GROUPS if group in cpu
+    }
 
 
 def _free_port() -> int:

@@ -95,6 +95,17 @@
     $("caravan-login").hidden = !show;
   }
 
+
+  // A date and time as the rest of the page prints them: 12月3日(木) 04:45 / Thu 3 Dec, 04:45
+  // (Asia/Tokyo).
+  function dayAndTime(moment) {
+    const japanese = (document.documentElement.lang || "ja").startsWith("ja");
+    return new Intl.DateTimeFormat(japanese ? "ja" : "en-GB", {
+      month: japanese ? "long" : "short", day: "numeric", weekday: "short",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: config.timeZone,
+    }).format(moment);
+  }
+
   function describe(record) {
     const d = record.data;
     if (record.type === "presence") {
@@ -177,9 +188,7 @@
       setStatus(S.notStored);
       return;
     }
-    const when = caravan
-      ? new Date(caravan.storedAt).toLocaleString(document.documentElement.lang, { timeZone: config.timeZone })
-      : "";
+    const when = caravan ? dayAndTime(new Date(caravan.storedAt)) : "";
     setStatus((caravan ? fill(S.stored, { when: when }) + " " : "") +
       (pending ? fill(S.pending, { count: pending }) : S.nothingPending));
   }

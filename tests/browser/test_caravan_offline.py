@@ -9,6 +9,7 @@ Screenshots go to ``$SCREENSHOT_DIR`` when set (to look at them), else to the te
 """
 
 import os
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def test_a_caravan_recorded_offline_reopens_and_syncs_once(
     assert "まだこの端末に保存されていません" in _status(page)
     page.get_by_role("button", name="オフラインで使う").click()
     _wait_status(page, "へ保存しました")
+    # When it was stored, as the page prints every date: 12月3日(木) 04:45.
+    assert re.search(r"\d{1,2}月\d{1,2}日\([月火水木金土日]\) \d\d:\d\d", _status(page)), _status(
+        page
+    )
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
     assert page.get_by_label("山田 太郎").is_visible()
     shot(page, tmp_path, "caravan-online.png")
@@ -151,7 +156,8 @@ def test_a_caravan_recorded_offline_reopens_and_syncs_once(
     page.get_by_role("button", name="今すぐ送信").click()
     page.get_by_role("link", name="新しいタブでログインし直す").wait_for()
     assert "ログインの有効期限が切れました" in page.locator("#caravan-login").inner_text()
-    assert "未送信：5件" in _status(page)
+    # The status line follows the login prompt (it said "送信しています…" a moment before).
+    _wait_status(page, "未送信：5件")
     assert rows.count() == 5
     shot(page, tmp_path, "caravan-login-expired.png")
     login = context.new_page()

@@ -331,6 +331,79 @@ def test_a_cancelled_consultation_offers_its_seat(venue, clock):
     assert SeatOffer.objects.get(status="open").registration_id == waiting.pk
 
 
+def test_booking_a_slot_for_a_resident_holding_an_offer_seats_them_and_closes_the_offer(
+    venue, clock
+):
+    # The desk's only seat frees and is offered to the first in line; staff then book that
+    # resident a slot directly on the phone. They have their seat: the offer must not hold a
+    # second one, and nobody else is offered a seat that is not free.
+    clock(at(12, 2, 10))
+    start = at(12, 6, 10)
+    desk = SessionFactory(
+        venue=venue,
+        kind=Session.Kind.CONSULTATION,
+        topic=None,
+        seats=1,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    booked = services_consult.consultation_book(
+        session=desk, resident=ResidentFactory(), slot_start=start
+    )
+    first = services.registration_create(session=desk, resident=ResidentFactory())
+    second = services.registration_create(session=desk, resident=ResidentFactory())
+    services_consult.consultation_cancel(consultation=booked)
+    offer = SeatOffer.objects.get(status=SeatOffer.Status.OPEN)
+    assert offer.registration_id == first.pk
+
+    services_consult.consultation_book(
+        session=desk, resident=first.resident, slot_start=start + timedelta(minutes=40)
+    )
+
+    offer.refresh_from_db()
+    assert offer.status == SeatOffer.Status.WITHDRAWN
+    assert status_of(first) == Registration.Status.REGISTERED
+    assert status_of(second) == Registration.Status.WAITLISTED
+    assert not SeatOffer.objects.filter(status=SeatOffer.Status.OPEN).exists()
+
+
+def test_a_resident_holding_an_offer_who_comes_to_the_caravan_has_their_offer_closed(
+    venue, staff_user, clock
+):
+    import uuid
+
+    from classes import services_caravan
+
+    clock(at(12, 2, 10))
+    start = at(12, 6, 10)
+    caravan = SessionFactory(
+        venue=venue,
+        kind=Session.Kind.CARAVAN,
+        topic=None,
+        seats=1,
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+    )
+    seated = RegistrationFactory(session=caravan)
+    waiting = RegistrationFactory(session=caravan, status=Registration.Status.WAITLISTED)
+    offer = services.registration_cancel(registration=seated)
+    assert offer.registration_id == waiting.pk
+
+    # They came to the caravan; the offer ran out at the start, two minutes ago, and the
+    # expiry scan (every five minutes) has not run yet.
+    clock(start + timedelta(minutes=2))
+    [result] = services_caravan.caravan_sync(
+        session=caravan,
+        records=[{"id": str(uuid.uuid4()), "type": "presence", "registration": waiting.pk}],
+        by=staff_user,
+    )
+
+    assert result.status == "accepted", result
+    offer.refresh_from_db()
+    assert offer.status == SeatOffer.Status.WITHDRAWN
+    assert status_of(waiting) == Registration.Status.REGISTERED
+
+
 def test_cancelling_a_registration_that_holds_an_offer_passes_it_on(venue, clock):
     clock(at(12, 2, 10))
     session, seated, (first, second) = full_class(venue, at(12, 6, 10))

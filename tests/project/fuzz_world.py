@@ -26,7 +26,8 @@ from classes.models import CallListEntry, Consultation, Registration, SeatOffer,
 from kernel.models import Role
 from loans.models import Device, LoanLottery
 from reports.models import GeneratedReport
-from residents.models import ResidentImport
+from residents.models import ResidentImport, SkillItem
+from residents.services_skills import skill_assessment_record, skill_items_ensure
 from tests import factories as f
 from volunteers.models import MatchProposal, MatchRun
 
@@ -299,6 +300,15 @@ def _build_world() -> tuple[dict, list[str]]:
     f.AssignmentFactory(session=past, supporter=supporter)
     # Pages reached only through a list of such objects (and the forms on them).
     f.ResidentFactory(name="山田 花子", possible_duplicate_of=residents[0])
+    # A self-assessment: the resident page links to its correction and deletion pages.
+    skill_items_ensure()
+    skill_assessment_record(
+        resident=residents[0],
+        point="before",
+        asked_on=today,
+        channel="phone",
+        answers={SkillItem.objects.order_by("position")[0].pk: "can"},
+    )
     # A list read and waiting for confirmation: its page holds the confirm form.
     ResidentImport.objects.create(file_name="list.csv", status=ResidentImport.Status.PREVIEWED)
     series = Series.objects.create(

@@ -189,6 +189,24 @@ def test_a_user_shown_too_many_residents_is_paused_and_the_administrator_sees_it
     assert "staff1: 100 residents within 10 minutes; paused for 5 minutes" in audit_page
 
 
+@override_settings(AUDIT_READ_LIMIT=60, AUDIT_READ_WINDOW_MINUTES=10, AUDIT_READ_PAUSE_MINUTES=5)
+def test_the_same_residents_shown_again_count_once_towards_the_limit(client, staff_user, venue):
+    # 50 residents shown three times is 150 rows on screen but 50 people: under the limit of 60.
+    # A 51st to 61st person then crosses it.
+    ResidentFactory.create_batch(50)
+    client.force_login(staff_user)
+    for _ in range(3):
+        assert client.get(reverse("residents:list"), {"page": 1}).status_code == 200
+    assert not AuditEvent.objects.filter(action=AuditAction.READ_LIMIT).exists()
+    newcomers = ResidentFactory.create_batch(11, name_kana="ン")  # sorted after the first 50
+    assert client.get(reverse("residents:detail", args=[newcomers[0].pk])).status_code == 200
+    for resident in newcomers[1:10]:
+        assert client.get(reverse("residents:detail", args=[resident.pk])).status_code == 200
+    assert client.get(reverse("residents:detail", args=[newcomers[10].pk])).status_code == 429
+    [pause] = AuditEvent.objects.filter(action=AuditAction.READ_LIMIT)
+    assert pause.resident_count == 61
+
+
 def test_a_busy_desk_is_not_paused_by_the_default_limit(staff_client, venue, settings):
     # 300 residents in ten minutes is a busy desk; the default (1,000) leaves it alone.
     assert settings.AUDIT_READ_LIMIT == 1000

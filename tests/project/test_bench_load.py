@@ -227,3 +227,25 @@ def test_the_cpu_line_gives_cores_and_cpu_per_request():
     assert "app 0.50 (6 gunicorn processes)" in line
     assert "whole machine 1.50, of which other processes 0.85" in line
     assert "CPU per request: app 25.0 ms, PostgreSQL 5.0 ms" in line
+
+
+def test_the_cpu_budget_line_says_what_the_goal_leaves_per_request():
+    # 50 desks made 30 req/s at 20 + 5 + 5 ms of CPU per request on 2 cores: a desk makes
+    # 0.6 req/s, 200 desks 120 req/s; 30 ms a request is at most 67 req/s (111 desks), and
+    # 120 req/s leave 2000 / 120 = 16.7 ms.
+    results = [
+        {"desks": 100, "rps": 40.0, "cores": 2, "cpu_ms": {"app": 40.0}},
+        {
+            "desks": 50,
+            "rps": 30.0,
+            "cores": 2,
+            "cpu_ms": {"app": 20.0, "postgres": 5.0, "generator": 5.0},
+        },
+    ]
+    line = bench_load._cpu_budget(results)
+    assert "from the 50-desk step" in line
+    assert "a desk makes 0.60 req/s, so 200 desks are about 120 req/s" in line
+    assert "30.0 ms of CPU (app 20.0, PostgreSQL 5.0, load generator 5.0)" in line
+    assert "2 cores serve at most about 67 req/s (about 111 desks)" in line
+    assert "leave 16.7 ms of CPU per request" in line
+    assert bench_load._cpu_budget([]) == "CPU budget: not measured"

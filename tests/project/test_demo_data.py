@@ -224,3 +224,14 @@ def test_bench_generates_then_prints_timings(program_data):
         p50, p95, queries = row[len(header.split("p50")[0]) :].split()[:3]
         assert float(p50) > 0 and float(p95) >= float(p50) and int(queries) > 0
     assert sum(ln.startswith("phone search:") for ln in lines) == 3
+
+
+def test_generation_at_prefecture_scale_is_judged_against_fifteen_minutes():
+    from devtools.management.commands.generate_city import generation_goal_line
+
+    assert generation_goal_line(105.8) == (
+        "generation at scale 10 under 15 minutes: 1.8 min -> met"
+    )
+    assert generation_goal_line(20 * 60) == (
+        "generation at scale 10 under 15 minutes: 20.0 min -> missed: over by 5.0 min"
+    )

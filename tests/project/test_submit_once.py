@@ -238,6 +238,8 @@ def test_every_add_form_carries_a_one_time_token(
             # walk-in: offered on the day of the session, for a resident searched there
             reverse("classes:session_detail", args=[today_session.pk]) + "?q=山田",
             reverse("classes:phone") + f"?resident={resident.pk}",  # registration
+            reverse("residents:create"),
+            reverse("residents:import"),
         ],
         coordinator_user: [
             reverse("volunteers:supporter_create"),
@@ -288,3 +290,86 @@ def test_a_report_asked_for_twice_by_a_double_click_is_made_once(admin_client_):
     assert first.status_code == 302
     assert GeneratedReport.objects.count() == 1
     assert ALREADY in _messages(second)
+
+
+# The add forms that create many rows or store a file ---------------------------------------------
+
+
+@pytest.mark.django_db
+@time_machine.travel(jst(2026, 11, 20, 9), tick=False)
+def test_a_double_click_on_create_the_sessions_makes_one_series(staff_client, venue):
+    from classes.models import Series, Session
+
+    data = {
+        "kind": "class",
+        "title": "はじめてのスマホ教室",
+        "venue": venue.pk,
+        "start_time": "10:00",
+        "end_time": "11:30",
+        "seats": "8",
+        "supporters_needed": "2",
+        "what_to_bring": "",
+        "frequency": "weekly",
+        "weekdays": ["0"],
+        "interval": "1",
+        "nth": "1",
+        "first_date": "2027-01-01",
+        "last_date": "2027-01-31",
+        "action": "save",
+        TOKEN_FIELD: TOKEN,
+    }
+    url = reverse("classes:series_create")
+    # The preview page carries the token the "Create the sessions" button sends.
+    assert _has_token(staff_client.post(url, {**data, "action": "preview"}))
+    first = staff_client.post(url, data)
+    second = staff_client.post(url, data, follow=True)
+
+    series = Series.objects.get()
+    # The Mondays of January 2027 but 成人の日 (11 January), a public holiday the series skips.
+    assert Session.objects.filter(series=series).count() == 3
+    assert first["Location"] == reverse("classes:series_detail", args=[series.pk])
+    assert second.redirect_chain[-1][0] == reverse("classes:series_detail", args=[series.pk])
+    assert ALREADY in _messages(second)
+
+
+@pytest.mark.django_db
+def test_a_double_click_on_register_makes_one_resident_and_returns_to_the_phone_screen(
+    staff_client,
+):
+    from residents.models import Resident
+
+    data = {
+        "name": "山田 太郎",
+        "name_kana": "やまだ たろう",
+        "birth_date": "昭和20年5月3日",
+        "phone": "0246-22-1234",
+        "own_device": "none",
+        "consent_given": "on",
+        "next": "/sessions/phone/",
+        TOKEN_FIELD: TOKEN,
+    }
+    url = reverse("residents:create") + "?next=/sessions/phone/"
+    first = staff_client.post(url, data)
+    second = staff_client.post(url, data)
+
+    resident = Resident.objects.get()  # not a second one flagged as a likely duplicate
+    assert first["Location"] == second["Location"] == f"/sessions/phone/?resident={resident.pk}"
+
+
+@pytest.mark.django_db
+def test_a_double_click_on_upload_stores_and_reads_the_list_once(staff_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from residents.models import ResidentImport
+
+    content = "氏名,フリガナ,生年月日\n山田 太郎,ヤマダ タロウ,昭和20年5月3日\n".encode()
+    url = reverse("residents:import")
+    responses = [
+        staff_client.post(
+            url,
+            {"file": SimpleUploadedFile("名簿.csv", content, "text/csv"), TOKEN_FIELD: TOKEN},
+        )
+        for _ in range(2)
+    ]
+    run = ResidentImport.objects.get()
+    assert {r["Location"] for r in responses} == {reverse("residents:import_detail", args=[run.pk])}

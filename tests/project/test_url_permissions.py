@@ -33,7 +33,7 @@ from kernel.models import Role
 from loans.models import Device, LoanApplication, LoanLottery
 from reports.models import GeneratedReport, Kpi
 from residents.models import ResidentImport, SkillItem
-from residents.services_skills import skill_items_ensure
+from residents.services_skills import skill_assessment_record, skill_items_ensure
 from tests.factories import (
     AssignmentFactory,
     DeviceFactory,
@@ -74,6 +74,14 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
     run = ResidentImport.objects.create(file_name="list.csv")
     skill_items_ensure()
     skill_item = SkillItem.objects.order_by("position").first()
+    # Asked after a course, on paper: the "skills" POST below corrects it (before, by phone).
+    assessment = skill_assessment_record(
+        resident=resident,
+        point="after",
+        asked_on=now.date(),
+        channel="paper",
+        answers={skill_item.pk: "cannot"},
+    )
     session = SessionFactory(venue=venue)
     SessionFactory(venue=other_venue)
     consult_session = SessionFactory(venue=venue, kind=Session.Kind.CONSULTATION, topic=None)
@@ -150,6 +158,7 @@ def world(venue, other_venue, supporter_user, admin_user, settings, tmp_path):
     return {
         "resident": {"pk": resident.pk},
         "resident_csv": {"pk": resident.pk, "fmt": "csv"},
+        "skill_assessment": {"pk": resident.pk, "assessment_pk": assessment.pk},
         "duplicate": {"pk": duplicate.pk},
         "resident_import": {"pk": run.pk},
         "session": {"pk": session.pk},

@@ -118,6 +118,9 @@ URLS: dict[str, E] = {
     "residents:skills_form": E(None, OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:skills_form_named": E("resident", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     "residents:skills_new": E("resident", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:skills_edit": E("skill_assessment", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
+    # The confirmation page (kernel.confirm): nothing is deleted by a GET.
+    "residents:skills_delete": E("skill_assessment", OK, OK, OK, FORBIDDEN, FORBIDDEN, LOGIN),
     # --- Sessions, registrations, calls, consultations, feeds
     "classes:attendance_take": E("session", NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "classes:calendar_index": E(None, OK, OK, OK, OK, FORBIDDEN, LOGIN),
@@ -293,6 +296,8 @@ POSTS: dict[str, P] = {
     "residents:import_confirm": P(None, REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     # A blank form is answered with the form and its messages (400).
     "residents:skills_new": P("skills", REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:skills_edit": P("skills", REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
+    "residents:skills_delete": P("confirmed", REDIRECT, REDIRECT, REDIRECT, FORBIDDEN, FORBIDDEN, LOGIN),
     "volunteers:assign": P(None, REDIRECT, FORBIDDEN, NOT_FOUND, REDIRECT, FORBIDDEN, LOGIN),
     # Without ``confirmed`` (no data here: staff may not cancel, so no staff submission) it asks.
     "volunteers:assignment_cancel": P(None, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN),
@@ -324,5 +329,7 @@ SHARED = frozenset(
         "residents:import_confirm",
         "residents:duplicate_resolve",
         "residents:skills_new",
+        "residents:skills_edit",
+        "residents:skills_delete",
     }
 )

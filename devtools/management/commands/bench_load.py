@@ -32,7 +32,14 @@ from django.db.migrations.executor import MigrationExecutor
 from devtools.limits import BENCH_AUDIT_READ_LIMIT, read_limit_line
 from devtools.loadtest.checks import CheckSteps, check_routes, locustfile_routes
 from devtools.loadtest.plan import PlanSteps
-from devtools.loadtest.runner import P95_GOAL_MS, RunSteps, _free_port, _loadavg, _stop
+from devtools.loadtest.runner import (
+    CPU_GROUPS,
+    P95_GOAL_MS,
+    RunSteps,
+    _free_port,
+    _loadavg,
+    _stop,
+)
 
 DESKS_GOAL = 200
 # The gunicorn of compose.yaml's web service (measured with this command: see docs/load.md).
@@ -145,6 +152,7 @@ class Command(PlanSteps, RunSteps, CheckSteps, BaseCommand):
             f"machine and takes part of it. Load average now: {_loadavg()}"
         )
         self.stdout.write(_verdict(results))
+        self.stdout.write(_cpu_budget(results))
         failed = [f"{e} at {r['desks']} desks" for r in results for e in r["errors"]]
         failed += [p for r in results for p in r["overbooking"]]
         if failed:
@@ -170,6 +178,35 @@ def _verdict(results: list[dict]) -> str:
     what = [f"{name} p95 {p95} ms" for name, p95 in stopped["slow"]]
     what += stopped["errors"] + stopped["overbooking"]
     return f"{line} missed: at {stopped['desks']} desks " + ", ".join(what)
+
+
+def _cpu_budget(results: list[dict]) -> str:
+    """What the goal asks of each request's CPU, from the first (smallest) step of the ramp,
+    where the machine is least saturated: the requests per second a desk makes there, hence
+    the requests per second ``DESKS_GOAL`` desks make; the CPU per request measured (app,
+    PostgreSQL, load generator), hence the requests per second the machine's cores can serve
+    at most; and the CPU per request in all that the goal leaves."""
+    measured = [r for r in sorted(results, key=lambda r: r["desks"]) if r.get("cpu_ms")]
+    if not measured or not measured[0].get("rps"):
+        return "CPU budget: not measured"
+    first = measured[0]
+    per_desk = first["rps"] / first["desks"]
+    goal_rps = per_desk * DESKS_GOAL
+    spent = sum(first["cpu_ms"].values())
+    cores = first["cores"]
+    most_rps = cores * 1000 / spent
+    parts = ", ".join(
+        f"{label} {first['cpu_ms'][group]:.1f}"
+        for group, label in CPU_GROUPS
+        if group in first["cpu_ms"]
+    )
+    return (
+        f"CPU budget (from the {first['desks']}-desk step): a desk makes {per_desk:.2f} req/s, "
+        f"so {DESKS_GOAL} desks are about {goal_rps:.0f} req/s; a request costs {spent:.1f} ms "
+        f"of CPU ({parts}), so {cores} cores serve at most about {most_rps:.0f} req/s "
+        f"(about {most_rps / per_desk:.0f} desks); {DESKS_GOAL} desks leave "
+        f"{cores * 1000 / goal_rps:.1f} ms of CPU per request for all of it"
+    )
 
 
 def _int_list(text: str, option: str) -> list[int]:
