@@ -3,26 +3,14 @@ district and household."""
 
 from __future__ import annotations
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from classes.models import Registration, Session
 from reports.figures.base import FigureQueries
 from reports.figures.periods import TOKYO
-from reports.figures.sql import _band_case, _band_labels, _month_day
+from reports.figures.sql import _band_case, _band_labels, _WholeYears
 from reports.figures.tables import Row, Section, Table
 from residents.models import Household, Resident
 
@@ -33,37 +21,18 @@ class ParticipantFigures(FigureQueries):
     def with_session_date_band(self, registrations: QuerySet[Registration]) -> QuerySet:
         """``registrations`` annotated with ``band``: the resident's age band (an ``AGE_BANDS``
         key or ``UNKNOWN``) on the session's date in Japan."""
-        age = ExpressionWrapper(
-            ExtractYear("session__starts_at", tzinfo=TOKYO)
-            - ExtractYear("resident__birth_date")
-            - Case(When(Q(_bmd__gt=F("_smd")), then=Value(1)), default=Value(0)),
-            output_field=IntegerField(),
-        )
-        return (
-            registrations.annotate(
-                _smd=_month_day("session__starts_at", TOKYO),
-                _bmd=_month_day("resident__birth_date"),
-            )
-            .annotate(_age=age)
-            .annotate(band=_band_case("_age", "resident__birth_date"))
-        )
+        session_day = TruncDate("session__starts_at", tzinfo=TOKYO)
+        return registrations.annotate(
+            _age=_WholeYears(session_day, F("resident__birth_date"))
+        ).annotate(band=_band_case("_age", "resident__birth_date"))
 
     def with_period_end_band(self, rows: QuerySet, prefix: str = "") -> QuerySet:
         """``rows`` (residents, or rows reaching a resident through ``prefix`` such as
         ``"resident__"``) annotated with ``band``: the age band on the period's last day."""
-        end = self.period.end
-        end_md = end.month * 100 + end.day
         birth = f"{prefix}birth_date"
-        age = ExpressionWrapper(
-            Value(end.year)
-            - ExtractYear(birth)
-            - Case(When(Q(_end_bmd__gt=end_md), then=Value(1)), default=Value(0)),
-            output_field=IntegerField(),
-        )
-        return (
-            rows.annotate(_end_bmd=_month_day(birth))
-            .annotate(_end_age=age)
-            .annotate(band=_band_case("_end_age", birth))
+        end = Value(self.period.end, output_field=DateField())
+        return rows.annotate(_end_age=_WholeYears(end, F(birth))).annotate(
+            band=_band_case("_end_age", birth)
         )
 
     # ---- participants ----

@@ -12,6 +12,19 @@ from reports.figures.periods import TOKYO, months_of
 from reports.figures.tables import Row, Section, Table, _percent
 from reports.japanese_dates import month_label
 
+# What ``SessionFigures._held_sessions`` counts of each held session's registrations.
+REGISTRATION_COUNTS = ("filled", "waitlisted", "attended", "no_shows", "named_walk_ins")
+# The session's own fields the tables group by (kind, venue, topic and their labels).
+SESSION_FIELDS = (
+    "id",
+    "kind",
+    "venue_id",
+    "venue__name",
+    "topic_id",
+    "topic__code",
+    "topic__title",
+)
+
 
 class SessionFigures(FigureQueries):
     """Sessions held (a part of ``reports.figures.builder._Builder``)."""
@@ -35,13 +48,8 @@ class SessionFigures(FigureQueries):
             seats=Sum("seats", filter=self.held()),
             walk_ins=Sum(walk_ins(), filter=self.held()),
         )
-        r = Registration.objects.filter(self.held("session__")).aggregate(
-            filled=Count("id", filter=registered & Q(session__seats__isnull=False)),
-            waitlisted=Count("id", filter=Q(status=Registration.Status.WAITLISTED)),
-            attended=Count("id", filter=attended),
-            no_shows=Count("id", filter=registered & Q(attendance=Registration.Attendance.ABSENT)),
-            named_walk_ins=Count("id", filter=attended & Q(is_walk_in=True)),
-        )
+        held_sessions = self._held_sessions(attended, registered)
+        r = {name: sum(h[name] for h in held_sessions) for name in REGISTRATION_COUNTS}
         self.totals = {"sessions_held": s["held"], "attended": r["attended"]}
         self.totals["walk_ins_counted"] = s["walk_ins"] or 0
         summary = Table(
@@ -110,89 +118,98 @@ class SessionFigures(FigureQueries):
         for key, fields, label_of, chart in dims:
             tables.append(
                 self._session_dimension(
-                    key, fields, label_of, titles[key], columns, chart, attended, registered
+                    key, fields, label_of, titles[key], columns, chart, held_sessions
                 )
             )
-        self.month_table = self._months(attended)
+        self.month_table = self._months(held_sessions)
         return Section("sessions", _("Sessions held"), tuple(tables))
 
-    def _session_dimension(self, key, fields, label_of, titles, columns, chart, attended, reg):
-        sessions = (
-            Session.objects.filter(self.held())
-            .values(*fields)
-            .annotate(held=Count("id"), seats=Sum("seats"), walk_ins=Sum(walk_ins()))
-            .order_by(*fields)
-        )
-        reg_fields = tuple(f"session__{f}" for f in fields)
-        registrations = {
-            tuple(v[f] for f in reg_fields): v
+    def _held_sessions(self, attended: Q, registered: Q) -> list[dict]:
+        """Every held session of the scope as a dict: ``id``, ``kind``, ``venue_id``,
+        ``venue__name``, ``topic_id``, ``topic__code``, ``topic__title``, ``seats`` (None
+        without a limit), ``walk_ins`` (visits without a name), ``y`` and ``m`` (year and month
+        it starts in, Japan time) and its registrations counted (``REGISTRATION_COUNTS``).
+
+        Two queries: the sessions, and the registrations grouped by session. The tables of this
+        section are rolled up from these rows, so the period's registrations are read once (a
+        fiscal year of a prefecture: 63,000 sessions, a million registrations), not once per
+        table."""
+        counts = {
+            v["session_id"]: v
             for v in Registration.objects.filter(self.held("session__"))
-            .values(*reg_fields)
+            .values("session_id")
             .annotate(
-                filled=Count("id", filter=reg & Q(session__seats__isnull=False)),
+                filled=Count("id", filter=registered & Q(session__seats__isnull=False)),
+                waitlisted=Count("id", filter=Q(status=Registration.Status.WAITLISTED)),
                 attended=Count("id", filter=attended),
-                no_shows=Count("id", filter=reg & Q(attendance=Registration.Attendance.ABSENT)),
+                no_shows=Count(
+                    "id", filter=registered & Q(attendance=Registration.Attendance.ABSENT)
+                ),
+                named_walk_ins=Count("id", filter=attended & Q(is_walk_in=True)),
             )
             .order_by()
         }
-        # (sessions held, row): the rows are ordered by the count, most sessions first.
-        entries: list[tuple[int, Row]] = []
-        sums = [0] * 6
-        for v in sessions:
-            regs = registrations.get(tuple(v[f] for f in fields), {})
-            values = (
-                v["held"],
-                v["seats"] or 0,
-                regs.get("filled", 0),
-                regs.get("attended", 0),
-                v["walk_ins"] or 0,
-                regs.get("no_shows", 0),
+        sessions = list(
+            Session.objects.filter(self.held())
+            .annotate(
+                y=ExtractYear("starts_at", tzinfo=TOKYO),
+                m=ExtractMonth("starts_at", tzinfo=TOKYO),
+                walk_ins=walk_ins(),
             )
-            sums = [a + b for a, b in zip(sums, values, strict=True)]
-            entries.append((v["held"], Row(str(label_of(v)), values, key=str(v[fields[0]]))))
-        entries.sort(key=lambda entry: (-entry[0], entry[1].label))
+            .values(*SESSION_FIELDS, "seats", "walk_ins", "y", "m")
+            .order_by()
+        )
+        none = dict.fromkeys(REGISTRATION_COUNTS, 0)
+        for session in sessions:
+            registrations = counts.get(session["id"], none)
+            session.update({name: registrations[name] for name in REGISTRATION_COUNTS})
+        return sessions
+
+    def _session_dimension(self, key, fields, label_of, titles, columns, chart, held_sessions):
+        # {the values of ``fields`` (the first one the row's key): the row's six values}.
+        groups: dict[tuple, list[int]] = {}
+        for s in held_sessions:
+            values = groups.setdefault(tuple(s[f] for f in fields), [0] * 6)
+            values[0] += 1
+            values[1] += s["seats"] or 0
+            values[2] += s["filled"]
+            values[3] += s["attended"]
+            values[4] += s["walk_ins"]
+            values[5] += s["no_shows"]
+        entries: list[tuple[tuple, Row]] = []
+        for group, values in groups.items():
+            label = str(label_of(dict(zip(fields, group, strict=True))))
+            # Most sessions first, then by label; rows with the same label by key, None (a
+            # caravan away from a venue, no topic) last.
+            order = (-values[0], label, group[0] is None, group[0])
+            entries.append((order, Row(label, tuple(values), key=str(group[0]))))
+        entries.sort(key=lambda entry: entry[0])
+        sums = tuple(sum(values[i] for values in groups.values()) for i in range(6))
         return Table(
             key=f"sessions_by_{key}",
             title=titles[0],
             label_header=titles[1],
             columns=columns,
-            rows=tuple(row for _held, row in entries),
-            total=Row(_("Total"), tuple(sums), key="total"),
+            rows=tuple(row for _order, row in entries),
+            total=Row(_("Total"), sums, key="total"),
             people_columns=frozenset({2, 3, 4, 5}),
             additive=True,
             chart=chart,
         )
 
-    def _months(self, attended: Q) -> Table:
-        year, month = (
-            ExtractYear("starts_at", tzinfo=TOKYO),
-            ExtractMonth("starts_at", tzinfo=TOKYO),
-        )
-        sessions = {
-            (v["y"], v["m"]): v
-            for v in Session.objects.filter(self.held())
-            .annotate(y=year, m=month)
-            .values("y", "m")
-            .annotate(held=Count("id"), walk_ins=Sum(walk_ins()))
-            .order_by()
-        }
-        ryear = ExtractYear("session__starts_at", tzinfo=TOKYO)
-        rmonth = ExtractMonth("session__starts_at", tzinfo=TOKYO)
-        regs = {
-            (v["y"], v["m"]): v["attended"]
-            for v in Registration.objects.filter(self.held("session__"))
-            .annotate(y=ryear, m=rmonth)
-            .values("y", "m")
-            .annotate(attended=Count("id", filter=attended))
-            .order_by()
-        }
+    def _months(self, held_sessions: list[dict]) -> Table:
+        # {(year, month): [sessions held, named attendances, walk-ins counted]}
+        by_month: dict[tuple[int, int], list[int]] = {}
+        for s in held_sessions:
+            counts = by_month.setdefault((s["y"], s["m"]), [0, 0, 0])
+            counts[0] += 1
+            counts[1] += s["attended"]
+            counts[2] += s["walk_ins"]
         rows = []
         sums = [0, 0, 0, 0]
         for y, m in months_of(self.period):
-            s = sessions.get((y, m), {})
-            named = regs.get((y, m), 0)
-            walk = s.get("walk_ins") or 0
-            values = (s.get("held", 0), named, walk, named + walk)
+            held, named, walk = by_month.get((y, m), (0, 0, 0))
+            values = (held, named, walk, named + walk)
             sums = [a + b for a, b in zip(sums, values, strict=True)]
             rows.append(Row(month_label(y, m), values, key=f"{y}-{m:02d}"))
         return Table(

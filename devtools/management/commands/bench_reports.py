@@ -5,9 +5,11 @@ them, and prints seconds and queries for each step (best of ``--iterations``). R
 runs inside a transaction that is rolled back. Goal: figures + PDF under 10 s on the city-scale
 data set at any scale (``BENCH_SCALE``; at 10: a million residents, 200,000 sessions, three
 million registrations, 150,000 loans), with a query count that does not depend on the data's
-size. Prints the goal with ``met`` or ``missed: <what>``.
+size. Prints the goal with ``met`` or ``missed: <what>``, and the load average before and after
+(the two cores are shared: a figure means little without it).
 """
 
+import os
 import time
 from collections.abc import Callable
 
@@ -52,6 +54,10 @@ def busiest_fiscal_year() -> int | None:
     return max(per_year, key=lambda fy: per_year[fy]) if per_year else None
 
 
+def _load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 class Command(BaseCommand):
     help = (
         "Time the fiscal-year report (figures, PDF, CSV, Excel) of the whole program on the "
@@ -79,9 +85,11 @@ class Command(BaseCommand):
             f"Data set: {'scale ' + found.scale if found else 'no recorded scale'} "
             f"(asked: {scale:g})"
         )
+        self.stdout.write(f"Load average before: {_load_average()}")
         with transaction.atomic():
             self._run(fiscal_year, iterations)
             transaction.set_rollback(True)
+        self.stdout.write(f"Load average after: {_load_average()}")
 
     def _run(self, fiscal_year: int | None, iterations: int) -> None:
         self.stdout.write(f"Database: {connection.vendor} {connection.settings_dict.get('NAME')}")
