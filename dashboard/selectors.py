@@ -27,10 +27,11 @@ DUE_SOON_DAYS = 7
 class DashboardOverview:
     """What the dashboard lists. Session lists are ``session_list`` rows (counts annotated);
     loan lists are active loans with ``device`` and ``resident`` (name and phone loaded).
-    ``overdue_total``, ``due_soon_total`` and ``understaffed_total`` count every such loan or
-    session, not only the rows listed."""
+    ``today_total``, ``overdue_total``, ``due_soon_total`` and ``understaffed_total`` count every
+    such session or loan, not only the rows listed."""
 
     today_sessions: list[SessionWithCounts] = field(default_factory=list)
+    today_total: int = 0
     week_sessions: list[SessionWithCounts] = field(default_factory=list)
     understaffed: list[SessionWithCounts] = field(default_factory=list)
     overdue: list[Loan] = field(default_factory=list)
@@ -72,7 +73,7 @@ def dashboard_overview(
     """The dashboard's lists for the local date ``today`` (Asia/Tokyo), limited to ``venue_ids``
     (an iterable of venue ids, None for all venues).
 
-    - today's sessions (all of them) and the next six days' sessions (first ``rows``), by start;
+    - today's sessions and the next six days' sessions (first ``rows`` each), by start;
     - sessions of these seven days that need supporters (first ``rows``);
     - with ``loans``: active loans overdue and due within 7 days (first ``rows`` each, soonest
       due first) and the totals of both.
@@ -90,17 +91,20 @@ def dashboard_overview(
         ]
     )
     if len(sessions) <= DASHBOARD_SESSION_FETCH:
-        overview.today_sessions = [s for s in sessions if s.starts_at < day_end]
+        todays = [s for s in sessions if s.starts_at < day_end]
+        overview.today_sessions, overview.today_total = todays[:rows], len(todays)
         overview.week_sessions = [s for s in sessions if s.starts_at >= day_end][:rows]
         understaffed = [s for s in sessions if _is_understaffed(s)]
         overview.understaffed = understaffed[:rows]
         overview.understaffed_total = len(understaffed)
     else:
-        overview.today_sessions = [s for s in sessions if s.starts_at < day_end]
-        if len(overview.today_sessions) > DASHBOARD_SESSION_FETCH:
-            overview.today_sessions = list(
-                session_list(start=day_start, end=day_end, venue_ids=venue_ids)
-            )
+        today_qs = session_list(start=day_start, end=day_end, venue_ids=venue_ids)
+        overview.today_sessions = list(today_qs[:rows])
+        overview.today_total = (
+            len(overview.today_sessions)
+            if len(overview.today_sessions) < rows
+            else today_qs.order_by().count()
+        )
         overview.week_sessions = list(
             session_list(start=day_end, end=week_end, venue_ids=venue_ids)[:rows]
         )

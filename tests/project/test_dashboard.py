@@ -2,8 +2,10 @@
 due-soon loans with their real totals, limited to the staff member's venues."""
 
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -199,3 +201,38 @@ def test_dashboard_rows_escape_names_and_link_each_loan(staff_client, venue):
     assert "&lt;b&gt;山田&lt;/b&gt; &amp; 花子" in html and "<b>山田</b>" not in html
     assert f'href="{reverse("loans:loan_detail", args=[loan.pk])}"' in html
     assert f'href="{reverse("residents:detail", args=[loan.resident_id])}"' in html
+
+
+@time_machine.travel(datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo")), tick=False)
+def test_a_day_with_more_sessions_than_rows_lists_the_first_and_links_to_all_of_them(
+    admin_client_, venue, monkeypatch
+):
+    # An administrator of a prefecture sees every venue: a busy day has hundreds of sessions.
+    from dashboard import views as dashboard_views
+    from tests.factories import SessionFactory
+
+    start = datetime(2026, 12, 2, 13, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    for n in range(5):
+        SessionFactory(
+            venue=venue,
+            title=f"今日の回{n}",
+            starts_at=start + timedelta(minutes=n),
+            ends_at=start + timedelta(minutes=60),
+        )
+    today = timezone.localdate()
+    overview = dashboard_overview(today=today, venue_ids=None, rows=3)
+    assert overview.today_total == 5
+    assert [s.title for s in overview.today_sessions] == ["今日の回0", "今日の回1", "今日の回2"]
+    # The same through the bounded queries of a large city.
+    monkeypatch.setattr(selectors, "DASHBOARD_SESSION_FETCH", 1)
+    bounded = dashboard_overview(today=today, venue_ids=None, rows=3)
+    assert bounded.today_total == 5
+    assert [s.pk for s in bounded.today_sessions] == [s.pk for s in overview.today_sessions]
+
+    monkeypatch.setattr(dashboard_views, "DASHBOARD_ROWS", 3)
+    page = admin_client_.get(reverse("dashboard")).content.decode()
+    assert "今日の回2" in page and "今日の回3" not in page
+    link = f"{reverse('classes:session_list')}?start=2026-12-02&amp;days=1"
+    assert f'<a href="{link}">The first 3 of 5: all of today\'s sessions</a>' in page
+    listed = admin_client_.get(reverse("classes:session_list"), {"start": "2026-12-02", "days": 1})
+    assert listed.content.decode().count("今日の回") == 5
