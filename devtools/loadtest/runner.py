@@ -24,6 +24,9 @@ from devtools.loadtest.checks import RESTORE_FILE, CheckSteps
 from devtools.loadtest.plan import BENCH_SECRET_KEY
 from devtools.tables import format_table
 
+# Longest wait for gunicorn to finish what locust sent before it stopped (see RunSteps._drain).
+DRAIN_SECONDS = 30.0
+
 P95_GOAL_MS = 200
 
 
@@ -105,7 +108,34 @@ class RunSteps(CheckSteps):
                             f"{row['Error'][:160]}"
                         )
                     )
+        self._drain(port)
         return stats, info
+
+    def _drain(self, port: int) -> None:
+        """Wait until gunicorn has answered every request locust sent before it stopped.
+
+        At saturation requests wait in the listening socket's queue; when locust stops, gunicorn
+        still takes them and runs them (a lend, a registration) after locust has gone. Without
+        this wait they would land after the step's cleanup and leave a device lent into the next
+        step. The queue is first in, first out, so a /healthz answered means everything queued
+        before it has been taken; then the rows the bench accounts wrote are counted until they
+        stop changing (at most ``DRAIN_SECONDS``)."""
+        url = f"http://127.0.0.1:{port}/healthz"
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=DRAIN_SECONDS) as response:
+                    response.read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        before = self._load_writes()
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = self._load_writes()
+            if now == before:
+                return
+            before = now
 
     def _warm_up(self, out: Path, port: int, plan: dict, desks: int, duration: int) -> None:
         """An unreported run, so the first step does not measure workers starting up."""

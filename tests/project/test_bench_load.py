@@ -249,3 +249,32 @@ def test_the_cpu_budget_line_says_what_the_goal_leaves_per_request():
     assert "2 cores serve at most about 67 req/s (about 111 desks)" in line
     assert "leave 16.7 ms of CPU per request" in line
     assert bench_load._cpu_budget([]) == "CPU budget: not measured"
+
+
+def test_a_step_waits_for_the_requests_gunicorn_still_runs_after_locust_stopped(monkeypatch):
+    # The lends still queued when locust stops are written after it: the step counts and cleans
+    # up only once /healthz has answered and the bench accounts' rows stop changing.
+    from devtools.loadtest import runner
+
+    calls = []
+
+    class Answer:
+        def __enter__(self):
+            calls.append("healthz")
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b"ok"
+
+    monkeypatch.setattr(runner.urllib.request, "urlopen", lambda url, timeout: Answer())
+    monkeypatch.setattr(runner.time, "sleep", lambda seconds: None)
+    counts = iter([{"loans": 3}, {"loans": 4}, {"loans": 5}, {"loans": 5}])
+    cmd = bench_load.Command()
+    monkeypatch.setattr(cmd, "_load_writes", lambda: calls.append("count") or next(counts))
+
+    cmd._drain(8000)
+
+    assert calls == ["healthz", "count", "count", "count", "count"]
