@@ -27,6 +27,7 @@ from classes.services_offers import (
 )
 from classes.services_offers import lock_session as _lock_session
 from kernel.dates import datetime_full
+from kernel.locking import bounded_lock_wait
 from residents.models import Resident
 
 ACTIVE_STATUSES = (Registration.Status.REGISTERED, Registration.Status.WAITLISTED)
@@ -312,7 +313,8 @@ def attendance_record(*, session: Session, attended_ids: Iterable[int], by=None)
     """Take attendance: registrations in ``attended_ids`` are ATTENDED, the other seated ones ABSENT.
 
     Returns (attended, absent) counts. Raises ValidationError for a cancelled session or one that
-    has not started yet (attendance is taken on the day).
+    has not started yet (attendance is taken on the day), or when another save of the same
+    session holds it longer than the lock wait (``kernel.locking``; "try again").
     """
     if session.status == Session.Status.CANCELLED:
         raise ValidationError(_("This session is cancelled."))
@@ -320,6 +322,12 @@ def attendance_record(*, session: Session, attended_ids: Iterable[int], by=None)
         raise ValidationError(_("Attendance can be taken from the day of the session."))
     ids = {int(i) for i in attended_ids}
     with transaction.atomic():
+        # One save at a time per session: two tablets saving at once would each mark some rows
+        # present and then the rest absent, in opposite orders, and deadlock.
+        with bounded_lock_wait(
+            _("Someone else is saving this session's attendance right now. Please try again.")
+        ):
+            Session.objects.select_for_update().only("pk").get(pk=session.pk)
         seated = Registration.objects.filter(session=session, status=Registration.Status.REGISTERED)
         attended = seated.filter(pk__in=ids).update(attendance=Registration.Attendance.ATTENDED)
         absent = seated.exclude(pk__in=ids).update(attendance=Registration.Attendance.ABSENT)
