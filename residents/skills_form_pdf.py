@@ -84,7 +84,11 @@ class SkillFormRenderer(PdfRenderer):
         return styles
 
     def _p(self, text: str, style: str = "Body") -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), self.styles[style])
+        return Paragraph(escape(text), self.styles[style])
+
+    def _lines(self, text: str, style: str = "Body") -> list[Paragraph]:
+        """One paragraph per line of ``text``: a table cell holds them stacked."""
+        return [self._p(line, style) for line in text.splitlines()]
 
     def footer_text(self) -> str:
         return LABELS["footer"]
@@ -122,7 +126,7 @@ class SkillFormRenderer(PdfRenderer):
                 self._p(LABELS["number"], "Header"),
                 self._p(LABELS["item"], "Header"),
                 self._p(LABELS["can"], "Header"),
-                self._p(LABELS["with_help"], "Header"),
+                self._lines(LABELS["with_help"], "Header"),
                 self._p(LABELS["cannot"], "Header"),
             ]
         ]
