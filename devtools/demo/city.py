@@ -175,8 +175,8 @@ def _name_keys(name: str, kana: str) -> tuple[str, str, str, str]:
 def prefecture_venues(venues: list[Venue], municipalities: int) -> list[tuple[Venue, int]]:
     """The program's ``venues`` (いわき市) and their copies in ``municipalities - 1`` other
     municipalities, each venue with the id of its municipality's organiser. Copies are made
-    the first time (code: the venue's code, then ``-m`` and the municipality's number, the name and district prefixed with the municipality)
-    and found again later."""
+    the first time (their code is the venue's code, then ``-m`` and the municipality's number;
+    the name and district are prefixed with the municipality) and found again later."""
     if not 1 <= municipalities <= len(MUNICIPALITIES) + 1:
         raise ValueError(f"municipalities must be 1 to {len(MUNICIPALITIES) + 1}")
     home = Organiser.objects.get_or_create(name=HOME_CITY, defaults={"kind": "city"})[0]
